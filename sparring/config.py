@@ -1,0 +1,87 @@
+"""The organisation's settings, from ROOT/sparring.toml. Every key has a default, so the file is optional."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .content.problems import ContentError, Problem
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(_Strict):
+    path: str = Field("data/sparring.db", description="SQLite file, relative to ROOT.")
+
+
+class ModelSettings(_Strict):
+    model: str = Field(description="A litellm model name, e.g. openai/gpt-4o-mini.")
+    api_base: str | None = Field(None, description="Base URL of the model's API.")
+    api_key_env: str | None = Field(None, description="Environment variable holding the key; never the key.")
+    timeout_s: float = Field(20, gt=0, le=600)
+    retries: int = Field(1, ge=0, le=5)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(800, ge=1, le=32000)
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class LimitSettings(_Strict):
+    max_answer_chars: int = Field(20_000, ge=100, le=1_000_000, description="Longest answer accepted.")
+    max_flags: int = Field(200, ge=1)
+    max_yaml_bytes: int = Field(2_000_000, ge=1000)
+
+
+class AuthSettings(_Strict):
+    mode: Literal["builtin", "header", "none"] = Field("builtin", description="builtin accounts, a trusted header "
+                                                        "set by an SSO proxy, or none (single-user demo).")
+    header: str = Field("X-Forwarded-User", description="Header carrying the user name in header mode.")
+    session_hours: float = Field(12, gt=0, description="Sessions expire after this long.")
+    max_login_failures: int = Field(5, ge=1, description="Failed logins per user per 15 minutes before lockout.")
+
+
+class ServerSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency: int = Field(8, ge=1, le=256, description="Worker threads for grading.")
+    max_queue: int = Field(256, ge=1)
+
+
+class Settings(_Strict):
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    models: dict[str, ModelSettings] = Field(default_factory=dict)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    organisation: str = Field("Sample organisation", description="Name shown in the app.")
+
+    def store_path(self, root: Path) -> Path:
+        p = Path(self.store.path)
+        return p if p.is_absolute() else root / p
+
+
+def load_settings(root: Path) -> Settings:
+    path = root / "sparring.toml"
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        # tomllib puts "(at line L, column C)" in the message
+        import re
+
+        m = re.search(r"line (\d+), column (\d+)", str(e))
+        line, col = (int(m[1]), int(m[2])) if m else (1, 1)
+        raise ContentError([Problem(str(path), line, col, f"TOML syntax error: {e}", "fix the line")]) from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        raise ContentError([Problem(str(path), 1, 1, f"{'.'.join(map(str, x['loc']))}: {x['msg']}",
+                                    "see docs/operations.md") for x in e.errors()]) from None

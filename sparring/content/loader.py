@@ -1,0 +1,353 @@
+"""Load an organisation's content folder: scenarios/, policies/, graders/, sparring.toml.
+
+Every problem in every file is collected (never stop at the first), each pointing at the YAML node.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..config import Settings, load_settings
+from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTest, PolicyTestFile, Scenario, ScenarioBase,
+                     FrameScenario, SpotScenario, TrustScenario)
+from .problems import ContentError, Problem, from_validation_error, rel, suggest
+from .yamlsrc import Source, YamlError, parse
+
+SCENARIO_ADAPTER: TypeAdapter = TypeAdapter(Scenario)
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+
+@dataclass
+class Loaded:
+    """One parsed file: the object (or None when invalid), its source positions and its problems."""
+
+    path: Path
+    obj: Any
+    src: Source | None
+    problems: list[Problem]
+
+
+def _read(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        return None, [Problem(shown, 1, 1, f"file is not UTF-8 text ({e.reason} at byte {e.start})",
+                              "save it as UTF-8")]
+    except OSError as e:
+        return None, [Problem(shown, 1, 1, f"cannot read file: {e.strerror}", "check the path and permissions")]
+    try:
+        return parse(text), []
+    except YamlError as e:
+        return None, [Problem(shown, e.line, e.col, e.message, e.hint)]
+
+
+def load_scenario_file(path: Path, shown: str | None = None) -> Loaded:
+    shown = shown or str(path)
+    src, problems = _read(path, shown)
+    if src is None:
+        return Loaded(path, None, None, problems)
+    if not isinstance(src.data, dict):
+        return Loaded(path, None, src, [Problem(shown, 1, 1, "a scenario file must be a YAML mapping (id:, title:, "
+                                                "kind:, ...)", "see docs/authoring.md for a template")])
+    kind = src.data.get("kind")
+    try:
+        obj = SCENARIO_ADAPTER.validate_python(src.data)
+    except ValidationError as e:
+        root = {"frame": FrameScenario, "spot": SpotScenario, "trust": TrustScenario}.get(kind, ScenarioBase)
+        return Loaded(path, None, src, from_validation_error(e, src, shown, root,
+                                                             strip_tag=kind in ("frame", "spot", "trust")))
+    return Loaded(path, obj, src, [])
+
+
+def load_policy_file(path: Path, shown: str | None = None) -> Loaded:
+    shown = shown or str(path)
+    src, problems = _read(path, shown)
+    if src is None:
+        return Loaded(path, None, None, problems)
+    if not isinstance(src.data, dict):
+        return Loaded(path, None, src, [Problem(shown, 1, 1, "a policy file must be a YAML mapping (id:, title:, "
+                                                "entities:, ...)", "see docs/policies.md")])
+    model = PolicyTestFile if "policy" in src.data and "id" not in src.data else Policy
+    try:
+        return Loaded(path, model.model_validate(src.data), src, [])
+    except ValidationError as e:
+        return Loaded(path, None, src, from_validation_error(e, src, shown, model))
+
+
+@dataclass
+class Organisation:
+    root: Path
+    settings: Settings
+    scenarios: dict[str, AnyScenario] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    files: dict[str, Loaded] = field(default_factory=dict)  # id -> where it came from
+    problems: list[Problem] = field(default_factory=list)
+    registry: Any = None  # sparring.grading.registry.Registry
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _engines: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ---- look-ups used by the CLI and UI
+    def scenario(self, ref: str) -> AnyScenario:
+        """By id, or by path to a YAML file."""
+        if ref in self.scenarios:
+            return self.scenarios[ref]
+        p = Path(ref)
+        if p.suffix in (".yaml", ".yml") and p.exists():
+            loaded = load_scenario_file(p)
+            if loaded.problems:
+                raise ContentError(loaded.problems)
+            return loaded.obj
+        close = suggest(ref, self.scenarios)
+        raise KeyError(f"no scenario '{ref}'" + (f"; did you mean '{close}'?" if close else
+                                                 "; run `sparring validate` to list problems"))
+
+    def policy(self, ref: str) -> Policy:
+        if ref in self.policies:
+            return self.policies[ref]
+        p = Path(ref)
+        if p.suffix in (".yaml", ".yml") and p.exists():
+            loaded = load_policy_file(p)
+            if loaded.problems:
+                raise ContentError(loaded.problems)
+            if not isinstance(loaded.obj, Policy):
+                raise ContentError([Problem(str(p), 1, 1, "this is a policy test file, not a policy",
+                                            "pass the policy file or its id")])
+            return loaded.obj
+        close = suggest(ref, self.policies)
+        raise KeyError(f"no policy '{ref}'" + (f"; did you mean '{close}'?" if close else ""))
+
+    def policy_engine(self, ref: str):
+        """The compiled Presidio engine for a policy, built once per process and reused."""
+        from ..policy.engine import PolicyEngine
+
+        pol = self.policy(ref)
+        key = pol.id if ref in self.policies else f"file:{ref}"
+        with self._lock:
+            eng = self._engines.get(key)
+            if eng is None:
+                eng = self._engines[key] = PolicyEngine(pol)
+            return eng
+
+    def policy_tests(self, policy_id: str) -> list[PolicyTest]:
+        pol = self.policies[policy_id]
+        tests = list(pol.tests)
+        for loaded in self.files.values():
+            if isinstance(loaded.obj, PolicyTestFile) and loaded.obj.policy == policy_id:
+                tests.extend(loaded.obj.tests)
+        return tests
+
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None) -> Organisation:
+    """Load everything under ROOT. With `paths`, only those files or folders are reported on, but policies and
+    plugins of ROOT are still loaded so cross-references resolve."""
+    from ..grading.registry import load_registry
+
+    root = Path(root or ".").resolve()
+    problems: list[Problem] = []
+    try:
+        settings = load_settings(root)
+    except ContentError as e:
+        settings, problems = Settings(), list(e.problems)
+    org = Organisation(root=root, settings=settings, registry=load_registry(root))
+    for file, line, msg in org.registry.plugin_errors:
+        problems.append(Problem(rel(Path(file), root), line, 1, f"grader plugin failed to load: {msg}",
+                                "fix the plugin; its grader kinds are unavailable until then"))
+
+    policy_files = _yaml_files(root / "policies")
+    scenario_files = _yaml_files(root / "scenarios")
+    extra: list[Path] = []
+    for p in paths or []:
+        p = Path(p).resolve()
+        files = _yaml_files(p) if p.is_dir() else [p]
+        if not p.exists():
+            problems.append(Problem(str(p), 1, 1, "no such file or folder", "check the path"))
+        extra.extend(f for f in files if f not in policy_files and f not in scenario_files)
+    # Files given explicitly are sorted into policies or scenarios by their content.
+    for f in extra:
+        try:
+            head = f.read_text(encoding="utf-8", errors="replace")[:4000]
+        except OSError:
+            head = ""
+        is_policy = "policies" in f.parts or any(ln.startswith(("entities:", "recognizers:", "allow_list:"))
+                                                 for ln in head.splitlines())
+        (policy_files if is_policy else scenario_files).append(f)
+
+    for f in policy_files:
+        loaded = load_policy_file(f, rel(f, root))
+        problems.extend(loaded.problems)
+        if isinstance(loaded.obj, Policy):
+            if loaded.obj.id in org.policies:
+                first = org.files[f"policy:{loaded.obj.id}"]
+                problems.append(Problem(rel(f, root), *loaded.src.locate(("id",)),
+                                        f"duplicate policy id '{loaded.obj.id}' (also in {rel(first.path, root)})",
+                                        "policy ids must be unique; rename one"))
+                continue
+            org.policies[loaded.obj.id] = loaded.obj
+            org.files[f"policy:{loaded.obj.id}"] = loaded
+            problems.extend(_check_policy(loaded, rel(f, root)))
+        elif loaded.obj is not None:
+            org.files[f"policytests:{rel(f, root)}"] = loaded
+    for key, loaded in list(org.files.items()):
+        if key.startswith("policytests:") and loaded.obj.policy not in org.policies:
+            close = suggest(loaded.obj.policy, org.policies)
+            problems.append(Problem(rel(loaded.path, root), *loaded.src.locate(("policy",)),
+                                    f"unknown policy '{loaded.obj.policy}'",
+                                    f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
+
+    for f in scenario_files:
+        loaded = load_scenario_file(f, rel(f, root))
+        problems.extend(loaded.problems)
+        if loaded.obj is None:
+            if loaded.src is not None:  # still report broken references, so one run shows every problem
+                problems.extend(_raw_references(loaded.src, rel(f, root), org))
+            continue
+        sid = loaded.obj.id
+        if sid in org.scenarios:
+            first = org.files[f"scenario:{sid}"]
+            problems.append(Problem(rel(f, root), *loaded.src.locate(("id",)),
+                                    f"duplicate scenario id '{sid}' (also in {rel(first.path, root)})",
+                                    "scenario ids must be unique across files; rename one"))
+            continue
+        cross = _check_scenario(loaded, rel(f, root), org)
+        problems.extend(cross)
+        if not cross:
+            org.scenarios[sid] = loaded.obj
+            org.files[f"scenario:{sid}"] = loaded
+    org.problems = problems
+    return org
+
+
+def _raw_references(src: Source, shown: str, org: Organisation) -> list[Problem]:
+    """Policy id and grader kinds of a scenario whose structure did not validate."""
+    out: list[Problem] = []
+    data = src.data if isinstance(src.data, dict) else {}
+    pid = data.get("policy")
+    if isinstance(pid, str) and pid not in org.policies:
+        close = suggest(pid, org.policies)
+        out.append(Problem(shown, *src.locate(("policy",)), f"unknown policy '{pid}'",
+                           f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
+    crits = (data.get("rubric") or {}).get("criteria") if isinstance(data.get("rubric"), dict) else None
+    for i, c in enumerate(crits if isinstance(crits, list) else []):
+        check = c.get("check") if isinstance(c, dict) else None
+        if isinstance(check, str) and org.registry.get(check) is None:
+            close = suggest(check, org.registry.names())
+            out.append(Problem(shown, *src.locate(("rubric", "criteria", i, "check")),
+                               f"unknown grader kind '{check}'",
+                               f"did you mean '{close}'?" if close else
+                               f"registered kinds: {', '.join(org.registry.names())}"))
+    return out
+
+
+def _check_policy(loaded: Loaded, shown: str) -> list[Problem]:
+    from ..policy.entities import KNOWN_ENTITIES
+
+    pol: Policy = loaded.obj
+    own = {r.entity for r in pol.recognizers}
+    out = []
+    for ent in pol.entities:
+        if ent not in KNOWN_ENTITIES and ent not in own:
+            close = suggest(ent, list(KNOWN_ENTITIES) + list(own))
+            out.append(Problem(shown, *loaded.src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
+                               f"did you mean '{close}'?" if close else
+                               "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
+    known = set(KNOWN_ENTITIES) | own
+    for i, t in enumerate(pol.tests):
+        for j, ent in enumerate(t.entities):
+            if ent not in known:
+                out.append(Problem(shown, *loaded.src.locate(("tests", i, "entities", j)),
+                                   f"test expects unknown entity '{ent}'", "use an entity the policy knows"))
+    return out
+
+
+def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Problem]:
+    sc = loaded.obj
+    src = loaded.src
+    out: list[Problem] = []
+    if sc.policy and sc.policy not in org.policies:
+        close = suggest(sc.policy, org.policies)
+        out.append(Problem(shown, *src.locate(("policy",)), f"unknown policy '{sc.policy}'",
+                           f"did you mean '{close}'?" if close else
+                           f"known policies: {', '.join(sorted(org.policies)) or 'none (add one under policies/)'}"))
+    for i, crit in enumerate(sc.rubric.criteria):
+        where = ("rubric", "criteria", i)
+        kind = org.registry.get(crit.check)
+        if kind is None:
+            close = suggest(crit.check, org.registry.names())
+            out.append(Problem(shown, *src.locate(where + ("check",)), f"unknown grader kind '{crit.check}'",
+                               f"did you mean '{close}'?" if close else
+                               f"registered kinds: {', '.join(org.registry.names())}"))
+            continue
+        if sc.kind not in kind.kinds:
+            out.append(Problem(shown, *src.locate(where + ("check",)),
+                               f"grader kind '{crit.check}' does not apply to {sc.kind} scenarios",
+                               f"it applies to: {', '.join(sorted(kind.kinds))}"))
+            continue
+        raw = crit.model_dump(by_alias=True, exclude_unset=True)
+        raw.update(crit.options)
+        try:
+            opts = kind.parse(raw)
+            sc.rubric.criteria[i] = opts  # keep the typed options: graders receive their own model
+        except ValidationError as e:
+            out.extend(from_validation_error(e, src, shown, kind.options, prefix=where))
+            continue
+        check = getattr(opts, "check_scenario", None)
+        if callable(check):  # a kind's own cross-checks against the scenario (e.g. sentence ids)
+            for msg, sub in check(sc, org) or []:
+                out.append(Problem(shown, *src.locate(where + tuple(sub)), msg))
+    amodel = ANSWER_MODELS[sc.kind]
+    ids = {s.id for s in sc.output} if sc.kind == "spot" else set()
+    crit_ids = {c.id for c in sc.rubric.criteria}
+    for i, ex in enumerate(sc.examples):
+        where = ("examples", i)
+        try:
+            ans = amodel.model_validate(ex.answer)
+        except ValidationError as e:
+            probs = from_validation_error(e, src, shown, amodel, prefix=where + ("answer",))
+            out.extend(Problem(p.file, p.line, p.col, f"example answer for a {sc.kind} scenario: {p.message}", p.hint)
+                       for p in probs)
+            continue
+        if sc.kind == "spot":
+            for sid in ans.flags:
+                if sid not in ids:
+                    close = suggest(sid, ids)
+                    out.append(Problem(shown, *src.locate(where + ("answer", "flags", sid), key=True),
+                                       f"example flags sentence '{sid}', which is not in `output`",
+                                       f"did you mean '{close}'?" if close else f"sentence ids: {', '.join(sorted(ids))}"))
+        if sc.kind == "trust" and ans.decision not in sc.decision.options:
+            out.append(Problem(shown, *src.locate(where + ("answer", "decision")),
+                               f"example decision '{ans.decision}' is not one of the options",
+                               f"options: {', '.join(sc.decision.options)}"))
+        for key in ("failed", "passed_criteria"):
+            for j, cid in enumerate(getattr(ex.expect, key)):
+                if cid not in crit_ids:
+                    close = suggest(cid, crit_ids)
+                    out.append(Problem(shown, *src.locate(where + ("expect", key, j)),
+                                       f"example expects unknown criterion '{cid}'",
+                                       f"did you mean '{close}'?" if close else
+                                       f"criteria: {', '.join(sorted(crit_ids))}"))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_org(root: str) -> Organisation:
+    return load_org(root)
+
+
+def get_org(root: Path | str | None = None) -> Organisation:
+    """The organisation for ROOT, loaded once per process (the app and the CLI share this)."""
+    return _cached_org(str(Path(root or ".").resolve()))
