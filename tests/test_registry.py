@@ -1,0 +1,101 @@
+"""Self-check over the registry of grader kinds, and the plugin door it shares with `graders/`."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sparring.content.loader import load_org
+from sparring.grading.registry import (CriterionOptions, GraderKind, Registry, RegistryError, builtin_registry,
+                                       load_registry)
+
+BUILTIN = builtin_registry()
+REQUIRED_KINDS = {"policy", "contains", "regex", "semantic", "flags", "decision", "justification", "length",
+                  "llm_judge", "python"}
+
+
+def test_every_required_kind_is_registered():
+    assert REQUIRED_KINDS <= set(BUILTIN.names())
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN.names()))
+def test_kind_is_declared_completely(name: str):
+    kind = BUILTIN.get(name)
+    assert kind.description and len(kind.description) > 20, "a kind needs a description authors can read"
+    assert issubclass(kind.options, CriterionOptions)
+    assert kind.kinds and kind.kinds <= {"frame", "spot", "trust"}
+    # Every option field carries a description: it is what the JSON Schema shows in editors.
+    for fname, field in kind.options.model_fields.items():
+        assert field.description, f"{name}.{fname} has no description"
+    # The documented example is a valid criterion of this kind.
+    assert kind.example, f"{name} has no example"
+    raw = yaml.safe_load(kind.example)[0]
+    parsed = kind.parse(raw)
+    assert parsed.check == name
+
+
+def test_unknown_option_is_refused_with_the_field_name():
+    kind = BUILTIN.get("contains")
+    with pytest.raises(Exception) as e:
+        kind.parse({"id": "x", "check": "contains", "any": ["a"], "anyy": ["b"]})
+    assert "anyy" in str(e.value)
+
+
+def test_registering_a_name_twice_is_refused():
+    reg = Registry()
+    kind = BUILTIN.get("length")
+    reg.add(kind)
+    with pytest.raises(RegistryError, match="already registered"):
+        reg.add(GraderKind(name="length", options=kind.options, grade=kind.grade, description="again"))
+
+
+def test_options_must_name_their_check_literal():
+    reg = Registry()
+    kind = BUILTIN.get("length")
+    with pytest.raises(RegistryError, match="Literal"):
+        reg.add(GraderKind(name="other", options=kind.options, grade=kind.grade, description="mismatched"))
+
+
+def _plugin_org(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "graders").mkdir()
+    (tmp_path / "graders" / "extra.py").write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+def test_plugin_registers_through_the_same_door(tmp_path: Path):
+    root = _plugin_org(tmp_path, """
+        from typing import Literal
+        from pydantic import Field
+        from sparring.grading import CriterionOptions, CriterionResult, register
+
+        class ShoutOptions(CriterionOptions):
+            check: Literal["no_shouting"] = Field(description="No all-caps words.")
+
+        @register("no_shouting", options=ShoutOptions, description="The answer has no words in capitals.",
+                  example="- id: calm\\n  check: no_shouting")
+        def grade(opts, ctx):
+            loud = [w for w in ctx.text.split() if len(w) > 3 and w.isupper()]
+            return CriterionResult(id=opts.id, passed=not loud, score=0.0 if loud else 1.0,
+                                   feedback="calm" if not loud else f"shouting: {loud}")
+        """)
+    reg = load_registry(root)
+    assert "no_shouting" in reg.names()
+    assert reg.get("no_shouting").source.endswith("extra.py")
+    # Plugins of one organisation never leak into the built-ins or another organisation.
+    assert "no_shouting" not in builtin_registry().names()
+    assert "no_shouting" not in load_registry(tmp_path / "elsewhere").names()
+
+
+def test_broken_plugin_is_reported_with_file_and_line(tmp_path: Path):
+    root = _plugin_org(tmp_path, """
+        import os
+
+        raise RuntimeError("cannot reach the claims system")
+        """)
+    org = load_org(root)
+    msgs = [str(p) for p in org.problems]
+    assert any("graders/extra.py:4:" in m and "cannot reach the claims system" in m for m in msgs), msgs
+    assert set(BUILTIN.names()) <= set(org.registry.names())  # the built-ins still work
