@@ -12,6 +12,14 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# No egress (issue 7): from here on, for the whole suite, every non-loopback connection attempt is refused and
+# fails the test that made it (tests/egress.py). Installed before any library under test is imported.
+pytest.register_assert_rewrite("egress")
+import egress  # noqa: E402
+
+egress.install()
+pytest_plugins = ["egress"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 
