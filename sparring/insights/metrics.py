@@ -1,0 +1,338 @@
+"""Behaviour metrics: did people get better, and did it last? Each metric is a pure function over rows.
+
+Input is the canonical *attempts frame* (one row per attempt; build it from dicts with `attempts_frame(rows)`
+or from the store with `sparring.insights.data.load`). Columns:
+
+    id, learner, team, job_role, start_month ("YYYY-MM"), scenario, kind, skills (list[str]),
+    submitted_at (datetime), score (0..1), passed (bool), blocked (bool), duration_s,
+    decision, confidence, expected        # trust attempts only (None elsewhere)
+
+Every aggregate carries `n_learners` and `small` (fewer than SMALL_N distinct learners): a rate over so few
+people is shown as such, never as a bare number (see docs/metrics.md, where every formula is written down).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+SMALL_N = 5  # below this many distinct learners a rate is flagged "small numbers"
+RETENTION_DAYS = 42
+CAUTION = {"use": 0, "verify": 1, "reject": 2}  # how cautious a trust decision is
+
+ATTEMPT_COLUMNS = ["id", "learner", "team", "job_role", "start_month", "scenario", "kind", "skills",
+                   "submitted_at", "score", "passed", "blocked", "duration_s", "decision", "confidence", "expected"]
+
+
+# ------------------------------------------------------------------------------------------------ input
+
+
+def attempts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Rows (dicts) → the canonical attempts frame, with types fixed and missing columns filled."""
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    for col in ATTEMPT_COLUMNS:
+        if col not in df.columns:
+            df[col] = None
+    df = df[ATTEMPT_COLUMNS + [c for c in df.columns if c not in ATTEMPT_COLUMNS]]
+    df["submitted_at"] = pd.to_datetime(df["submitted_at"], utc=True, format="mixed")
+    df["score"] = pd.to_numeric(df["score"], errors="coerce").astype(float)
+    df["duration_s"] = pd.to_numeric(df["duration_s"], errors="coerce").astype(float)
+    df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
+    df["passed"] = df["passed"].fillna(False).astype(bool)
+    df["blocked"] = df["blocked"].fillna(False).astype(bool)
+    df["skills"] = df["skills"].map(lambda s: list(s) if isinstance(s, (list, tuple)) else [])
+    if df["start_month"].isna().any() and len(df):
+        first = df.groupby("learner")["submitted_at"].transform("min")
+        df["start_month"] = df["start_month"].fillna(first.dt.strftime("%Y-%m"))
+    for col in ("team", "job_role"):
+        df[col] = df[col].fillna("(none)")
+    return df.sort_values(["submitted_at", "id"], kind="stable").reset_index(drop=True)
+
+
+def week_of(ts: pd.Series) -> pd.Series:
+    """Monday of the ISO week, as a naive date-time (what the charts put on the x axis)."""
+    d = ts.dt.tz_convert(None) if ts.dt.tz is not None else ts
+    return (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+
+
+def filter_attempts(df: pd.DataFrame, *, team: str | None = None, job_role: str | None = None,
+                    skill: str | None = None, start: Any = None, end: Any = None,
+                    start_month: str | None = None) -> pd.DataFrame:
+    """Keep attempts matching every given filter. `start`/`end` are dates (inclusive); None or "" means all."""
+    m = pd.Series(True, index=df.index)
+    if team:
+        m &= df["team"] == team
+    if job_role:
+        m &= df["job_role"] == job_role
+    if start_month:
+        m &= df["start_month"] == start_month
+    if skill:
+        m &= df["skills"].map(lambda s: skill in s)
+    if start not in (None, ""):
+        m &= df["submitted_at"] >= pd.Timestamp(start, tz="UTC")
+    if end not in (None, ""):
+        m &= df["submitted_at"] < pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1)
+    return df[m]
+
+
+def by_skill(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (attempt, skill): an attempt practising two skills counts once for each."""
+    out = df.explode("skills").rename(columns={"skills": "skill"})
+    return out[out["skill"].notna()]
+
+
+def _flag(out: pd.DataFrame) -> pd.DataFrame:
+    out["small"] = out["n_learners"] < SMALL_N
+    return out
+
+
+def _empty(cols: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+
+
+def first_attempts(df: pd.DataFrame) -> pd.DataFrame:
+    """Each learner's first attempt at each scenario."""
+    return df.drop_duplicates(["learner", "scenario"], keep="first")
+
+
+# ---------------------------------------------------------------------------------------------- metrics
+
+
+def first_attempt_pass_rate(df: pd.DataFrame, by: Sequence[str] = ("skill", "week")) -> pd.DataFrame:
+    """Share of first attempts at a scenario that passed, per group.
+    rate = passed first attempts / first attempts."""
+    cols = [*by, "n_learners", "n_attempts", "rate", "small"]
+    first = first_attempts(df)
+    if first.empty:
+        return _empty(cols)
+    rows = _grouped(first, by)
+    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
+                                                    rate=("passed", "mean")).reset_index()
+    return _flag(out)[cols]
+
+
+def mean_score(df: pd.DataFrame, by: Sequence[str] = ("skill", "week")) -> pd.DataFrame:
+    """Mean score (0..1) of all attempts, per group."""
+    cols = [*by, "n_learners", "n_attempts", "mean_score", "small"]
+    if df.empty:
+        return _empty(cols)
+    rows = _grouped(df, by)
+    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
+                                                    mean_score=("score", "mean")).reset_index()
+    return _flag(out)[cols]
+
+
+def improvement(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFrame:
+    """First versus latest score of the same learner on the same scenario (pairs with 2+ attempts).
+    delta = mean(latest score) - mean(first score) over those pairs."""
+    cols = [*by, "n_learners", "n_pairs", "first_score", "latest_score", "delta", "small"]
+    g = df.groupby(["learner", "scenario"], sort=False)
+    n = g["id"].transform("size")
+    multi = df[n >= 2]
+    if multi.empty:
+        return _empty(cols)
+    firsts = multi.drop_duplicates(["learner", "scenario"], keep="first")
+    lasts = multi.drop_duplicates(["learner", "scenario"], keep="last")
+    pairs = firsts.merge(lasts[["learner", "scenario", "score"]], on=["learner", "scenario"],
+                         suffixes=("", "_latest"))
+    pairs = pairs.rename(columns={"score": "first_score", "score_latest": "latest_score"})
+    rows = _grouped(pairs, by)
+    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_pairs=("id", "size"),
+                                                    first_score=("first_score", "mean"),
+                                                    latest_score=("latest_score", "mean")).reset_index()
+    out["delta"] = out["latest_score"] - out["first_score"]
+    return _flag(out)[cols]
+
+
+def retention_pairs(df: pd.DataFrame, min_days: int = RETENTION_DAYS) -> pd.DataFrame:
+    """Per learner and scenario: the first pass, and the first re-practice at least `min_days` after it."""
+    cols = ["learner", "scenario", "skills", "team", "job_role", "start_month", "first_score", "first_pass_score",
+            "first_pass_at", "later_score", "later_passed", "later_at"]
+    if df.empty:
+        return _empty(cols)
+    first_score = df.drop_duplicates(["learner", "scenario"], keep="first")[["learner", "scenario", "score"]]
+    passes = df[df["passed"]].drop_duplicates(["learner", "scenario"], keep="first")
+    base = passes[["learner", "scenario", "skills", "team", "job_role", "start_month", "score", "submitted_at"]]
+    base = base.rename(columns={"score": "first_pass_score", "submitted_at": "first_pass_at"})
+    later = df[["learner", "scenario", "score", "passed", "submitted_at"]].merge(
+        base[["learner", "scenario", "first_pass_at"]], on=["learner", "scenario"])
+    later = later[later["submitted_at"] >= later["first_pass_at"] + pd.Timedelta(days=min_days)]
+    later = later.drop_duplicates(["learner", "scenario"], keep="first")
+    later = later.rename(columns={"score": "later_score", "passed": "later_passed", "submitted_at": "later_at"})
+    out = base.merge(later[["learner", "scenario", "later_score", "later_passed", "later_at"]],
+                     on=["learner", "scenario"])
+    out = out.merge(first_score.rename(columns={"score": "first_score"}), on=["learner", "scenario"])
+    return out[cols]
+
+
+def retention(df: pd.DataFrame, min_days: int = RETENTION_DAYS, by: Sequence[str] = ("skill",)) -> pd.DataFrame:
+    """Score on a re-practice at least `min_days` after the first pass, against the first scores.
+    ratio = mean(later score) / mean(first-pass score); retained_rate = share of re-practices that pass;
+    gain_vs_first = mean(later score) - mean(very first score)."""
+    cols = [*by, "n_learners", "n_pairs", "first_score", "first_pass_score", "later_score", "ratio",
+            "retained_rate", "gain_vs_first", "small"]
+    pairs = retention_pairs(df, min_days)
+    if pairs.empty:
+        return _empty(cols)
+    pairs = pairs.assign(id=range(len(pairs)))
+    rows = _grouped(pairs, by)
+    out = rows.groupby(list(by), observed=True).agg(
+        n_learners=("learner", "nunique"), n_pairs=("id", "size"), first_score=("first_score", "mean"),
+        first_pass_score=("first_pass_score", "mean"), later_score=("later_score", "mean"),
+        retained_rate=("later_passed", "mean")).reset_index()
+    out["ratio"] = out["later_score"] / out["first_pass_score"].replace(0, np.nan)
+    out["gain_vs_first"] = out["later_score"] - out["first_score"]
+    return _flag(out)[cols]
+
+
+def trust_calibration(df: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Trust decisions against the scenario's key.
+    brier = mean((confidence - correct)^2), correct = decision equals the key;
+    over_trust_rate = chose `use` / attempts whose key is verify or reject;
+    under_trust_rate = chose a more cautious option than the key / attempts whose key is use or verify."""
+    cols = [*by, "n_learners", "n_attempts", "brier", "accuracy", "over_trust_rate", "under_trust_rate", "small"]
+    t = df[(df["kind"] == "trust") & df["decision"].isin(list(CAUTION)) & df["expected"].isin(list(CAUTION))]
+    if t.empty:
+        return _empty(cols)
+    d = t["decision"].map(CAUTION)
+    k = t["expected"].map(CAUTION)
+    correct = (d == k).astype(float)
+    conf = t["confidence"].fillna(0.75)
+    t = t.assign(correct=correct, sq=(conf - correct) ** 2,
+                 over=np.where(k >= 1, (d == 0).astype(float), np.nan),
+                 under=np.where(k <= 1, (d > k).astype(float), np.nan))
+    rows = _grouped(t, by)
+    keys = list(by) or (lambda _i: "all")
+    out = rows.groupby(keys, observed=True).agg(
+        n_learners=("learner", "nunique"), n_attempts=("id", "size"), brier=("sq", "mean"),
+        accuracy=("correct", "mean"), over_trust_rate=("over", "mean"),
+        under_trust_rate=("under", "mean")).reset_index(drop=not by)
+    return _flag(out)[cols]
+
+
+def policy_slips(df: pd.DataFrame, by: Sequence[str] = ("week",)) -> pd.DataFrame:
+    """Share of frame attempts blocked by the policy. slip_rate = blocked frame attempts / frame attempts."""
+    cols = [*by, "n_learners", "n_attempts", "n_blocked", "slip_rate", "small"]
+    f = df[df["kind"] == "frame"]
+    if f.empty:
+        return _empty(cols)
+    rows = _grouped(f, by)
+    keys = list(by) or (lambda _i: "all")
+    out = rows.groupby(keys, observed=True).agg(
+        n_learners=("learner", "nunique"), n_attempts=("id", "size"), n_blocked=("blocked", "sum"),
+        slip_rate=("blocked", "mean")).reset_index(drop=not by)
+    return _flag(out)[cols]
+
+
+def slips_by_entity(df: pd.DataFrame, findings: pd.DataFrame | Iterable[dict], by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per entity type: share of frame attempts blocked with a blocking finding of that type.
+    rate = frame attempts with a `block` finding of the entity / frame attempts (in the same group)."""
+    cols = [*by, "entity", "n_learners", "n_blocked", "n_attempts", "rate", "small"]
+    fi = findings if isinstance(findings, pd.DataFrame) else pd.DataFrame(list(findings))
+    f = df[df["kind"] == "frame"]
+    if f.empty or fi.empty:
+        return _empty(cols)
+    f = _grouped(f, by)
+    keys = list(by)
+    totals = (f.groupby(keys, observed=True)["id"].size().rename("n_attempts").reset_index() if keys
+              else pd.DataFrame({"n_attempts": [len(f)]}))
+    blocks = fi[fi["action"] == "block"][["attempt_id", "entity"]].drop_duplicates()
+    hit = f[f["blocked"]].merge(blocks, left_on="id", right_on="attempt_id")
+    if hit.empty:
+        return _empty(cols)
+    out = hit.groupby([*keys, "entity"], observed=True).agg(n_learners=("learner", "nunique"),
+                                                            n_blocked=("id", "nunique")).reset_index()
+    out = out.merge(totals, on=keys) if keys else out.assign(n_attempts=len(f))
+    out["rate"] = out["n_blocked"] / out["n_attempts"]
+    return _flag(out)[cols].sort_values([*keys, "rate"], ascending=[True] * len(keys) + [False])
+
+
+def time_on_task(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFrame:
+    """Minutes from opening a scenario to submitting: median and mean per group (durations over 2 h dropped as
+    abandoned tabs)."""
+    cols = [*by, "n_learners", "n_attempts", "median_min", "mean_min", "small"]
+    d = df[df["duration_s"].between(0, 7200)]
+    if d.empty:
+        return _empty(cols)
+    rows = _grouped(d.assign(minutes=d["duration_s"] / 60.0), by)
+    keys = list(by) or (lambda _i: "all")
+    out = rows.groupby(keys, observed=True).agg(
+        n_learners=("learner", "nunique"), n_attempts=("id", "size"), median_min=("minutes", "median"),
+        mean_min=("minutes", "mean")).reset_index(drop=not by)
+    return _flag(out)[cols]
+
+
+def cohorts(df: pd.DataFrame, by: str = "team", min_days: int = RETENTION_DAYS) -> pd.DataFrame:
+    """One row per cohort (team, job_role or start_month): learners, attempts, first-attempt pass rate, mean score,
+    improvement and retention, each as defined above."""
+    cols = [by, "n_learners", "n_attempts", "first_pass_rate", "mean_score", "improvement", "retention_ratio",
+            "slip_rate", "small"]
+    if df.empty:
+        return _empty(cols)
+    base = df.groupby(by).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
+                              mean_score=("score", "mean")).reset_index()
+    fp = first_attempts(df).groupby(by)["passed"].mean().rename("first_pass_rate")
+    imp = improvement(df, by=(by,)).set_index(by)["delta"].rename("improvement")
+    ret = retention(df, min_days, by=(by,)).set_index(by)["ratio"].rename("retention_ratio")
+    slip = policy_slips(df, by=(by,)).set_index(by)["slip_rate"]
+    out = base.set_index(by).join([fp, imp, ret, slip]).reset_index()
+    return _flag(out)[cols]
+
+
+# ------------------------------------------------------------------------------------- grader agreement
+
+
+def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
+    """Cohen's kappa of two binary raters. None when it is undefined (both raters always gave one and the same
+    label, so chance agreement is 1)."""
+    if len(a) != len(b) or not a:
+        return None
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    po = float((x == y).mean())
+    pe = float(x.mean() * y.mean() + (1 - x.mean()) * (1 - y.mean()))
+    if pe >= 1.0:
+        return None
+    return (po - pe) / (1 - pe)
+
+
+def grader_agreement(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Automatic versus mentor grade per scenario and criterion, from rows
+    {scenario, criterion, auto_passed, mentor_passed}: n, percent agreement, Cohen's kappa, overrides."""
+    cols = ["scenario", "criterion", "n", "agreement", "kappa", "overrides", "small"]
+    r = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if r.empty:
+        return _empty(cols)
+    out = []
+    for (sc, cr), g in r.groupby(["scenario", "criterion"], sort=True):
+        a = g["auto_passed"].astype(bool).tolist()
+        m = g["mentor_passed"].astype(bool).tolist()
+        agree = sum(x == y for x, y in zip(a, m))
+        out.append({"scenario": sc, "criterion": cr, "n": len(a), "agreement": agree / len(a),
+                    "kappa": cohen_kappa(a, m), "overrides": len(a) - agree, "small": len(a) < SMALL_N})
+    return pd.DataFrame(out, columns=cols)
+
+
+# -------------------------------------------------------------------------------------------- helpers
+
+
+def _grouped(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Add the derived grouping columns `by` asks for (skill → one row per skill; week → Monday)."""
+    out = df
+    if "skill" in by and "skill" not in out.columns:
+        out = by_skill(out)
+    if "week" in by and "week" not in out.columns:
+        ts = out["submitted_at"] if "submitted_at" in out.columns else out["first_pass_at"]
+        out = out.assign(week=week_of(ts))
+    return out
+
+
+def fmt_rate(rate: float | None, n_learners: int) -> str:
+    """A rate for people: '62% (n=14)', or flagged when fewer than SMALL_N learners stand behind it."""
+    if rate is None or (isinstance(rate, float) and np.isnan(rate)):
+        return "–"
+    if n_learners < SMALL_N:
+        return f"{rate:.0%} (only {n_learners} learner{'s' if n_learners != 1 else ''}: too few to read)"
+    return f"{rate:.0%} (n={n_learners})"
