@@ -1,7 +1,221 @@
-"""Sub-commands of the `sparring` CLI for this area (see sparring/cli.py)."""
+"""Grading sub-commands: `sparring test`, `sparring grade`, `sparring calibrate`.
+
+All three go through `rubric.grade`, the same code path as the web app.
+"""
 
 from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 
 def add_commands(sub, common) -> None:
     """Register this area's sub-commands on the CLI's subparsers."""
+    p = sub.add_parser("test", parents=[common], help="grade every scenario's examples and compare with their labels")
+    p.add_argument("paths", nargs="*", help="scenario files or folders (default: every scenario)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--no-policies", action="store_true", help="skip the policies' labelled tests")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("grade", parents=[common], help="grade one answer (a JSON file, or - for stdin)")
+    p.add_argument("--scenario", required=True, help="scenario id or YAML file")
+    p.add_argument("--answer", required=True, help="JSON file with the answer, or - to read stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("calibrate", parents=[common], help="suggest a threshold per semantic criterion from the "
+                       "scenario's examples")
+    p.add_argument("scenario", help="scenario id or YAML file")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_calibrate)
+
+
+# ----------------------------------------------------------------------------------------------- grade
+
+
+def _read_answer(ref: str) -> dict[str, Any]:
+    from ..cli import UsageError
+
+    if ref == "-":
+        raw, where = sys.stdin.read(), "stdin"
+    else:
+        path = Path(ref)
+        if not path.is_file():
+            raise UsageError(f"--answer {ref}: no such file (give a JSON file, or - to read stdin)")
+        try:
+            raw, where = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise UsageError(f"--answer {ref}: not UTF-8 text; save it as UTF-8 JSON") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg}); an answer looks like "
+                         '{"prompt": "..."} (frame), {"flags": {"s2": "why"}} (spot) or '
+                         '{"decision": "verify", "confidence": 0.8, "justification": "..."} (trust)') from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{where}: the answer must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from ..cli import UsageError, emit_json, resolve_root
+    from ..content.loader import get_org
+    from .rubric import AnswerError, grade
+
+    org = get_org(resolve_root(args))
+    scenario = org.scenario(args.scenario)
+    answer = _read_answer(args.answer)
+    try:
+        result = grade(org, scenario, answer)
+    except AnswerError as e:
+        raise UsageError(f"--answer {args.answer}: {e}") from None
+    if args.json:
+        emit_json(result.public())
+    else:
+        print(format_grade(result))
+    return 0 if result.passed else 1
+
+
+def format_grade(result) -> str:
+    lines = [f"{result.scenario}: {'PASSED' if result.passed else 'NOT YET'} — {result.summary}"]
+    if result.policy:
+        lines.append(f"  policy verdict: {result.policy.get('verdict')}")
+    for c in result.criteria:
+        mark = "✓" if c.passed else "✗"
+        req = " (required)" if c.required else ""
+        lines.append(f"  {mark} {c.label or c.id}{req} [{c.check}] {c.score:.0%}: {c.feedback}")
+    if not result.passed and result.model_answer:
+        lines.append("  Model answer: " + " ".join(result.model_answer.split()))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------ test
+
+
+def check_examples(org, scenario) -> list[dict[str, Any]]:
+    """Grade each labelled example of a scenario; one row per example with its mismatches (empty = as labelled)."""
+    from .rubric import AnswerError, grade
+
+    rows = []
+    for i, ex in enumerate(scenario.examples):
+        name = ex.name or f"example {i + 1}"
+        row: dict[str, Any] = {"scenario": scenario.id, "example": name, "index": i, "mismatches": []}
+        try:
+            r = grade(org, scenario, ex.answer)
+        except AnswerError as e:
+            row["mismatches"].append(f"the answer cannot be graded: {e}")
+            rows.append(row)
+            continue
+        except Exception as e:  # noqa: BLE001 - e.g. a policy engine that cannot load: report and go on
+            row["mismatches"].append(f"grading failed ({type(e).__name__}: {e})")
+            rows.append(row)
+            continue
+        by_id = {c.id: c for c in r.criteria}
+        row.update(passed=r.passed, score=round(r.score, 4),
+                   criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
+        if r.passed != ex.expect.passed:
+            failed = [c for c in r.criteria if not c.passed]
+            why = ("; failed: " + ", ".join(f"{c.id} ({_brief(c.feedback)})" for c in failed)) if failed else \
+                "; every criterion passed"
+            row["mismatches"].append(f"expected {'pass' if ex.expect.passed else 'fail'}, graded "
+                                     f"{'pass' if r.passed else 'fail'} (score {r.score:.0%}, pass mark "
+                                     f"{r.pass_mark:.0%}){why}")
+        for cid in ex.expect.failed:
+            c = by_id.get(cid)
+            if c is not None and c.passed:
+                row["mismatches"].append(f"criterion '{cid}' should fail but passed ({_brief(c.feedback)})")
+        for cid in ex.expect.passed_criteria:
+            c = by_id.get(cid)
+            if c is not None and not c.passed:
+                row["mismatches"].append(f"criterion '{cid}' should pass but failed ({_brief(c.feedback)})")
+        rows.append(row)
+    return rows
+
+
+def _brief(text: str, n: int = 160) -> str:
+    t = " ".join((text or "").split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def _policy_tests(org, args) -> tuple[list[dict[str, Any]], str | None]:
+    """The policies' labelled tests, through the policy area's own evaluator when it provides one."""
+    try:
+        from ..policy import evaluate  # type: ignore[attr-defined]
+    except ImportError:
+        return [], "policy tests skipped: the policy evaluator is not available (run `sparring policy test`)"
+    rows = []
+    run = getattr(evaluate, "run_policy_tests", None)
+    if not callable(run):
+        return [], "policy tests skipped: run `sparring policy test`"
+    for pid in sorted(org.policies):
+        try:
+            rows.extend(run(org, pid))
+        except Exception as e:  # noqa: BLE001 - report, do not crash the whole test run
+            rows.append({"policy": pid, "mismatches": [f"policy tests could not run: {e}"]})
+    return rows, None
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from ..cli import emit_json, resolve_root
+    from ..content.loader import load_org
+
+    root = resolve_root(args)
+    org = load_org(root, [Path(p) for p in args.paths] or None)
+    scenarios = list(org.scenarios.values())
+    if args.paths:
+        wanted = [Path(p).resolve() for p in args.paths]
+        keep = []
+        for sc in scenarios:
+            f = org.files[f"scenario:{sc.id}"].path.resolve()
+            if any(f == w or w in f.parents for w in wanted):
+                keep.append(sc)
+        scenarios = keep
+    rows = []
+    for sc in sorted(scenarios, key=lambda s: s.id):
+        rows.extend(check_examples(org, sc))
+    policy_rows, note = ([], None) if (args.no_policies or args.paths) else _policy_tests(org, args)
+    bad = [r for r in rows + policy_rows if r.get("mismatches")]
+    problems = [str(p) for p in org.problems]
+    ok = not bad and not problems
+    if args.json:
+        emit_json({"ok": ok, "examples": len(rows), "mismatches": len(bad), "results": rows,
+                   "policy_tests": policy_rows, "problems": problems, "note": note})
+        return 0 if ok else 1
+    for p in problems:
+        print(p)
+    for r in bad:
+        where = f"{r['scenario']} / {r['example']}" if "scenario" in r else f"policy {r.get('policy')}"
+        for m in r["mismatches"]:
+            print(f"MISMATCH {where}: {m}")
+    if note:
+        print(note, file=sys.stderr)
+    n_sc = len({r['scenario'] for r in rows})
+    print(f"{'OK' if ok else 'FAILED'}: {len(rows) - len([r for r in bad if 'scenario' in r])} of {len(rows)} "
+          f"examples in {n_sc} scenarios graded as labelled" +
+          (f"; {len(problems)} content problem(s)" if problems else ""), file=sys.stderr)
+    return 0 if ok else 1
+
+
+# ------------------------------------------------------------------------------------------- calibrate
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ..cli import UsageError, emit_json, resolve_root
+    from ..content.loader import get_org
+    from .calibrate import calibrate
+
+    org = get_org(resolve_root(args))
+    scenario = org.scenario(args.scenario)
+    rows = calibrate(org, scenario)
+    if not rows:
+        raise UsageError(f"scenario '{scenario.id}' has no criterion with a threshold to calibrate "
+                         "(semantic, justification, flags), or no examples")
+    if args.json:
+        emit_json({"scenario": scenario.id, "criteria": [r.model_dump() for r in rows]})
+        return 0
+    for r in rows:
+        print(r.describe())
+    return 0

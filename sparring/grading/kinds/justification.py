@@ -1,13 +1,16 @@
-"""`justification` (trust and others): the reasons given cover the key reasons."""
+"""`justification` (trust and others): the reasons given cover the key reasons, by meaning, not keywords."""
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field
 
+from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
+from .semantic import learner_parts
 
 
 class JustificationOptions(CriterionOptions):
@@ -17,10 +20,53 @@ class JustificationOptions(CriterionOptions):
                                     "rounded up).")
     threshold: float | None = Field(None, ge=0, le=1, description="Similarity a sentence needs to cover a reason.")
 
+    def needed(self) -> int:
+        return min(len(self.reasons), self.min_covered or math.ceil(len(self.reasons) / 2))
+
+    def embedding_texts(self, scenario) -> list[str]:
+        return [t for r in self.reasons for t in se.statement_texts(r)]
+
+    def check_scenario(self, scenario, org):
+        if self.min_covered and self.min_covered > len(self.reasons):
+            yield (f"min_covered is {self.min_covered} but only {len(self.reasons)} reasons are listed; lower it "
+                   "or add reasons", ("min_covered",))
+
 
 @register("justification", options=JustificationOptions, kinds={"frame", "spot", "trust"}, uses_embeddings=True,
           has_threshold=True, description="The answer gives the key reasons (by meaning, not keywords).",
           example="- id: reasons\n  check: justification\n  reasons:\n    - The limit quoted is not in the policy "
           "schedule.\n    - The clause number does not exist.")
 def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
-    raise NotImplementedError("justification grader: being implemented")
+    prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    matches = [se.match(prep, r, opts.threshold) for r in opts.reasons]
+    covered = [m for m in matches if m.matched]
+    need = opts.needed()
+    passed = len(covered) >= need
+    score = min(1.0, len(covered) / need) if need else 1.0
+    ev = {"covered": [{"reason": m.statement, "sentence": m.evidence, "score": round(m.score, 3)} for m in covered],
+          "missing": [m.statement for m in matches if not m.matched], "needed": need,
+          "sentence": max(covered, key=lambda m: m.score).evidence if covered else None}
+    if prep.ignored:
+        ev["ignored"] = prep.ignored
+    note = " Sentences addressed to the grader were not counted." if prep.ignored else ""
+    got = "; ".join(f"{se.quote(m.evidence, 100)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
+    if passed:
+        more = ""
+        if len(covered) < len(matches):
+            more = f" An expert would also mention: {next(m.statement for m in matches if not m.matched)}"
+        return CriterionResult(id=opts.id, passed=True, score=score, evidence=ev,
+                               feedback=f"Your reasons hold up ({len(covered)} of {len(matches)} key reasons): "
+                               f"{got}.{more}{note}")
+    contra = [m for m in matches if m.contradicted and not m.matched]
+    parts = []
+    if not prep.units:
+        parts.append("You gave no reasons" + (" apart from words addressed to the grader" if prep.ignored else "")
+                     + ".")
+    else:
+        parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
+                     + (f" ({got})" if covered else "") + ".")
+    for m in contra[:2]:
+        parts.append(f"{se.quote(m.contradicted, 100)} says the opposite of a key reason.")
+    missing = [m for m in matches if not m.matched]
+    parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
+    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev, feedback=" ".join(parts) + note)

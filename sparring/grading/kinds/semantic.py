@@ -1,4 +1,9 @@
-"""`semantic`: the answer satisfies a statement, judged by meaning (paraphrase-robust, negation-aware)."""
+"""`semantic`: the answer satisfies a statement, judged by meaning (paraphrase-robust, negation-aware).
+
+The evidence is the learner's sentence that satisfies the statement. A sentence that says the opposite
+("do not promise a payout" against "promise them the payout") never counts, and sentences that talk to the
+grader are not evidence. See semantic_engine.py for how a statement is matched.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -16,8 +22,27 @@ class SemanticOptions(CriterionOptions):
                                     "is enough unless `match: all`.")
     match: Literal["any", "all"] = Field("any", description="With several statements: any one, or all of them.")
     absent: bool = Field(False, description="Invert: the answer must NOT say this (e.g. 'promises a payout').")
-    threshold: float | None = Field(None, ge=0, le=1, description="Similarity needed; default is calibrated "
-                                    "(see `sparring calibrate`).")
+    threshold: float | None = Field(None, ge=0, le=1, description="Combined similarity (0..1) a sentence needs; "
+                                    f"default {se.DEFAULT_THRESHOLD} (see `sparring calibrate`).")
+
+    def statements(self) -> list[str]:
+        items = [self.expect] if isinstance(self.expect, str) else list(self.expect)
+        return [s for s in (x.strip() for x in items) if s]
+
+    def embedding_texts(self, scenario) -> list[str]:
+        return [t for s in self.statements() for t in se.statement_texts(s)]
+
+
+def learner_parts(ctx) -> list[tuple[str, str]]:
+    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text."""
+    if ctx.scenario.kind == "spot":
+        return [(sid, reason) for sid, reason in ctx.answer.flags.items()]
+    return [("", ctx.text)]
+
+
+def _lower_first(s: str) -> str:
+    s = s.strip().rstrip(".")
+    return s[:1].lower() + s[1:] if s[:2] != s[:2].upper() else s
 
 
 @register("semantic", options=SemanticOptions, uses_embeddings=True, has_threshold=True,
@@ -25,4 +50,52 @@ class SemanticOptions(CriterionOptions):
           example="- id: context\n  check: semantic\n  expect: Explains that the claim waits for the contractor's "
           "repair estimate.")
 def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
-    raise NotImplementedError("semantic grader: being implemented")
+    prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    results = [se.match(prep, s, opts.threshold) for s in opts.statements()]
+    hits = [m for m in results if m.matched]
+    ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
+                                "sentence": m.evidence, "contradicted_by": m.contradicted} for m in results]}
+    if prep.ignored:
+        ev["ignored"] = prep.ignored
+    note = (" Sentences that address the grader instead of doing the task were not counted."
+            if prep.ignored else "")
+    if not prep.units and not prep.ignored:
+        note = ""
+    if opts.absent:
+        if hits:
+            m = max(hits, key=lambda m: m.score)
+            return CriterionResult(
+                id=opts.id, passed=False, score=0.0, evidence={**ev, "sentence": m.evidence},
+                feedback=(f"Your answer says {se.quote(m.evidence)}, which is what this criterion rules out "
+                          f"({_lower_first(m.statement)}). Remove it, or say the opposite if that is what you "
+                          "mean."))
+        return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
+                               feedback=f"Good: nothing in your answer {_lower_first(results[0].statement)}.")
+    need_all = opts.match == "all"
+    passed = (len(hits) == len(results)) if need_all else bool(hits)
+    score = (len(hits) / len(results)) if need_all else (1.0 if hits else 0.0)
+    best = max(hits or results, key=lambda m: m.score)
+    ev["sentence"] = best.evidence if best.matched else None
+    if passed:
+        shown = " ".join(se.quote(m.evidence) for m in hits[:3])
+        return CriterionResult(id=opts.id, passed=True, score=score, evidence=ev,
+                               feedback=f"Your answer covers this: {shown}.{note}")
+    missing = [m for m in results if not m.matched]
+    parts = []
+    if not prep.units:
+        parts.append("Your answer gives nothing to judge here" + (" apart from words addressed to the grader"
+                                                                   if prep.ignored else "") + ".")
+    for m in missing[:3]:
+        if m.contradicted:
+            parts.append(f"Your sentence {se.quote(m.contradicted)} says the opposite of what is needed: "
+                         f"{m.statement.rstrip('.')}.")
+        elif m.evidence and m.score >= m.threshold * 0.75:
+            parts.append(f"The closest you came is {se.quote(m.evidence)}, which does not quite say it. "
+                         f"Wanted: {m.statement.rstrip('.')}.")
+        else:
+            parts.append(f"Your answer does not cover this yet. Wanted: {m.statement.rstrip('.')}.")
+    if need_all and hits:
+        parts.append(f"({len(hits)} of {len(results)} points covered.)")
+    parts.append("Next step: add one plain sentence that says this in your own words." if len(missing) == 1 or
+                 not need_all else "Next step: add a plain sentence for each missing point.")
+    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev, feedback=" ".join(parts) + note)
