@@ -45,6 +45,8 @@ class AuthSettings(_Strict):
     header: str = Field("X-Forwarded-User", description="Header carrying the user name in header mode.")
     session_hours: float = Field(12, gt=0, description="Sessions expire after this long.")
     max_login_failures: int = Field(5, ge=1, description="Failed logins per user per 15 minutes before lockout.")
+    demo_accounts: bool = Field(False, description="Create the documented demo accounts (password `practice`) "
+                                "at first start when there are no users yet. For trying Sparring out only.")
 
 
 class ServerSettings(_Strict):

@@ -1,7 +1,96 @@
-"""Sub-commands of the `sparring` CLI for this area (see sparring/cli.py)."""
+"""`sparring users add|list`: built-in accounts in the organisation's store."""
 
 from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def _store(args):
+    from ..cli import resolve_root
+    from ..content.loader import load_org
+    from .db import open_store
+
+    return open_store(load_org(resolve_root(args)))
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from ..auth import ROLES, check_password_strength, hash_password
+    from ..cli import UsageError
+    from .users import UserError, add_user
+
+    roles = [r.strip() for part in args.role for r in part.split(",") if r.strip()]
+    if not roles:
+        raise UsageError(f"give --role ({'|'.join(ROLES)})")
+    if args.password_env:
+        pw = os.environ.get(args.password_env)
+        if pw is None:
+            raise UsageError(f"--password-env {args.password_env}: that environment variable is not set")
+    elif args.no_password:
+        pw = None
+    else:
+        if not sys.stdin.isatty():
+            raise UsageError("no terminal to ask for the password; use --password-env VAR (or --no-password "
+                             "for trusted-header mode)")
+        pw = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != pw:
+            print("sparring users add: the two passwords differ; nothing was changed", file=sys.stderr)
+            return 1
+    try:
+        if pw is not None:
+            check_password_strength(pw)
+        job = [r.strip() for part in args.job_role for r in part.split(",") if r.strip()]
+        store = _store(args)
+        u = add_user(store, args.name, roles, password_hash=hash_password(pw) if pw is not None else None,
+                     team=args.team, display_name=args.display_name, job_roles=job, replace=args.replace)
+    except UserError as e:
+        print(f"sparring users add: {e}", file=sys.stderr)
+        return 1
+    print(f"{'updated' if args.replace else 'added'} {u.name} ({', '.join(u.roles)})"
+          + (f", team {u.team}" if u.team else "") + f" in {store.path}")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from ..cli import emit_json
+    from .users import list_users
+
+    users = list_users(_store(args))
+    if args.json:
+        emit_json([u.model_dump() for u in users])
+        return 0
+    for u in users:
+        print(f"{u.name:<20} {','.join(u.roles):<28} {u.team or '-':<24} {u.display_name or ''}")
+    if not users:
+        print("no users yet: add one with `sparring users add NAME --role learner`", file=sys.stderr)
+    return 0
 
 
 def add_commands(sub, common) -> None:
     """Register this area's sub-commands on the CLI's subparsers."""
+    p = sub.add_parser("users", parents=[common], help="built-in accounts (add, list)")
+    usub = p.add_subparsers(dest="users_command", metavar="ACTION")
+    usub.required = True
+
+    a = usub.add_parser("add", parents=[common], help="add an account (the password is asked, or read from "
+                        "--password-env)")
+    a.add_argument("name")
+    a.add_argument("--role", action="append", required=True,
+                   help="learner, mentor, author, compliance or admin; repeat or comma-separate for several")
+    a.add_argument("--team", default=None, help="team name; also puts scenarios for that role first")
+    a.add_argument("--display-name", default=None)
+    a.add_argument("--job-role", action="append", default=[],
+                   help="scenario role(s) shown first in the catalogue, e.g. customer-support")
+    g = a.add_mutually_exclusive_group()
+    g.add_argument("--password-env", metavar="VAR", default=None,
+                   help="read the password from this environment variable instead of asking")
+    g.add_argument("--no-password", action="store_true",
+                   help="no password: the account signs in only through a trusted header (SSO proxy)")
+    a.add_argument("--replace", action="store_true", help="update an existing account")
+    a.set_defaults(func=cmd_users_add)
+
+    ls = usub.add_parser("list", parents=[common], help="list accounts (never passwords)")
+    ls.add_argument("--json", action="store_true", help="print one JSON document")
+    ls.set_defaults(func=cmd_users_list)

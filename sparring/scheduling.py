@@ -1,0 +1,46 @@
+"""Re-practice scheduling with FSRS: each (learner, scenario) is a card; each graded attempt is a review whose
+rating comes from the rubric score, so weak attempts come back sooner and strong ones later.
+
+Practice is not flashcards: a scenario that was failed should come back tomorrow, not in one minute, so the
+scheduler has no (re)learning steps and every card lives in day-sized intervals. Fuzzing is off so the same
+history always gives the same due date (learners and tests can reason about it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fsrs import Card, Rating, Scheduler
+
+_SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False, maximum_interval=365)
+
+# Score bands for a passed attempt; a failed attempt is always Again.
+HARD_BELOW = 0.85
+GOOD_BELOW = 0.95
+
+
+def rating_for(passed: bool, score: float) -> Rating:
+    """failed → Again; passed below 0.85 → Hard; below 0.95 → Good; otherwise Easy."""
+    if not passed:
+        return Rating.Again
+    if score < HARD_BELOW:
+        return Rating.Hard
+    if score < GOOD_BELOW:
+        return Rating.Good
+    return Rating.Easy
+
+
+def new_card() -> Card:
+    return Card(card_id=0)  # a fixed id: Card() would sleep 1 ms to make time-based ids unique, we need none
+
+
+def review(card_json: str | None, passed: bool, score: float, when: datetime | None = None) -> tuple[Card, Rating]:
+    """The card after one attempt at `when` (UTC). `card_json` is the stored card or None for a first attempt."""
+    when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    card = Card.from_json(card_json) if card_json else new_card()
+    rating = rating_for(passed, score)
+    # FSRS requires reviews in time order; a clock step backwards must not break the attempt.
+    if card.last_review is not None and when < card.last_review:
+        when = card.last_review
+    card, _log = _SCHEDULER.review_card(card, rating, when)
+    return card, rating

@@ -1,0 +1,217 @@
+"""The SQLite store: one file per organisation (settings `[store] path`), opened through sqlite-utils.
+
+Concurrency model (why it looks like this): the web app runs handlers on a thread pool, and the CLI may write to
+the same file from another process. SQLite allows one writer at a time, so
+- all writes in this process go through ONE connection guarded by ONE lock per database path, inside
+  `BEGIN IMMEDIATE` transactions (the lock orders our threads; IMMEDIATE + busy_timeout orders other processes);
+- reads use one connection per thread; WAL lets them run while a write is in progress and see only committed data.
+An attempt is acknowledged to the learner only after its transaction has committed, so an acknowledged attempt
+is never lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils import Database
+
+from .schema import LATEST, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 30_000
+
+_LOCKS: dict[str, threading.RLock] = {}
+_STORES: dict[str, "Store"] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says which file and what to do."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Timestamps are stored as ISO 8601 in UTC so they sort as text."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(s: str | None) -> datetime | None:
+    if not s:
+        return None
+    dt = datetime.fromisoformat(s)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def loads(s: str | None, default: Any = None) -> Any:
+    if s is None or s == "":
+        return default
+    return json.loads(s)
+
+
+def _lock_for(path: Path) -> threading.RLock:
+    with _REGISTRY_LOCK:
+        return _LOCKS.setdefault(str(path), threading.RLock())
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration, so each runs inside our transaction (executescript would commit first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Store:
+    """The organisation's database. Use `open_store(org)` in the app; `Store(path)` in tests and scripts."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path).resolve()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"{self.path.parent}: cannot create the database folder ({e.strerror}); set "
+                             "[store] path in sparring.toml to a writable place") from None
+        self._lock = _lock_for(self.path)
+        self.settings: Any = None  # the organisation's Settings when opened through open_store(org)
+        self._local = threading.local()
+        self._writer = Database(self._connect(), execute_plugins=False)
+        try:
+            self._writer.execute("PRAGMA journal_mode=WAL")
+            self.migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open the database ({e}); if the file is not a Sparring "
+                             "database, point [store] path in sparring.toml elsewhere") from None
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so no read holds a transaction open by accident.
+        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                               isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @property
+    def db(self) -> Database:
+        """This thread's read connection (sqlite-utils Database). Do not write through it: use `write()`."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = Database(self._connect(), execute_plugins=False)
+        return db
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction: `with store.write() as db: db["t"].insert(...)`. Commits on exit, rolls back on
+        error. Nested calls in the same thread become savepoints of the outer transaction."""
+        with self._lock:
+            conn = self._writer.conn
+            if conn.in_transaction:  # nested: we already hold the lock and the transaction
+                with self._writer.atomic():
+                    yield self._writer
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer.close()
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+        with _REGISTRY_LOCK:
+            if _STORES.get(str(self.path)) is self:
+                del _STORES[str(self.path)]
+
+    # ------------------------------------------------------------------ schema
+    def schema_version(self) -> int:
+        return _version(self.db)
+
+    def migrate(self) -> int:
+        """Apply pending migrations in order; returns the schema version now in the file."""
+        with self.write() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT, "
+                       "applied_at TEXT)")
+            current = _version(db)
+            if current > LATEST:
+                raise StoreError(f"{self.path}: the database has schema version {current}, newer than this "
+                                 f"Sparring knows ({LATEST}); upgrade Sparring or use another [store] path")
+            for m in MIGRATIONS:
+                if m.version <= current:
+                    continue
+                with db.atomic():  # a savepoint: a failed migration leaves the file at the previous version
+                    for stmt in _split_sql(m.sql):
+                        db.execute(stmt)
+                    db.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                               (m.version, m.name, iso(now_utc())))
+        return self.schema_version()
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0])
+
+
+def _version(db: Database) -> int:
+    if not db["schema_version"].exists():
+        return 0
+    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+
+
+def open_store(org_or_path: Any) -> Store:
+    """The store of an organisation (or a database path), one per path per process. Creates the demo accounts
+    on first start when the organisation's settings enable them."""
+    if isinstance(org_or_path, (str, Path)):
+        path, settings = Path(org_or_path).resolve(), None
+    else:
+        settings = org_or_path.settings
+        path = settings.store_path(org_or_path.root).resolve()
+    with _REGISTRY_LOCK:
+        store = _STORES.get(str(path))
+    if store is None:
+        new = Store(path)
+        with _REGISTRY_LOCK:
+            store = _STORES.setdefault(str(path), new)
+        if store is not new:
+            new._writer.close()
+    if settings is not None:
+        store.settings = settings
+    if settings is not None and settings.auth.demo_accounts:
+        from ..auth import ensure_demo_accounts
+
+        ensure_demo_accounts(store)
+    return store

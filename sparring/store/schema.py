@@ -1,0 +1,129 @@
+"""The database schema as an ordered list of migrations. A database records the last migration applied in
+`schema_version`; opening it applies the newer ones in order, each in its own transaction.
+
+Rules for changing the schema: never edit a migration that has shipped; append a new one. Columns holding text a
+learner or mentor typed (answers, feedback, questions, comments) only ever receive redacted text: see
+sparring/practice.py, which is the one writer of attempts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial tables", """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    roles TEXT NOT NULL DEFAULT '["learner"]',      -- JSON list of app roles (learner, mentor, ...)
+    team TEXT,
+    display_name TEXT,
+    password_hash TEXT,                             -- scrypt$N$r$p$salt$hash; NULL in trusted-header mode
+    created_at TEXT NOT NULL,
+    job_roles TEXT NOT NULL DEFAULT '[]'            -- JSON list of scenario roles (customer-support, ...)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    learner TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    skills TEXT NOT NULL,                           -- JSON list, copied so insights survive scenario edits
+    roles TEXT NOT NULL,                            -- JSON list of the scenario's roles
+    started_at TEXT,
+    submitted_at TEXT NOT NULL,
+    duration_s REAL,
+    answer TEXT NOT NULL,                           -- JSON, redacted
+    passed INTEGER NOT NULL,
+    score REAL NOT NULL,
+    verdict TEXT,                                   -- policy verdict of the learner's text
+    blocked INTEGER NOT NULL DEFAULT 0,
+    assistant_status TEXT,
+    gaming TEXT NOT NULL DEFAULT '[]',              -- JSON list of signal codes (see practice.GAMING_SIGNALS)
+    grade TEXT NOT NULL,                            -- JSON GradeResult.public(), redacted
+    confidence REAL,                                -- trust: the learner's confidence, for calibration
+    decision TEXT                                   -- trust: use / verify / reject
+);
+CREATE INDEX IF NOT EXISTS attempts_learner ON attempts(learner, scenario, submitted_at);
+CREATE INDEX IF NOT EXISTS attempts_scenario ON attempts(scenario, submitted_at);
+CREATE TABLE IF NOT EXISTS criterion_results (
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    criterion TEXT NOT NULL,
+    "check" TEXT,
+    passed INTEGER NOT NULL,
+    score REAL NOT NULL,
+    required INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    feedback TEXT,                                  -- redacted
+    PRIMARY KEY (attempt_id, criterion)
+);
+CREATE TABLE IF NOT EXISTS findings (               -- never the raw text of a finding
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    entity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    rule TEXT,
+    score REAL,
+    start INTEGER,
+    "end" INTEGER
+);
+CREATE INDEX IF NOT EXISTS findings_attempt ON findings(attempt_id);
+CREATE TABLE IF NOT EXISTS schedule (
+    learner TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    due TEXT NOT NULL,
+    card TEXT NOT NULL,                             -- fsrs Card.to_json()
+    updated_at TEXT NOT NULL,
+    last_rating INTEGER,
+    PRIMARY KEY (learner, scenario)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    learner TEXT NOT NULL,
+    question TEXT,                                  -- redacted
+    status TEXT NOT NULL DEFAULT 'open',            -- open | answered
+    mentor TEXT,
+    comment TEXT,                                   -- redacted
+    created_at TEXT NOT NULL,
+    answered_at TEXT
+);
+CREATE INDEX IF NOT EXISTS reviews_status ON reviews(status, created_at);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    review_id INTEGER REFERENCES reviews(id),
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    criterion TEXT NOT NULL,
+    auto_passed INTEGER NOT NULL,
+    mentor_passed INTEGER NOT NULL,
+    mentor TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_events (           -- names only, never passwords
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    reason TEXT                                     -- ok | bad password | unknown user | locked
+);
+CREATE INDEX IF NOT EXISTS login_events_name ON login_events(name, at);
+"""),
+    # insights helper: where `sparring export xapi` stopped, per LRS (resume after a failure); reviews by learner
+    Migration(2, "xapi export cursor", """
+CREATE TABLE IF NOT EXISTS xapi_cursor (
+    lrs TEXT PRIMARY KEY,                           -- the LRS endpoint URL
+    last_attempt_id INTEGER NOT NULL,               -- attempts with a larger id are still to send
+    sent INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_learner ON reviews(learner, created_at);
+CREATE INDEX IF NOT EXISTS overrides_review ON overrides(review_id);
+"""),
+]
+
+LATEST = MIGRATIONS[-1].version
