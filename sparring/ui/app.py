@@ -1,0 +1,229 @@
+"""The web app: `create_ui(org, store)` builds the Blocks, `launch()` serves them.
+
+Identity: Gradio's login form checks built-in accounts (`auth` mode `builtin`), or a trusted header set by an SSO
+proxy names the user (`header`), or one local user (`none`, a single-person demo). Either way the user name
+reaches every handler as `request.username`, and every handler checks the role on the server (guard.require);
+tabs a role may not use are also hidden, as a courtesy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from . import author_tab, catalogue, practice_tab, progress_tab
+from .context import UIContext, WarmUp
+from .guard import current_user, require
+
+log = logging.getLogger("sparring.ui")
+
+LOCAL_USER = "local"  # auth mode "none": everything runs as this one user
+HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
+
+# Tabs written by other areas: (module, title, tab id, roles shown to when the module does not say).
+OPTIONAL_TABS = [
+    ("sparring.ui.policy_lab", "Policy lab", "policy", ("compliance",)),
+    ("sparring.ui.review_tab", "Review", "review", ("mentor",)),
+    ("sparring.ui.insights_tab", "Insights", "insights", ("mentor", "author", "compliance")),
+]
+
+CSS = """
+.sp-panel { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px;
+            background: var(--background-fill-secondary); max-height: 420px; overflow-y: auto; }
+.sp-result { border-radius: 10px; padding: 12px 16px; border: 2px solid; }
+.sp-result.sp-pass { border-color: #2e7d32; background: rgba(46,125,50,.07); }
+.sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
+.sp-banner { font-size: 1.25em; font-weight: 700; }
+.sp-banner .sp-mark { font-weight: 400; font-size: .8em; opacity: .8; }
+.sp-criteria { list-style: none; padding-left: 0; margin: 8px 0 0 0; }
+.sp-crit { padding: 6px 0; border-top: 1px solid var(--border-color-primary); }
+.sp-crit .sp-cscore { opacity: .7; font-size: .9em; margin-left: 6px; }
+.sp-crit .sp-feedback { margin: 2px 0 0 1.8em; }
+.sp-req { font-size: .75em; padding: 1px 6px; border-radius: 6px; background: #ffe0b2; color: #6d4c00; }
+.sp-blocked { color: #b71c1c; } .sp-redacted { color: #6d4c00; } .sp-warned { color: #6d4c00; }
+.sp-sentence { align-items: center; }
+#warm-status { font-size: .95em; }
+"""
+
+
+# ------------------------------------------------------------------------------------------------ header
+
+
+def whoami(ctx: UIContext, request: gr.Request | None, tab_roles: list[tuple[str, ...]]) -> list[Any]:
+    """The signed-in line and, for each role-restricted tab, whether this user may see it."""
+    user = current_user(request, ctx.store)
+    roles = ", ".join(user.roles)
+    team = f" · team {user.team}" if user.team else ""
+    mode = ctx.org.settings.auth.mode
+    out = " · [Sign out](/logout)" if mode == "builtin" else ""
+    line = f"Signed in as **{user.label}** (`{user.name}` · {roles}{team}){out}"
+    return [line, *[gr.update(visible=user.has(*roles_)) for roles_ in tab_roles]]
+
+
+def warm_status(ctx: UIContext, request: gr.Request | None) -> tuple[Any, Any]:
+    require(request, ctx.store)
+    if ctx.warmup is None:
+        return gr.update(value="", visible=False), gr.Timer(active=False)
+    done, msg = ctx.warmup.status()
+    if not done:
+        return gr.update(value=f"⏳ {msg}", visible=True), gr.Timer(active=True)
+    if msg and msg != "Ready.":  # an error worth showing stays on screen
+        return gr.update(value=f"⚠️ {msg}", visible=True), gr.Timer(active=False)
+    return gr.update(value="", visible=False), gr.Timer(active=False)
+
+
+def _optional_module(name: str):
+    """A tab module another area may not have written yet: absent is fine, broken is an error."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name == name:
+            return None
+        raise
+
+
+def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
+    ctx = UIContext(org=org, store=store, warmup=warmup)
+    title = f"Sparring · {org.settings.organisation}"
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        with gr.Row(equal_height=True):
+            gr.Markdown(f"# 🥊 Sparring\n{org.settings.organisation}: practise judgment with AI tools on your own "
+                        "work, and get feedback at once.", elem_id="app-title")
+            user_line = gr.Markdown(elem_id="whoami")
+        first = warmup is not None and not warmup.ready
+        warm = gr.Markdown("⏳ Warming up the checkers…" if first else "", visible=first, elem_id="warm-status")
+        timer = gr.Timer(1.0, active=first)
+
+        restricted: list[tuple[Any, tuple[str, ...]]] = []
+        with gr.Tabs(elem_id="tabs") as tabs:
+            with gr.Tab("Scenarios", id="catalogue", elem_id="tab-catalogue") as t_cat:
+                cat = catalogue.build(ctx)
+            with gr.Tab("Practice", id="practice", elem_id="tab-practice"):
+                practice = practice_tab.build(ctx)
+            with gr.Tab("My progress", id="progress", elem_id="tab-progress") as t_prog:
+                prog = progress_tab.build(ctx)
+            with gr.Tab("Author", id="author", visible=False, elem_id="tab-author") as t_author:
+                author = author_tab.build(ctx)
+            restricted.append((t_author, author_tab.ROLES))
+            for modname, tab_title, tab_id, default_roles in OPTIONAL_TABS:
+                mod = _optional_module(modname)
+                if mod is None:
+                    continue
+                with gr.Tab(tab_title, id=tab_id, visible=False, elem_id=f"tab-{tab_id}") as t:
+                    mod.build(ctx)
+                restricted.append((t, tuple(getattr(mod, "ROLES", default_roles))))
+
+        tab_roles = [r for _, r in restricted]
+
+        def on_load(request: gr.Request):
+            return whoami(ctx, request, tab_roles)
+
+        def on_tick(request: gr.Request):
+            return warm_status(ctx, request)
+
+        loaded = demo.load(on_load, None, [user_line, *[t for t, _ in restricted]], api_name="whoami")
+        cat.refresh(loaded.then, "catalogue")
+        cat.refresh(t_cat.select, "catalogue_tab")
+        prog.refresh(t_prog.select, "progress_tab")
+        author.refresh(t_author.select, "author_tab")
+        practice_tab.wire_open(ctx, practice, cat.start.click, cat.pick, tabs)
+        timer.tick(on_tick, None, [warm, timer], api_name="warm_status", show_progress="hidden")
+    return demo
+
+
+# ------------------------------------------------------------------------------------------------ launch
+
+
+def _header_user(store: Any, header: str):
+    """auth_dependency for `header` mode: the proxy authenticated the person and put their name in `header`.
+    Unknown names become learners on first sight; a missing or malformed header is refused (401)."""
+
+    def dependency(request) -> str | None:
+        name = (request.headers.get(header) or "").strip()
+        if not HEADER_NAME_RE.match(name):
+            return None
+        from ..store.users import ensure_user
+
+        ensure_user(store, name)
+        return name
+
+    return dependency
+
+
+def _local_user(store: Any):
+    def dependency(request) -> str:  # noqa: ARG001 - one user whatever the request
+        from ..store.users import ensure_user
+
+        ensure_user(store, LOCAL_USER, ["admin"])
+        return LOCAL_USER
+
+    return dependency
+
+
+def auth_kwargs(org: Any, store: Any) -> dict[str, Any]:
+    """The `launch()` arguments that establish who is asking, for the organisation's auth mode."""
+    a = org.settings.auth
+    if a.mode == "header":
+        return {"auth_dependency": _header_user(store, a.header)}
+    if a.mode == "none":
+        return {"auth_dependency": _local_user(store)}
+    from ..auth import authenticate
+
+    demo = getattr(a, "demo_accounts", False)
+    message = ("Sign in with your Sparring account." +
+               (" To try it out: user <b>learner</b>, password <b>practice</b>." if demo else ""))
+    return {"auth": lambda name, password: authenticate(store, name, password), "auth_message": message}
+
+
+def launch(root: str | Path | None = None, host: str | None = None, port: int | None = None, *,
+           block: bool = True) -> gr.Blocks:
+    """Serve the organisation at ROOT (default: $SPARRING_ROOT, else the current directory).
+    $SPARRING_DB overrides `[store] path` (tests, benchmarks and throw-away demos use it)."""
+    from ..content.loader import get_org
+    from ..content.problems import ContentError
+    from ..store.db import StoreError, open_store
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = Path(root or os.environ.get("SPARRING_ROOT") or ".").resolve()
+    try:
+        org = get_org(root)
+    except ContentError as e:
+        sys.exit("\n".join(map(str, e.problems)))
+    for p in org.problems:  # the valid scenarios are still served; authors see these in the Author tab too
+        log.warning("content problem: %s", p)
+    if not org.scenarios:
+        sys.exit(f"{root}: no valid scenario to serve. Run `sparring validate --root {root}` to see why.")
+    if os.environ.get("SPARRING_DB"):
+        org.settings.store.path = str(Path(os.environ["SPARRING_DB"]).resolve())
+    try:
+        store = open_store(org)
+    except StoreError as e:
+        sys.exit(str(e))
+    settings = org.settings
+    warm = WarmUp(org).start()
+    demo = create_ui(org, store, warm)
+    demo.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.max_queue)
+    db_dir = str(settings.store_path(org.root).resolve().parent)
+    demo.launch(
+        server_name=host or os.environ.get("GRADIO_SERVER_NAME") or settings.server.host,
+        server_port=int(port or os.environ.get("GRADIO_SERVER_PORT") or settings.server.port),
+        **auth_kwargs(org, store),
+        show_error=False,  # errors reach people as gr.Error messages written for them, never tracebacks
+        footer_links=["api"],
+        run_history=False,  # would keep learners' answers in the browser's storage
+        enable_monitoring=False,
+        max_file_size="1mb",  # nothing in Sparring uploads files
+        blocked_paths=[db_dir, str(org.root / "sparring.toml")],
+        ssr_mode=False,
+        css=CSS,
+        prevent_thread_lock=not block,
+        quiet=False,
+    )
+    return demo

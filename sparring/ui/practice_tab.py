@@ -1,0 +1,334 @@
+"""The practice screen: one scenario at a time, in the shape its kind needs, then feedback, retry, model answer.
+
+frame: brief and material side by side, a prompt box; the policy check runs first and a blocked prompt is shown
+       with its findings highlighted in place and the redacted version.
+spot:  the AI's answer sentence by sentence, each with a tick box and a reason box.
+trust: the AI's answer, use / verify / reject, a confidence slider and a justification.
+
+Handlers are plain functions of (ctx, inputs..., request) returning {component name: update}; `build` wires them
+to components. That keeps them testable without a browser, and every one starts with `guard.require`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import gradio as gr
+
+from . import render
+from .context import UIContext
+from .guard import require
+
+log = logging.getLogger("sparring.ui")
+
+MAX_SENTENCES = 20  # spot rows are created up front and shown as needed; more is refused with a clear message
+DECISION_LABELS = {
+    "use": "Use it — the answer is right and fit to use as it is",
+    "verify": "Verify first — check it against a reliable source before using it",
+    "reject": "Reject it — do not use this answer",
+}
+NO_SCENARIO = ("### No scenario open yet\nGo to **Scenarios**, pick one from the list and press "
+               "**Start practice**.")
+
+
+# ------------------------------------------------------------------------------------------------- state
+
+
+def new_state(scenario_id: str) -> dict[str, Any]:
+    """Per-session state (kept in gr.State): the open scenario and when the learner started on it."""
+    return {"scenario": scenario_id, "started_at": datetime.now(timezone.utc).isoformat(), "submitted": False}
+
+
+def _scenario(ctx: UIContext, state: dict[str, Any] | None):
+    sid = (state or {}).get("scenario")
+    if not sid:
+        raise gr.Error("Open a scenario first: go to Scenarios, pick one and press Start practice.")
+    sc = ctx.org.scenarios.get(sid)
+    if sc is None:
+        raise gr.Error(f"The scenario '{sid}' is no longer available. Pick another one in Scenarios.")
+    return sc
+
+
+# ---------------------------------------------------------------------------------------------- handlers
+
+
+def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> dict[str, Any]:
+    """Show a scenario on the practice screen, inputs empty, results hidden."""
+    require(request, ctx.store)
+    if not scenario_id:
+        raise gr.Error("Pick a scenario from the list first.")
+    sc = ctx.org.scenarios.get(scenario_id)
+    if sc is None:
+        raise gr.Error(f"There is no scenario '{scenario_id}'. Pick one from the list.")
+    if sc.kind == "spot" and len(sc.output) > MAX_SENTENCES:
+        raise gr.Error(f"This scenario has {len(sc.output)} sentences; the screen shows at most {MAX_SENTENCES}. "
+                       "Ask its author to split it.")
+    skills = ", ".join(sc.skills)
+    header = (f"## {sc.title}\n**{render.KIND_LABELS[sc.kind]}** · about {sc.minutes} min · skills: {skills} · "
+              f"workflow: {sc.workflow}\n\n> {render.KIND_HELP[sc.kind]}")
+    up: dict[str, Any] = {
+        "state": new_state(sc.id),
+        "empty_note": gr.update(visible=False),
+        "screen": gr.update(visible=True),
+        "header": header,
+        "brief": sc.brief,
+        "material_col": gr.update(visible=bool(sc.material)),
+        "material": sc.material or "",
+        "frame_box": gr.update(visible=sc.kind == "frame"),
+        "spot_box": gr.update(visible=sc.kind == "spot"),
+        "trust_box": gr.update(visible=sc.kind == "trust"),
+        **_results_hidden(),
+        **_inputs_enabled(True),
+    }
+    if sc.kind == "frame":
+        up["prompt"] = gr.update(value="")
+    elif sc.kind == "spot":
+        for i in range(MAX_SENTENCES):
+            s = sc.output[i] if i < len(sc.output) else None
+            up[f"row{i}"] = gr.update(visible=s is not None)
+            up[f"check{i}"] = gr.update(value=False, label=f"{i + 1}. {s.text}" if s else "")
+            up[f"reason{i}"] = gr.update(value="")
+    else:
+        up["question"] = f"**What was asked:** {sc.question}" if sc.question else ""
+        up["output"] = sc.output
+        up["decision"] = gr.update(value=None, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
+        up["confidence"] = gr.update(value=0.75, visible=sc.decision.ask_confidence)
+        up["justification"] = gr.update(value="")
+    return up
+
+
+def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | None,
+                 request: gr.Request | None) -> dict[str, Any]:
+    user = require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    prompt = (prompt or "").strip()
+    if not prompt:
+        raise gr.Error("Write your prompt in the box first.")
+    outcome = _attempt(ctx, state, user.name, {"prompt": prompt})
+    up = _results_shown(ctx, sc, outcome, state)
+    pol = outcome.grade.policy or {}
+    verdict = pol.get("verdict", "allow")
+    up["policy_html"] = gr.update(value=render.policy_html(pol, policy_title=_policy_title(ctx, sc)), visible=True)
+    has_findings = bool(pol.get("findings"))
+    up["highlight"] = gr.update(value=render.policy_highlight(prompt, pol) if has_findings else None,
+                                visible=has_findings)
+    up["redacted"] = gr.update(value=pol.get("redacted", ""), visible=verdict in ("block", "redact"))
+    sent = not outcome.blocked
+    up["reply"] = gr.update(value=render.assistant_md(outcome.assistant), visible=sent and bool(outcome.assistant))
+    up["reply_label"] = gr.update(visible=sent and bool(outcome.assistant))
+    return up
+
+
+def submit_spot(ctx: UIContext, state: dict[str, Any] | None, values: list[Any],
+                request: gr.Request | None) -> dict[str, Any]:
+    """`values`: MAX_SENTENCES tick boxes, then MAX_SENTENCES reasons (the order `build` wires them in)."""
+    user = require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    checks, reasons = values[:MAX_SENTENCES], values[MAX_SENTENCES:2 * MAX_SENTENCES]
+    flags = {s.id: (reasons[i] or "").strip() for i, s in enumerate(sc.output[:MAX_SENTENCES]) if checks[i]}
+    if not flags:
+        raise gr.Error("Tick at least one sentence you think is wrong (and say why) before you submit.")
+    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, {"flags": flags}), state)
+
+
+def submit_trust(ctx: UIContext, state: dict[str, Any] | None, decision: str | None, confidence: float | None,
+                 justification: str | None, request: gr.Request | None) -> dict[str, Any]:
+    user = require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    if not decision:
+        raise gr.Error("Choose what you would do with the answer: use, verify or reject.")
+    answer = {"decision": decision, "confidence": float(confidence if confidence is not None else 0.75),
+              "justification": (justification or "").strip()}
+    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, answer), state)
+
+
+def retry(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
+    """Same scenario again: the learner's answer stays so they can improve it; results and model answer go."""
+    require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    return {"state": new_state(sc.id), **_results_hidden(), **_inputs_enabled(True)}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _policy_title(ctx: UIContext, sc: Any) -> str | None:
+    pol = ctx.org.policies.get(sc.policy) if sc.policy else None
+    return pol.title if pol else None
+
+
+def _attempt(ctx: UIContext, state: dict[str, Any], learner: str, answer: dict[str, Any]):
+    from ..grading.rubric import AnswerError
+    from ..practice import attempt
+
+    started = state.get("started_at")
+    try:
+        started_at = datetime.fromisoformat(started) if started else None
+    except ValueError:
+        started_at = None
+    try:
+        return attempt(ctx.org, ctx.store, state["scenario"], learner, answer, started_at=started_at)
+    except AnswerError as e:
+        raise gr.Error(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - the learner gets words, the log gets the traceback
+        log.exception("attempt failed: scenario=%s learner=%s", state.get("scenario"), learner)
+        raise gr.Error(f"Your answer could not be graded ({type(e).__name__}). It is still in the box: try "
+                       "again, and tell your administrator if this keeps happening.") from None
+
+
+def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any]) -> dict[str, Any]:
+    saved = getattr(outcome, "attempt_id", None) is not None
+    up = {
+        "state": {**state, "submitted": True},
+        "result_box": gr.update(visible=True),
+        "feedback": render.grade_html(outcome.grade, saved=saved),
+        "model_answer_box": gr.update(visible=True, open=True),
+        "model_answer": render.model_answer_md(sc),
+        **_inputs_enabled(False),
+    }
+    due = getattr(outcome, "due", None)
+    when = f" Next re-practice: **{due:%d %b %Y}**." if due else ""
+    up["next_step"] = (f"Saved to your progress.{when} Press **Try again** to improve your answer, or go back to "
+                       "**Scenarios** for the next one." if saved else
+                       "Press **Try again** to improve your answer.")
+    return up
+
+
+def _results_hidden() -> dict[str, Any]:
+    hide = gr.update(visible=False)
+    return {"result_box": hide, "feedback": "", "model_answer_box": hide, "model_answer": "", "next_step": "",
+            "policy_html": hide, "highlight": gr.update(value=None, visible=False),
+            "redacted": gr.update(value="", visible=False), "reply": gr.update(value="", visible=False),
+            "reply_label": hide}
+
+
+def _inputs_enabled(on: bool) -> dict[str, Any]:
+    """Submit buttons are disabled once an attempt is graded; Try again re-enables them (one attempt per press)."""
+    en = gr.update(interactive=on)
+    return {"submit_frame": en, "submit_spot": en, "submit_trust": en, "retry": gr.update(visible=not on)}
+
+
+# -------------------------------------------------------------------------------------------------- build
+
+
+@dataclass
+class PracticeView:
+    """The practice screen's components by name, and the ordered list every handler's dict is mapped onto."""
+
+    c: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> list[Any]:
+        return list(self.c.values())
+
+    def as_list(self, updates: dict[str, Any]) -> list[Any]:
+        unknown = set(updates) - set(self.c)
+        if unknown:  # a handler naming a component that does not exist is a programming error: fail loudly
+            raise KeyError(f"unknown practice components: {sorted(unknown)}")
+        return [updates.get(name, gr.update()) for name in self.c]
+
+
+def build(ctx: UIContext) -> PracticeView:
+    v = PracticeView()
+    c = v.c
+    c["state"] = gr.State(None)
+    c["empty_note"] = gr.Markdown(NO_SCENARIO, elem_id="practice-empty")
+    with gr.Column(visible=False, elem_id="practice-screen") as screen:
+        c["screen"] = screen
+        c["header"] = gr.Markdown(elem_id="practice-header")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1):
+                gr.Markdown("#### The brief")
+                c["brief"] = gr.Markdown(elem_id="practice-brief", elem_classes=["sp-panel"])
+            with gr.Column(scale=1, visible=False) as material_col:
+                c["material_col"] = material_col
+                gr.Markdown("#### Your material")
+                c["material"] = gr.Markdown(elem_id="practice-material", elem_classes=["sp-panel"])
+
+        with gr.Column(visible=False, elem_id="frame-box") as frame_box:
+            c["frame_box"] = frame_box
+            c["prompt"] = gr.Textbox(label="Your prompt to the AI assistant", lines=6, max_lines=20,
+                                     placeholder="Write what you would send to the AI tool. Use placeholders such "
+                                     "as [customer] instead of real names, numbers and addresses.",
+                                     elem_id="frame-prompt")
+            c["submit_frame"] = gr.Button("Check and send", variant="primary", elem_id="frame-submit")
+            c["policy_html"] = gr.HTML(visible=False, elem_id="frame-policy")
+            c["highlight"] = gr.HighlightedText(label="Your prompt, with what the policy found", visible=False,
+                                                combine_adjacent=False, show_legend=False, elem_id="frame-findings")
+            c["redacted"] = gr.Textbox(label="What could be sent (restricted details replaced)", visible=False,
+                                       interactive=False, lines=3, elem_id="frame-redacted")
+            c["reply_label"] = gr.Markdown("#### The AI assistant replied", visible=False)
+            c["reply"] = gr.Markdown(visible=False, elem_id="frame-reply", elem_classes=["sp-panel"])
+
+        with gr.Column(visible=False, elem_id="spot-box") as spot_box:
+            c["spot_box"] = spot_box
+            gr.Markdown("#### The AI's answer, sentence by sentence\nTick each sentence that is wrong and say what "
+                        "is wrong with it.")
+            for i in range(MAX_SENTENCES):
+                with gr.Row(visible=False, equal_height=True, elem_classes=["sp-sentence"]) as row:
+                    c[f"row{i}"] = row
+                    c[f"check{i}"] = gr.Checkbox(label="", scale=3, elem_id=f"spot-check-{i}")
+                    c[f"reason{i}"] = gr.Textbox(show_label=False, placeholder="What is wrong with it?", scale=2,
+                                                 lines=1, elem_id=f"spot-reason-{i}")
+            c["submit_spot"] = gr.Button("Submit my flags", variant="primary", elem_id="spot-submit")
+
+        with gr.Column(visible=False, elem_id="trust-box") as trust_box:
+            c["trust_box"] = trust_box
+            c["question"] = gr.Markdown()
+            gr.Markdown("#### The AI's answer")
+            c["output"] = gr.Markdown(elem_id="trust-output", elem_classes=["sp-panel"])
+            c["decision"] = gr.Radio(label="What would you do with this answer?", choices=[],
+                                     elem_id="trust-decision")
+            c["confidence"] = gr.Slider(0.5, 1.0, value=0.75, step=0.05,
+                                        label="How sure are you? (0.5 = a guess, 1.0 = certain)",
+                                        elem_id="trust-confidence")
+            c["justification"] = gr.Textbox(label="Why? Name what you checked or what made you doubt it", lines=3,
+                                            elem_id="trust-justification")
+            c["submit_trust"] = gr.Button("Submit my decision", variant="primary", elem_id="trust-submit")
+
+        with gr.Column(visible=False, elem_id="result-box") as result_box:
+            c["result_box"] = result_box
+            gr.Markdown("### Feedback")
+            c["feedback"] = gr.HTML(elem_id="feedback")
+            c["next_step"] = gr.Markdown()
+            c["retry"] = gr.Button("Try again", visible=False, elem_id="retry")
+            with gr.Accordion("What an expert would do", open=True, visible=False) as ma_box:
+                c["model_answer_box"] = ma_box
+                c["model_answer"] = gr.Markdown(elem_id="model-answer")
+
+    state = c["state"]
+    outs = v.outputs
+
+    def on_frame(st, prompt, request: gr.Request):
+        return v.as_list(submit_frame(ctx, st, prompt, request))
+
+    # gr.Request is injected only into positional parameters before *args, hence this order.
+    def on_spot(st, request: gr.Request, *vals):
+        return v.as_list(submit_spot(ctx, st, list(vals), request))
+
+    def on_trust(st, decision, confidence, justification, request: gr.Request):
+        return v.as_list(submit_trust(ctx, st, decision, confidence, justification, request))
+
+    def on_retry(st, request: gr.Request):
+        return v.as_list(retry(ctx, st, request))
+
+    spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
+    c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame")
+    c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot")
+    c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]], outs,
+                            api_name="submit_trust")
+    c["retry"].click(on_retry, [state], outs, api_name="retry")
+    return v
+
+
+def wire_open(ctx: UIContext, view: PracticeView, trigger: Any, scenario_input: Any, tabs: Any,
+              tab_id: str = "practice") -> None:
+    """Open the scenario picked in the catalogue and switch to the practice tab."""
+
+    def on_open(scenario_id, request: gr.Request):
+        return [*view.as_list(open_scenario(ctx, scenario_id, request)), gr.Tabs(selected=tab_id)]
+
+    trigger(on_open, [scenario_input], [*view.outputs, tabs], api_name="open_scenario")

@@ -1,0 +1,131 @@
+"""Grades, policy findings and assistant replies as HTML/Markdown for the page. Pure functions: easy to test.
+
+Everything that came from a person or a model is escaped; the organisation's own Markdown (briefs, material)
+is rendered by Gradio's Markdown component, which sanitises HTML.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+KIND_LABELS = {
+    "frame": "Write a prompt",
+    "spot": "Spot the errors",
+    "trust": "Trust or verify",
+}
+KIND_HELP = {
+    "frame": "Write the prompt you would send to an AI tool for this task. It is checked against the data-sharing "
+             "policy before anything is sent.",
+    "spot": "Tick every sentence of the AI's answer that is wrong and say, in a few words, what is wrong with it.",
+    "trust": "Decide what you would do with this AI answer, how sure you are, and why.",
+}
+ACTION_WORDS = {
+    "block": "blocked",
+    "redact": "redacted before sending",
+    "warn": "allowed with a warning",
+    "allow": "allowed",
+}
+ASSISTANT_STATUS = {
+    "timeout": "The AI model did not answer in time. Your attempt was still graded and saved; try again later.",
+    "rate_limited": "The AI model is busy (rate limit). Your attempt was still graded and saved; try again in a "
+                    "minute.",
+    "error": "The AI model could not be reached. Your attempt was still graded and saved; tell your administrator "
+             "if this keeps happening.",
+    "not_sent": "Nothing was sent to the AI assistant.",
+}
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def grade_html(grade: Any, *, saved: bool = True) -> str:
+    """The verdict banner, the score and one line per criterion (icon, name, feedback)."""
+    ok = bool(grade.passed)
+    cls = "sp-pass" if ok else "sp-fail"
+    head = "Passed" if ok else "Not yet"
+    rows = []
+    for c in grade.criteria:
+        icon = "✅" if c.passed else "❌"
+        req = ' <span class="sp-req">required</span>' if c.required else ""
+        rows.append(
+            f'<li class="sp-crit {"sp-ok" if c.passed else "sp-no"}" data-criterion="{escape(c.id)}">'
+            f'<span class="sp-icon" aria-label="{"passed" if c.passed else "failed"}">{icon}</span> '
+            f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{pct(c.score)}</span>'
+            f'<div class="sp-feedback">{escape(c.feedback or "")}</div></li>')
+    note = "" if saved else '<p class="sp-note">This attempt could not be saved; your feedback is still shown.</p>'
+    return (f'<div class="sp-result {cls}" data-passed="{str(ok).lower()}">'
+            f'<div class="sp-banner"><span class="sp-verdict">{head}</span> '
+            f'<span class="sp-score">Score {pct(grade.score)}</span> '
+            f'<span class="sp-mark">(pass mark {pct(grade.pass_mark)})</span></div>'
+            f'<p class="sp-summary">{escape(grade.summary or "")}</p>'
+            f'<ul class="sp-criteria">{"".join(rows)}</ul>{note}</div>')
+
+
+def policy_highlight(prompt: str, policy: dict[str, Any] | None) -> dict[str, Any]:
+    """The prompt with each finding highlighted in place, for gr.HighlightedText."""
+    entities = []
+    for f in (policy or {}).get("findings", []):
+        start, end = int(f.get("start", 0)), int(f.get("end", 0))
+        if 0 <= start < end <= len(prompt):
+            entities.append({"entity": f"{f.get('entity')} · {f.get('action')}", "start": start, "end": end})
+    entities.sort(key=lambda e: e["start"])
+    # HighlightedText cannot show overlapping spans; keep the first of any overlap.
+    kept, last_end = [], -1
+    for e in entities:
+        if e["start"] >= last_end:
+            kept.append(e)
+            last_end = e["end"]
+    return {"text": prompt, "entities": kept}
+
+
+def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = None) -> str:
+    """What the policy decided about the prompt, in words."""
+    if not policy:
+        return ""
+    verdict = policy.get("verdict", "allow")
+    findings = policy.get("findings", [])
+    name = f" “{escape(policy_title)}”" if policy_title else ""
+    if verdict == "block":
+        head = (f'<p class="sp-blocked"><b>🛑 Not sent.</b> The data-sharing policy{name} blocks this prompt. '
+                "Nothing left this page. Replace the highlighted details with placeholders such as "
+                "[customer] and try again.</p>")
+    elif verdict == "redact":
+        head = (f'<p class="sp-redacted"><b>✂️ Sent redacted.</b> The policy{name} removed the highlighted '
+                "details before the prompt was sent.</p>")
+    elif verdict == "warn":
+        head = (f'<p class="sp-warned"><b>⚠️ Sent with a warning.</b> The policy{name} allows these details but '
+                "asks you to think twice.</p>")
+    else:
+        return f'<p class="sp-allowed"><b>✅ Policy check passed.</b> Nothing in your prompt is restricted.</p>'
+    items = "".join(
+        f'<li><b>{escape(str(f.get("entity")))}</b> “{escape(str(f.get("text", "")))}” — '
+        f'{escape(ACTION_WORDS.get(str(f.get("action")), str(f.get("action"))))}</li>' for f in findings)
+    return head + (f'<ul class="sp-findings">{items}</ul>' if items else "")
+
+
+def assistant_md(assistant: dict[str, Any] | None) -> str:
+    """The sandbox assistant's reply, or why there is none."""
+    if not assistant:
+        return ""
+    status = assistant.get("status")
+    if status in ("ok", "scripted") and assistant.get("text"):
+        return str(assistant["text"])
+    msg = assistant.get("message") or ASSISTANT_STATUS.get(str(status), "The AI assistant gave no answer.")
+    return f"*{msg}*"
+
+
+def model_answer_md(scenario: Any) -> str:
+    """What an expert would have done, shown only after an attempt."""
+    parts: list[str] = []
+    if scenario.kind == "spot":
+        faulty = [s for s in scenario.output if s.faulty]
+        parts.append("**The faulty sentences:**")
+        parts += [f"- *{s.text}* — {s.why}" for s in faulty]
+    elif scenario.kind == "trust":
+        d = scenario.decision
+        parts.append(f"**Expected decision: {d.expected}.**" + (f" {d.why}" if d.why else ""))
+    if scenario.model_answer:
+        parts += ["", "**Model answer:**", "", scenario.model_answer.strip()]
+    return "\n".join(parts) if parts else "_This scenario has no model answer._"
