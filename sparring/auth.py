@@ -26,8 +26,8 @@ MIN_PASSWORD = 8
 DEMO_PASSWORD = "practice"
 # name, roles, team, display name, scenario roles shown first
 DEMO_ACCOUNTS: list[tuple[str, list[str], str | None, str, list[str]]] = [
-    ("learner", ["learner"], "Claims", "Demo learner", ["customer-support", "claims-handler"]),
-    ("mentor", ["mentor", "learner"], "Claims", "Demo mentor", ["customer-support", "claims-handler"]),
+    ("learner", ["learner"], "Claims", "Demo learner", ["claims", "customer-support"]),
+    ("mentor", ["mentor", "learner"], "Claims", "Demo mentor", ["claims", "customer-support"]),
     ("author", ["author", "learner"], "Learning & Development", "Demo author", []),
     ("compliance", ["compliance", "learner"], "Compliance", "Demo compliance officer", []),
     ("admin", ["admin"], None, "Demo administrator", []),

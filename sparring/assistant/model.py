@@ -31,8 +31,9 @@ def _messages(system: str | None, prompt: str) -> list[dict]:
 
 
 def complete(alias: str, cfg: ModelSettings, prompt: str, system: str | None = None) -> Reply:
-    import litellm  # heavy: only when a model is actually configured and used
+    import litellm  # heavy (seconds to import): only when a model is actually configured and used
 
+    litellm.suppress_debug_info = True  # its "Give Feedback" banner is noise in our logs
     if cfg.api_key_env and not cfg.api_key():
         log.error("model '%s': environment variable %s is not set", alias, cfg.api_key_env)
         return Reply(status="error", message=f"The AI assistant is not available: its key is missing (the "

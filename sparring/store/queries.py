@@ -120,7 +120,7 @@ class SkillProgress(BaseModel):
     first_score: float
     latest_score: float
     best_score: float
-    change: float  # mean of the latest up-to-3 attempts minus mean of the first up-to-3
+    change: float  # mean of the latest (up to 3, at most half) attempts minus mean of as many first ones
     points: list[tuple[datetime, float]]  # (submitted_at, score), oldest first: the "over time" line
 
 
@@ -164,7 +164,8 @@ def progress(store: Store, learner: str) -> Progress:
     skills = []
     for s, items in sorted(by_skill.items()):
         scores = [a.score for a in items]
-        head, tail = scores[:3], scores[-3:]
+        k = max(1, min(3, len(scores) // 2))  # windows never overlap, so one early and one late attempt compare
+        head, tail = scores[:k], scores[-k:]
         skills.append(SkillProgress(skill=s, attempts=len(items), first_score=scores[0], latest_score=scores[-1],
                                     best_score=max(scores), change=sum(tail) / len(tail) - sum(head) / len(head),
                                     points=[(a.submitted_at, a.score) for a in items]))
