@@ -1,0 +1,130 @@
+"""Practice screen handlers, called as Gradio would call them (with a gr.Request naming the user)."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import pytest
+
+from sparring.store.db import Store
+from sparring.store.users import add_user
+from sparring.ui import practice_tab as pt
+from sparring.ui.context import UIContext
+
+FRAME, SPOT, TRUST = "support-delayed-claim", "support-travel-cancellation-summary", "support-cooling-off-refund"
+
+
+@pytest.fixture
+def ctx(org, tmp_path):
+    store = Store(tmp_path / "ui.db")
+    add_user(store, "learner", ["learner"], team="Claims", job_roles=["customer-support"])
+    return UIContext(org=org, store=store)
+
+
+def req(name="learner"):
+    return gr.Request(username=name)
+
+
+def value(update):
+    return update["value"] if isinstance(update, dict) and "__type__" in update else update
+
+
+def test_open_shows_only_the_screen_of_the_kind(ctx):
+    for sid, kind in [(FRAME, "frame"), (SPOT, "spot"), (TRUST, "trust")]:
+        up = pt.open_scenario(ctx, sid, req())
+        assert up["state"]["scenario"] == sid
+        assert {k: up[f"{k}_box"]["visible"] for k in ("frame", "spot", "trust")} == \
+            {k: k == kind for k in ("frame", "spot", "trust")}
+        assert up["result_box"]["visible"] is False and up["submit_" + kind]["interactive"] is True
+
+
+def test_open_spot_labels_one_row_per_sentence(ctx):
+    sc = ctx.org.scenarios[SPOT]
+    up = pt.open_scenario(ctx, SPOT, req())
+    shown = [i for i in range(pt.MAX_SENTENCES) if up[f"row{i}"]["visible"]]
+    assert shown == list(range(len(sc.output)))
+    assert up["check0"]["label"] == f"1. {sc.output[0].text}"
+
+
+def test_open_trust_offers_the_scenario_options(ctx):
+    up = pt.open_scenario(ctx, TRUST, req())
+    assert [v for _, v in up["decision"]["choices"]] == ctx.org.scenarios[TRUST].decision.options
+
+
+def test_blocked_prompt_is_not_sent_and_findings_are_shown_in_place(ctx):
+    st = pt.open_scenario(ctx, FRAME, req())["state"]
+    # a payment card number is blocked outright by the sample policy (names alone are only redacted)
+    prompt = ("Write a reply to Maria Lopez about the contractor's estimate; refund the excess to her card "
+              "4111 1111 1111 1111.")
+    up = pt.submit_frame(ctx, st, prompt, req())
+    assert "Not sent" in value(up["policy_html"])
+    spans = value(up["highlight"])["entities"]
+    assert any(prompt[e["start"]:e["end"]] == "4111 1111 1111 1111" for e in spans)
+    assert up["redacted"]["visible"] and "4111 1111" not in up["redacted"]["value"]
+    assert up["reply"]["visible"] is False
+    assert 'data-passed="false"' in up["feedback"] and up["submit_frame"]["interactive"] is False
+    stored = ctx.store.query("SELECT answer, blocked, grade FROM attempts")
+    assert len(stored) == 1 and stored[0]["blocked"] == 1
+    assert "4111 1111" not in stored[0]["answer"] + stored[0]["grade"]
+
+
+def test_allowed_prompt_gets_the_assistant_reply_and_feedback(ctx):
+    st = pt.open_scenario(ctx, FRAME, req())["state"]
+    ex = ctx.org.scenarios[FRAME].examples[0].answer["prompt"]
+    up = pt.submit_frame(ctx, st, ex, req())
+    assert up["reply"]["visible"] and "[customer]" in up["reply"]["value"]
+    assert up["result_box"]["visible"] and up["model_answer_box"]["visible"]
+    assert up["feedback"].count('data-criterion=') == len(ctx.org.scenarios[FRAME].rubric.criteria)
+    assert "Saved to your progress" in up["next_step"]
+
+
+def test_empty_prompt_is_refused_and_nothing_is_stored(ctx):
+    st = pt.open_scenario(ctx, FRAME, req())["state"]
+    with pytest.raises(gr.Error, match="Write your prompt"):
+        pt.submit_frame(ctx, st, "   ", req())
+    assert ctx.store.count("attempts") == 0
+
+
+def test_spot_sends_ticked_sentences_with_their_reasons(ctx):
+    st = pt.open_scenario(ctx, SPOT, req())["state"]
+    checks = [False] * pt.MAX_SENTENCES
+    reasons = [""] * pt.MAX_SENTENCES
+    checks[1], reasons[1] = True, "The Standard limit is £3,000 per person, not £5,000."
+    reasons[2] = "typed but not ticked: must not be sent"
+    up = pt.submit_spot(ctx, st, checks + reasons, req())
+    assert up["result_box"]["visible"]
+    answer = json.loads(ctx.store.one("SELECT answer FROM attempts")["answer"])
+    assert answer["flags"] == {"s2": "The Standard limit is £3,000 per person, not £5,000."}
+
+
+def test_spot_without_ticks_is_refused(ctx):
+    st = pt.open_scenario(ctx, SPOT, req())["state"]
+    with pytest.raises(gr.Error, match="Tick at least one"):
+        pt.submit_spot(ctx, st, [False] * pt.MAX_SENTENCES + ["x"] * pt.MAX_SENTENCES, req())
+
+
+def test_trust_then_retry(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="use, verify or reject"):
+        pt.submit_trust(ctx, st, None, 0.8, "", req())
+    up = pt.submit_trust(ctx, st, "use", 0.9, "Inside the 14-day window and no claim, so a full refund.", req())
+    assert up["state"]["submitted"] and up["retry"]["visible"] and "Expected decision: use" in up["model_answer"]
+    row = ctx.store.one("SELECT decision, confidence, learner FROM attempts")
+    assert (row["decision"], row["confidence"], row["learner"]) == ("use", 0.9, "learner")
+    again = pt.retry(ctx, up["state"], req())
+    assert again["submit_trust"]["interactive"] is True and again["result_box"]["visible"] is False
+    assert again["model_answer_box"]["visible"] is False
+
+
+def test_handlers_refuse_anonymous_and_unknown_users(ctx):
+    with pytest.raises(gr.Error, match="not signed in"):
+        pt.open_scenario(ctx, FRAME, gr.Request())
+    with pytest.raises(gr.Error, match="no account named 'mallory'"):
+        pt.submit_frame(ctx, pt.new_state(FRAME), "hello", req("mallory"))
+    assert ctx.store.count("attempts") == 0
+
+
+def test_submit_without_an_open_scenario_says_what_to_do(ctx):
+    with pytest.raises(gr.Error, match="Open a scenario first"):
+        pt.submit_trust(ctx, None, "use", 0.8, "x", req())

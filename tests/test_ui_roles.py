@@ -1,0 +1,113 @@
+"""Who may do what: every role-restricted handler refuses on the server, whatever the browser shows."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from sparring.store.db import Store
+from sparring.store.users import add_user
+from sparring.ui import author_tab, catalogue, progress_tab
+from sparring.ui.app import auth_kwargs, create_ui, whoami
+from sparring.ui.context import UIContext
+from sparring.ui.guard import require
+
+
+@pytest.fixture
+def ctx(org, tmp_path):
+    store = Store(tmp_path / "ui.db")
+    add_user(store, "learner", ["learner"], team="Claims", job_roles=["customer-support"])
+    add_user(store, "author", ["author", "learner"])
+    add_user(store, "boss", ["admin"])
+    return UIContext(org=org, store=store)
+
+
+def req(name):
+    return gr.Request(username=name)
+
+
+SID = "support-delayed-claim"
+AUTHOR_HANDLERS = [
+    ("run_examples", lambda ctx, r: author_tab.run_examples(ctx, SID, r)),
+    ("show_scenario", lambda ctx, r: author_tab.show_scenario(ctx, SID, r)),
+    ("show_tab", lambda ctx, r: author_tab.show_tab(ctx, SID, r)),
+    ("recheck", lambda ctx, r: author_tab.recheck(ctx, r)),
+]
+
+
+@pytest.mark.parametrize("name,call", AUTHOR_HANDLERS, ids=[n for n, _ in AUTHOR_HANDLERS])
+def test_author_handlers_refuse_a_learner(ctx, name, call):
+    with pytest.raises(gr.Error, match="You need the author role"):
+        call(ctx, req("learner"))
+
+
+@pytest.mark.parametrize("user", ["author", "boss"])
+def test_author_and_admin_may_see_the_rubric(ctx, user):
+    md, _, _ = author_tab.show_scenario(ctx, SID, req(user))
+    assert "| **No customer data** (`no-pii`) | policy | yes |" in md
+
+
+def test_require_names_the_missing_role_and_admin_passes_everything(ctx):
+    with pytest.raises(gr.Error) as e:
+        require(req("learner"), ctx.store, "compliance")
+    assert "compliance role" in str(e.value) and "sparring users add learner --role compliance" in str(e.value)
+    assert require(req("boss"), ctx.store, "compliance", "mentor").name == "boss"
+    assert require(req("learner"), ctx.store).name == "learner"  # no roles: any signed-in user
+
+
+def test_learner_handlers_need_a_signed_in_user(ctx):
+    with pytest.raises(gr.Error, match="not signed in"):
+        progress_tab.load(ctx, gr.Request())
+    with pytest.raises(gr.Error, match="not signed in"):
+        catalogue.load(ctx, "All", "All", "All", False, None, None)
+
+
+def test_tabs_are_shown_by_role(ctx):
+    tab_roles = [("author",), ("compliance",), ("mentor", "author")]
+    line, *tabs = whoami(ctx, req("learner"), tab_roles)
+    assert "Demo" not in line and "`learner`" in line and "team Claims" in line
+    assert [t["visible"] for t in tabs] == [False, False, False]
+    _, *tabs = whoami(ctx, req("author"), tab_roles)
+    assert [t["visible"] for t in tabs] == [True, False, True]
+    _, *tabs = whoami(ctx, req("boss"), tab_roles)
+    assert [t["visible"] for t in tabs] == [True, True, True]
+
+
+def test_every_event_has_a_unique_api_name(ctx):
+    demo = create_ui(ctx.org, ctx.store)
+    names = [d.get("api_name") for d in demo.config["dependencies"]]
+    assert None not in names and "" not in names
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    for needed in ("whoami", "catalogue", "open_scenario", "submit_frame", "submit_spot", "submit_trust", "retry",
+                   "progress", "author_run_examples", "warm_status"):
+        assert needed in names
+
+
+def test_rubrics_do_not_reach_the_page_config(ctx):
+    """The config is sent to every signed-in user; expected answers must only arrive through guarded handlers."""
+    demo = create_ui(ctx.org, ctx.store)
+    blob = str(demo.config)
+    sc = ctx.org.scenarios["support-travel-cancellation-summary"]
+    assert all(s.why not in blob for s in sc.output if s.faulty)
+    assert "A second contractor will be appointed" not in blob
+
+
+def test_auth_modes(ctx, org):
+    a = auth_kwargs(org, ctx.store)
+    assert callable(a["auth"]) and "learner" in a["auth_message"]
+    assert a["auth"]("learner", "wrong password") is False
+
+
+def test_header_mode_trusts_only_a_well_formed_header(ctx, org, monkeypatch):
+    monkeypatch.setattr(org.settings.auth, "mode", "header")
+    dep = auth_kwargs(org, ctx.store)["auth_dependency"]
+
+    class Req:
+        def __init__(self, headers):
+            self.headers = headers
+
+    assert dep(Req({})) is None
+    assert dep(Req({"X-Forwarded-User": "bad name; drop table"})) is None
+    assert dep(Req({"X-Forwarded-User": "jane.doe@harbourline.example"})) == "jane.doe@harbourline.example"
+    new = require(req("jane.doe@harbourline.example"), ctx.store)
+    assert new.roles == ["learner"]

@@ -1,0 +1,170 @@
+"""Catalogue, progress, author and rendering: what each view shows for a given store and scenario."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from sparring.grading.result import CriterionResult, GradeResult
+from sparring.store.db import Store, dumps, iso
+from sparring.store.users import add_user, get_user
+from sparring.ui import author_tab, catalogue, progress_tab, render
+from sparring.ui.context import UIContext
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def ctx(org, tmp_path):
+    store = Store(tmp_path / "ui.db")
+    add_user(store, "learner", ["learner"], team="Claims", job_roles=["customer-support"])
+    add_user(store, "other", ["learner"])
+    add_user(store, "author", ["author"])
+    return UIContext(org=org, store=store)
+
+
+def req(name="learner"):
+    return gr.Request(username=name)
+
+
+def add_attempt(store, learner, sid, score, passed, when, skills=("prompt-framing",), due=None):
+    with store.write() as db:
+        db["attempts"].insert({"learner": learner, "scenario": sid, "kind": "frame", "skills": dumps(list(skills)),
+                               "roles": "[]", "submitted_at": iso(when), "answer": "{}", "passed": int(passed),
+                               "score": score, "grade": "{}", "verdict": "allow", "blocked": 0})
+        if due is not None:
+            db["schedule"].upsert({"learner": learner, "scenario": sid, "due": iso(due), "card": "{}",
+                                   "updated_at": iso(when)}, pk=("learner", "scenario"))
+
+
+# ------------------------------------------------------------------------------------------- catalogue
+
+
+def test_catalogue_lists_my_role_first_and_marks_status(ctx):
+    s = ctx.store
+    add_attempt(s, "learner", "support-delayed-claim", 0.9, True, NOW - timedelta(days=3), due=NOW + timedelta(days=5))
+    add_attempt(s, "learner", "support-cooling-off-refund", 0.4, False, NOW - timedelta(days=3),
+                due=NOW - timedelta(hours=1))
+    add_attempt(s, "learner", "support-final-response-letter", 0.5, False, NOW, due=NOW + timedelta(days=1))
+    add_attempt(s, "other", "support-laptop-damaged-abroad", 1.0, True, NOW)  # someone else's: not mine
+    items = catalogue.entries(ctx, get_user(s, "learner"), now=NOW)
+    by_id = {e.id: e for e in items}
+    assert by_id["support-delayed-claim"].status == "passed"
+    assert by_id["support-cooling-off-refund"].status == "due"
+    assert by_id["support-final-response-letter"].status == "tried"
+    assert by_id["support-laptop-damaged-abroad"].status == "new"
+    flags = [e.for_you for e in items]
+    assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
+    assert items[0].id == "support-cooling-off-refund"  # mine and due comes first
+    assert "**1** due for re-practice" in catalogue.summary(items)
+
+
+def test_team_matches_scenario_roles(org):
+    user = SimpleNamespace(job_roles=[], team="Claims")
+    assert catalogue.is_for(user, ["claims-handler"]) and not catalogue.is_for(user, ["underwriter"])
+
+
+@pytest.mark.parametrize("skill,workflow,time,mine,expect", [
+    ("All", "All", "All", False, lambda e: True),
+    ("error-spotting", "All", "All", False, lambda e: "error-spotting" in e.skills),
+    ("All", "All", "5 min or less", False, lambda e: e.minutes <= 5),
+    ("All", "All", "All", True, lambda e: e.for_you),
+])
+def test_catalogue_filters(ctx, skill, workflow, time, mine, expect):
+    items = catalogue.entries(ctx, get_user(ctx.store, "learner"))
+    shown = catalogue.filter_entries(items, skill, workflow, time, mine)
+    assert shown and shown == [e for e in items if expect(e)]
+
+
+def test_catalogue_load_and_row_pick(ctx):
+    table, picker, ids, note = catalogue.load(ctx, "All", "All", "All", True, None, req())
+    assert ids and all(ctx.org.scenarios[i] for i in ids) and picker["value"] == ids[0]
+    assert len(table["value"]) == len(ids)
+    assert catalogue.pick_row(ctx, ids, [1, 3], req())["value"] == ids[1]
+    _, _, none, note = catalogue.load(ctx, "error-spotting", "All", "All", True, None, req())
+    assert "No scenario matches" in note or none
+
+
+# -------------------------------------------------------------------------------------------- progress
+
+
+def test_progress_shows_only_my_attempts_and_what_improved(ctx):
+    s = ctx.store
+    add_attempt(s, "learner", "support-delayed-claim", 0.4, False, NOW - timedelta(days=7),
+                skills=["prompt-framing", "data-handling"])
+    add_attempt(s, "learner", "support-delayed-claim", 0.9, True, NOW - timedelta(days=1),
+                skills=["prompt-framing", "data-handling"], due=NOW - timedelta(hours=2))
+    add_attempt(s, "other", "support-cooling-off-refund", 1.0, True, NOW)
+    p = progress_tab.progress_for(ctx, "learner", now=NOW)
+    assert "**2** attempts on **1** scenarios" in p.headline and "**1** due" in p.headline
+    assert len(p.attempts) == 2 and p.attempts[0][3] == "90%"  # latest first
+    assert [r[0] for r in p.skills] == ["data-handling", "prompt-framing"]
+    assert p.skills[0][2:] == ["40%", "90%", "90%", "▲ +50%"]
+    assert p.improved == [[ctx.org.scenarios["support-delayed-claim"].title, 2, "40%", "90%", "▲ +50%"]]
+    assert set(p.skills_over_time["skill"]) == {"prompt-framing", "data-handling"}
+    assert "due now" in p.due
+
+
+def test_progress_for_a_newcomer_says_what_to_do(ctx):
+    headline, *_ = progress_tab.load(ctx, req())
+    assert "not practised yet" in headline
+
+
+# ---------------------------------------------------------------------------------------------- author
+
+
+def _grade(passed, failed=()):
+    crits = [CriterionResult(id=c, passed=c not in failed, score=0.0 if c in failed else 1.0, feedback="fb")
+             for c in ("a", "b")]
+    return GradeResult(scenario="s", kind="frame", passed=passed, score=0.5, pass_mark=0.8, criteria=crits)
+
+
+def test_compare_reports_each_mismatch():
+    ex = SimpleNamespace(expect=SimpleNamespace(passed=False, failed=["a"], passed_criteria=["b"]))
+    assert author_tab.compare(ex, _grade(False, failed=["a"])) == []
+    diffs = author_tab.compare(ex, _grade(True, failed=["b"]))
+    assert diffs[0] == "expected fail, graded pass" and "'a' should fail but passed" in diffs
+    assert any(d.startswith("'b' should pass but failed") for d in diffs)
+
+
+def test_run_examples_grades_each_labelled_example(ctx):
+    sc = ctx.org.scenarios["support-cooling-off-refund"]
+    head, rows = author_tab.run_examples(ctx, sc.id, req("author"))
+    assert len(rows) == len(sc.examples) and f"of {len(sc.examples)}** examples match" in head
+    assert {r[5] for r in rows} <= {"✅ yes", "❌ no"}
+    assert ctx.store.count("attempts") == 0  # examples are tests, never attempts
+
+
+def test_problems_listing():
+    assert "No problems" in author_tab.problems_md([], 3, 1)
+    md = author_tab.problems_md(["scenarios/x.yaml:3:5: unknown grader kind 'semantik' (did you mean 'semantic'?)"],
+                                0, 0)
+    assert "1 problem(s)" in md and "scenarios/x.yaml:3:5" in md
+
+
+# ---------------------------------------------------------------------------------------------- render
+
+
+def test_grade_html_escapes_learner_text():
+    g = _grade(False, failed=["a"])
+    g.criteria[0].feedback = "<script>alert(1)</script>"
+    html = render.grade_html(g)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "❌" in html and "✅" in html
+
+
+def test_policy_highlight_keeps_valid_non_overlapping_spans():
+    text = "Call Maria Lopez on 07700 900481"
+    pol = {"findings": [{"entity": "PERSON", "action": "redact", "start": 5, "end": 16},
+                        {"entity": "PERSON", "action": "redact", "start": 11, "end": 16},  # overlaps: dropped
+                        {"entity": "X", "action": "block", "start": 30, "end": 99}]}  # out of range: dropped
+    hl = render.policy_highlight(text, pol)
+    assert hl["entities"] == [{"entity": "PERSON · redact", "start": 5, "end": 16}]
+
+
+@pytest.mark.parametrize("status,words", [("timeout", "did not answer in time"), ("rate_limited", "busy"),
+                                          ("error", "could not be reached")])
+def test_assistant_failures_are_explained(status, words):
+    assert words in render.assistant_md({"status": status, "text": None, "message": None})
