@@ -1,7 +1,137 @@
-"""Sub-commands of the `sparring` CLI for this area (see sparring/cli.py)."""
+"""`sparring export csv|xapi` and `sparring demo-data`: attempts out to spreadsheets or an LRS; a demo data set in."""
 
 from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
 
 
 def add_commands(sub, common) -> None:
     """Register this area's sub-commands on the CLI's subparsers."""
+    p = sub.add_parser("export", help="attempts out: a CSV file or xAPI statements to a Learning Record Store")
+    esub = p.add_subparsers(dest="export_what", metavar="csv|xapi")
+    esub.required = True
+
+    c = esub.add_parser("csv", parents=[common], help="one row per attempt, for spreadsheets")
+    c.add_argument("--out", required=True, help="CSV file to write")
+    c.add_argument("--since", default=None, help="only attempts submitted on or after DATE (YYYY-MM-DD)")
+    c.add_argument("--json", action="store_true", help="print one JSON document")
+    c.set_defaults(func=cmd_export_csv)
+
+    x = esub.add_parser("xapi", parents=[common], help="one xAPI statement per attempt, batched, resumable")
+    x.add_argument("--lrs", required=True, help="the LRS xAPI endpoint, e.g. https://lrs.example/xAPI")
+    x.add_argument("--user", required=True, help="LRS basic-auth user (key)")
+    x.add_argument("--password-env", required=True, metavar="VAR",
+                   help="environment variable holding the LRS password (never on the command line)")
+    x.add_argument("--since", default=None, help="only attempts submitted on or after DATE (YYYY-MM-DD)")
+    x.add_argument("--batch", type=int, default=100, help="statements per POST (default 100)")
+    x.add_argument("--restart", action="store_true", help="ignore where the last run stopped and send "
+                   "everything again (the LRS keeps one copy of each statement)")
+    x.add_argument("--retries", type=int, default=5, help="tries per batch after the first (default 5)")
+    x.add_argument("--json", action="store_true", help="print one JSON document")
+    x.set_defaults(func=cmd_export_xapi)
+
+    d = sub.add_parser("demo-data", parents=[common], help="fill the store with a seeded, realistic demo data set "
+                       "for the Insights tab (replaces earlier demo rows only)")
+    d.add_argument("--learners", type=int, default=200)
+    d.add_argument("--weeks", type=int, default=12)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--start", default=None, help="first Monday of the data (YYYY-MM-DD; default 2025-01-06)")
+    d.add_argument("--json", action="store_true", help="print one JSON document")
+    d.set_defaults(func=cmd_demo)
+
+
+def _date(value: str | None, flag: str) -> str | None:
+    from ..cli import UsageError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageError(f"{flag} {value!r}: give a date as YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+def _org_store(args: argparse.Namespace):
+    from ..cli import resolve_root
+    from ..content.loader import load_org
+    from ..store.db import open_store
+
+    org = load_org(resolve_root(args))
+    return org, open_store(org)
+
+
+def cmd_export_csv(args: argparse.Namespace) -> int:
+    from ..cli import emit_json
+    from .export import write_csv
+
+    since = _date(args.since, "--since")
+    org, store = _org_store(args)
+    out = Path(args.out)
+    n = write_csv(store, out, since=since)
+    if args.json:
+        emit_json({"ok": True, "rows": n, "out": str(out)})
+    else:
+        print(f"wrote {n} attempts to {out}")
+    return 0
+
+
+def cmd_export_xapi(args: argparse.Namespace) -> int:
+    from ..cli import UsageError, emit_json
+    from .export import ExportError, LRSClient, export_xapi
+
+    since = _date(args.since, "--since")
+    if args.batch < 1 or args.batch > 10_000:
+        raise UsageError("--batch must be between 1 and 10000")
+    if not args.lrs.startswith(("http://", "https://")):
+        raise UsageError(f"--lrs {args.lrs!r}: give the LRS endpoint URL, e.g. https://lrs.example/xAPI")
+    password = os.environ.get(args.password_env)
+    if password is None:
+        raise UsageError(f"--password-env {args.password_env}: that environment variable is not set; "
+                         f"export {args.password_env}=... first")
+    org, store = _org_store(args)
+    client = LRSClient(args.lrs, args.user, password, retries=max(0, args.retries))
+    key = client.url
+
+    def progress(sent: int, cursor: int) -> None:
+        if not args.json:
+            print(f"  sent {sent} statements (up to attempt #{cursor})", file=sys.stderr)
+
+    try:
+        res = export_xapi(org, store, client, lrs_key=key, since=since, batch=args.batch, restart=args.restart,
+                          progress=progress)
+    except ExportError as e:
+        print(f"sparring export xapi: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        emit_json({"ok": True, "lrs": key, **res})
+    else:
+        print(f"sent {res['sent']} statements in {res['batches']} batches to {key}"
+              + ("" if res["sent"] else " (nothing new since the last run; --restart sends everything again)"))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..cli import UsageError, emit_json
+    from . import demo
+
+    if not 1 <= args.learners <= 5000:
+        raise UsageError("--learners must be between 1 and 5000")
+    if not 1 <= args.weeks <= 104:
+        raise UsageError("--weeks must be between 1 and 104")
+    start = date.fromisoformat(_date(args.start, "--start")) if args.start else demo.DEFAULT_START
+    org, store = _org_store(args)
+    try:
+        counts = demo.write(store, org, learners=args.learners, weeks=args.weeks, seed=args.seed, start=start)
+    except ValueError as e:
+        print(f"sparring demo-data: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        emit_json({"ok": True, **counts, "store": str(store.path)})
+    else:
+        print(f"demo data: {counts['learners']} learners, {counts['attempts']} attempts, {counts['reviews']} "
+              f"reviews ({counts['overrides']} mentor grades) in {store.path}")
+    return 0

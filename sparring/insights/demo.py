@@ -205,7 +205,17 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                 if passed and sc.id not in first_pass:
                     first_pass[sc.id] = day
                 aid += 1
-    data.attempts.sort(key=lambda a: a["id"])
+    # Real ids grow with time (the xAPI cursor relies on it): renumber in submission order.
+    data.attempts.sort(key=lambda a: (a["submitted_at"], a["id"]))
+    new_id = {a["id"]: first_id + n for n, a in enumerate(data.attempts)}
+    for rows in (data.attempts,):
+        for a in rows:
+            a["id"] = new_id[a["id"]]
+    for rows in (data.criteria, data.findings, data.reviews, data.overrides):
+        for r in rows:
+            r["attempt_id"] = new_id[r["attempt_id"]]
+    data.criteria.sort(key=lambda r: r["attempt_id"])
+    data.findings.sort(key=lambda r: r["attempt_id"])
     return data
 
 
