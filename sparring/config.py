@@ -63,6 +63,8 @@ class Settings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     organisation: str = Field("Sample organisation", description="Name shown in the app.")
+    url: str | None = Field(None, description="The organisation's home page URL; xAPI statements identify learners "
+                            "as accounts on it (default https://sparring.local).")
 
     def store_path(self, root: Path) -> Path:
         p = Path(self.store.path)

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 RALPH_PIN = "ralph-malph[cli,lrs]==5.1.0"
-REQUESTS_PIN = "requests==2.32.5"
+REQUESTS_PIN = "requests==2.34.2"
 VENV = Path(os.environ.get("RALPH_VENV") or Path.home() / ".cache" / "sparring" / "venv-ralph")
 USER, PASSWORD = "sparring-export", "lrs-test-secret"
 
