@@ -27,6 +27,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class At(ValueError):
+    """A validation error that knows which node inside the validated object is at fault (e.g. the second
+    `- id: s1`), so `sparring validate` points at that line instead of the start of the object."""
+
+    def __init__(self, message: str, *path: str | int):
+        super().__init__(message)
+        self.path = path
+
+
 # --------------------------------------------------------------------------------------------- rubric
 
 
@@ -65,9 +74,10 @@ class Rubric(Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> "Rubric":
         seen: set[str] = set()
-        for c in self.criteria:
+        for i, c in enumerate(self.criteria):
             if c.id in seen:
-                raise ValueError(f"criterion id '{c.id}' is used twice in this rubric; give each criterion its own id")
+                raise At(f"criterion id '{c.id}' is used twice in this rubric; give each criterion its own id",
+                         "criteria", i, "id")
             seen.add(c.id)
         if sum(c.weight for c in self.criteria) <= 0:
             raise ValueError("all criteria have weight 0; give at least one criterion a positive weight")
@@ -161,11 +171,11 @@ class DecisionSpec(Strict):
     @model_validator(mode="after")
     def _expected_is_option(self) -> "DecisionSpec":
         if self.expected not in self.options:
-            raise ValueError(f"expected decision '{self.expected}' is not one of the options {self.options}; "
-                             f"add it to `options` or change `expected`")
+            raise At(f"expected decision '{self.expected}' is not one of the options {self.options}; "
+                     f"add it to `options` or change `expected`", "expected")
         for k, v in self.credit.items():
             if not 0 <= v <= 1:
-                raise ValueError(f"credit for '{k}' is {v}; partial credit must be between 0 and 1")
+                raise At(f"credit for '{k}' is {v}; partial credit must be between 0 and 1", "credit", k)
         return self
 
 
@@ -208,12 +218,13 @@ class SpotScenario(ScenarioBase):
     @model_validator(mode="after")
     def _sentences(self) -> "SpotScenario":
         seen: set[str] = set()
-        for s in self.output:
+        for i, s in enumerate(self.output):
             if s.id in seen:
-                raise ValueError(f"sentence id '{s.id}' appears twice in `output`; sentence ids must be unique")
+                raise At(f"sentence id '{s.id}' appears twice in `output`; sentence ids must be unique",
+                         "output", i, "id")
             seen.add(s.id)
         if not any(s.faulty for s in self.output):
-            raise ValueError("no sentence in `output` is marked `faulty: true`; a spot scenario needs at least one")
+            raise At("no sentence in `output` is marked `faulty: true`; a spot scenario needs at least one", "output")
         return self
 
 

@@ -9,6 +9,7 @@ from typing import Any, Iterable, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from .models import At
 from .yamlsrc import Source
 
 
@@ -114,15 +115,18 @@ def from_validation_error(err: ValidationError, src: Source, file: str, root: ty
             problems.append(Problem(file, *src.locate(path), "missing required field 'kind'",
                                     "add `kind: frame`, `kind: spot` or `kind: trust`"))
         else:
-            line, col = src.locate(path)
+            cause = (e.get("ctx") or {}).get("error")
+            if isinstance(cause, At):  # the validator named the node at fault inside the object
+                loc, path = loc + tuple(cause.path), path + tuple(cause.path)
+            line, col = src.locate(path, key=isinstance(cause, At) and bool(cause.path))
             msg = e["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
-            field = ".".join(str(p) for p in loc) or "document"
+            field = ".".join(str(p) for p in loc)
             hint = None
             if typ.endswith("_type") or typ.endswith("_parsing"):
                 hint = f"got {type(e.get('input')).__name__} {_short(e.get('input'))}"
-            problems.append(Problem(file, line, col, f"{field}: {msg}", hint))
+            problems.append(Problem(file, line, col, f"{field}: {msg}" if field else msg, hint))
     return problems
 
 
