@@ -1,0 +1,222 @@
+"""A policy compiled to one Presidio AnalyzerEngine: verdicts, findings that explain themselves, redaction.
+
+Pipeline for one text: normalise (strip invisible characters, NFKC; see normalise.py) → spaCy NER (shared by
+every policy in the process, see nlp.py) → the policy's recognizers → per-entity min_score → drop placeholders
+([customer], <PERSON>, {{name}}) and allow-listed terms → one finding per span (strongest action wins) →
+offsets mapped back to the original text → redaction with presidio-anonymizer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from pydantic import BaseModel, Field
+
+from ..content.models import ACTION_ORDER, Action, Policy
+from .nlp import shared_nlp_engine
+from .normalise import Normalised, normalise
+from .recognizers import build_recognizers, plausible_name, trim_leading_verb
+
+# Text that is already a placeholder is what we want people to write; it must never be flagged.
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
+
+_anonymizer: AnonymizerEngine | None = None
+_anonymizer_lock = threading.Lock()
+
+
+def _get_anonymizer() -> AnonymizerEngine:
+    global _anonymizer
+    with _anonymizer_lock:
+        if _anonymizer is None:
+            _anonymizer = AnonymizerEngine()
+        return _anonymizer
+
+
+class Finding(BaseModel):
+    entity: str = Field(description="Entity type, e.g. PERSON or POLICY_NUMBER.")
+    text: str = Field(description="The text found (raw: never store it; see PolicyResult.public).")
+    start: int = Field(description="Start offset in the original text.")
+    end: int = Field(description="End offset (exclusive) in the original text.")
+    score: float = Field(description="Presidio score after context boosts, 0..1.")
+    action: Action = Field(description="What the policy does about this entity.")
+    rule: str = Field(description="The recognizer (and pattern) that fired.")
+    explanation: str = Field(description="Why: pattern, base score, context word and boost.")
+
+
+class PolicyResult(BaseModel):
+    verdict: Action = Field(description="Strongest action among findings; allow when none.")
+    findings: list[Finding] = Field(default_factory=list)
+    redacted: str = Field(description="The text with block/redact findings replaced by <ENTITY>.")
+
+    def public(self, include_text: bool = True) -> dict:
+        """The contract shape. include_text=False replaces each finding's text by <ENTITY> (safe to store)."""
+        return {"verdict": self.verdict, "redacted": self.redacted,
+                "findings": [{"entity": f.entity, "text": f.text if include_text else f"<{f.entity}>",
+                              "start": f.start, "end": f.end, "score": round(f.score, 2), "action": f.action,
+                              "rule": f.rule} for f in self.findings]}
+
+    @property
+    def entities(self) -> list[str]:
+        return sorted({f.entity for f in self.findings})
+
+
+def _remainder(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The longest stretch of [start, end) outside `taken`, trimmed of spaces and punctuation."""
+    free = [True] * (end - start)
+    for ts, te in taken:
+        for i in range(max(ts, start), min(te, end)):
+            free[i - start] = False
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < len(free):
+        if free[i]:
+            j = i
+            while j < len(free) and free[j]:
+                j += 1
+            s, e = start + i, start + j
+            while s < e and not text[s].isalnum():
+                s += 1
+            while e > s and not text[e - 1].isalnum():
+                e -= 1
+            if e - s >= 2 and (best is None or e - s > best[1] - best[0]):
+                best = (s, e)
+            i = j
+        else:
+            i += 1
+    return best
+
+
+def _is_ner(r: RecognizerResult) -> bool:
+    return bool(r.analysis_explanation and r.analysis_explanation.recognizer == "SpacyRecognizer")
+
+
+def _rule_and_explanation(r: RecognizerResult) -> tuple[str, str]:
+    ex = r.analysis_explanation
+    if ex is None:
+        return "unknown", f"score {r.score:.2f}"
+    rule = ex.recognizer + (f"/{ex.pattern_name}" if ex.pattern_name else "")
+    parts = []
+    if ex.pattern_name:
+        parts.append(f"matched '{ex.pattern_name}'")
+    elif ex.recognizer == "SpacyRecognizer":
+        parts.append("named by the spaCy NER model")
+    else:
+        parts.append(f"found by {ex.recognizer}")
+    parts.append(f"base score {ex.original_score:.2f}")
+    if ex.supportive_context_word:
+        parts.append(f"+{ex.score_context_improvement:.2f} for context word '{ex.supportive_context_word}'")
+    if ex.validation_result is True:
+        parts.append("checksum/format validated")
+    parts.append(f"final score {r.score:.2f}")
+    return rule, ", ".join(parts)
+
+
+class PolicyEngine:
+    """One policy, compiled once. Thread-safe for concurrent check() calls (Presidio and spaCy are re-entrant
+    for inference)."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.rules = {}
+        for ent in set(policy.entities) | {r.entity for r in policy.recognizers}:
+            rule = policy.rule(ent)
+            if rule is not None:
+                self.rules[ent] = rule
+        # Entities the policy allows are not even looked for: fewer recognizers, faster checks.
+        self.entities = sorted(e for e, r in self.rules.items() if r.action != "allow")
+        self.nlp_engine = shared_nlp_engine()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for rec in build_recognizers(policy, self.entities):
+            registry.add_recognizer(rec)
+        # Two words after a match also count as context ("HL-1234567 (policy)"), five before as Presidio does.
+        enhancer = LemmaContextAwareEnhancer(context_prefix_count=5, context_suffix_count=2)
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine, supported_languages=["en"],
+                                       context_aware_enhancer=enhancer)
+        self._allow = [re.compile(r"(?<!\w)" + re.escape(a) + r"(?!\w)", re.I) for a in policy.allow_list if a]
+
+    # ------------------------------------------------------------------ public API
+    def check(self, text: str) -> PolicyResult:
+        norm = normalise(text)
+        if not self.entities or not norm.text.strip():
+            return PolicyResult(verdict="allow", findings=[], redacted=text)
+        raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.entities,
+                                    return_decision_process=True)
+        return self._result(norm, raw)
+
+    def check_batch(self, texts: list[str]) -> list[PolicyResult]:
+        norms = [normalise(t) for t in texts]
+        if not self.entities:
+            return [PolicyResult(verdict="allow", findings=[], redacted=t) for t in texts]
+        out = []
+        docs = self.nlp_engine.process_batch([n.text for n in norms], self.policy.language, batch_size=32)
+        for norm, (_, artifacts) in zip(norms, docs):
+            raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.entities,
+                                        nlp_artifacts=artifacts, return_decision_process=True)
+            out.append(self._result(norm, raw))
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _protected_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = [m.span() for m in PLACEHOLDER.finditer(text)]
+        for rx in self._allow:
+            spans.extend(m.span() for m in rx.finditer(text))
+        return spans
+
+    def _result(self, norm: Normalised, raw: list[RecognizerResult]) -> PolicyResult:
+        text = norm.text
+        protected = self._protected_spans(text)
+        candidates: list[tuple[RecognizerResult, int, int]] = []
+        for r in raw:
+            rule = self.rules.get(r.entity_type)
+            if rule is None or rule.action == "allow" or r.score < rule.min_score:
+                continue
+            start, end = r.start, r.end
+            if r.entity_type == "PERSON":
+                start = trim_leading_verb(text, start, end)
+                if not plausible_name(text[start:end]):
+                    continue
+            if any(ps <= start and end <= pe or (start < pe and ps < end and PLACEHOLDER.fullmatch(text[ps:pe]))
+                   for ps, pe in protected):
+                continue
+            candidates.append((r, start, end))
+        # One finding per stretch of text: strongest action, then a pattern over the NER model's guess (a
+        # postcode beats "Leeds LS1 4AB" as a PERSON), then highest score, then longest span.
+        candidates.sort(key=lambda c: (-ACTION_ORDER[self.rules[c[0].entity_type].action], _is_ner(c[0]),
+                                       -c[0].score, -(c[2] - c[1]), c[1]))
+        kept: list[tuple[RecognizerResult, int, int]] = []
+        for r, start, end in candidates:
+            if all(end <= ks or ke <= start for _, ks, ke in kept):
+                kept.append((r, start, end))
+            elif _is_ner(r):
+                # The model's span often swallows a neighbour ("Manchester M1 2AB"): keep the part not already
+                # claimed by a pattern, if it still reads as a word.
+                rest = _remainder(text, start, end, [(ks, ke) for _, ks, ke in kept])
+                if rest and (r.entity_type != "PERSON" or plausible_name(text[rest[0]:rest[1]])):
+                    kept.append((r, *rest))
+        kept.sort(key=lambda c: c[1])
+        findings = []
+        for r, start, end in kept:
+            o_start, o_end = norm.span(start, end)
+            rule, why = _rule_and_explanation(r)
+            findings.append(Finding(entity=r.entity_type, text=norm.original[o_start:o_end], start=o_start,
+                                    end=o_end, score=round(float(r.score), 4),
+                                    action=self.rules[r.entity_type].action, rule=rule, explanation=why))
+        verdict: Action = "allow"
+        for f in findings:
+            if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
+                verdict = f.action
+        return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
+
+
+def redact(text: str, findings: list[Finding]) -> str:
+    """Replace block/redact findings by <ENTITY> with presidio-anonymizer; warn/allow findings stay."""
+    hide = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings if f.action in ("block", "redact")]
+    if not hide:
+        return text
+    ops = {f.entity_type: OperatorConfig("replace", {"new_value": f"<{f.entity_type}>"}) for f in hide}
+    return _get_anonymizer().anonymize(text=text, analyzer_results=hide, operators=ops).text

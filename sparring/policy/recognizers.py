@@ -1,0 +1,250 @@
+"""Recognizers a policy compiles into: Presidio's predefined ones (tuned where they fail a data-sharing policy),
+Sparring's own (names in lower case or capitals, dates of birth, UK postcodes, street addresses, SSNs next to the
+word SSN) and the organisation's own from the policy YAML (regex + score + context, deny lists).
+
+Offline: Presidio's email recognizer validates domains with tldextract, whose default extractor downloads the
+public suffix list on first use. At import we swap in an extractor that only reads the snapshot bundled with
+tldextract (no URLs, no cache writes), both for Presidio's module and for `tldextract.extract` itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+from functools import lru_cache
+from typing import Iterable
+
+import tldextract
+import tldextract.tldextract as _tld_module
+from presidio_analyzer import (AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer,
+                               RecognizerResult)
+from presidio_analyzer import predefined_recognizers as _predefined
+from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
+                                                      IpRecognizer, NhsRecognizer, PhoneRecognizer, SpacyRecognizer,
+                                                      UkNinoRecognizer, UrlRecognizer, UsSsnRecognizer)
+from presidio_analyzer.predefined_recognizers.generic import email_recognizer as _email_module
+
+from ..content.models import Policy, RecognizerSpec
+from .entities import PRESIDIO_ENTITIES
+from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
+
+# ------------------------------------------------------------------------------------------ offline tldextract
+
+OFFLINE_TLD = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+_tld_module.TLD_EXTRACTOR = OFFLINE_TLD  # tldextract.extract() looks this global up at call time
+_email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract=tldextract.TLDExtract)
+
+NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
+# Regions whose national phone formats we accept: our customers are in the UK, the EU and the US. Numbers
+# written with a + prefix are found whatever the region.
+PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "PL")
+PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call", "ring", "text", "whatsapp",
+                 "landline", "contact", "reach"]
+
+
+class RegexGroupRecognizer(EntityRecognizer):
+    """Regexes whose match *group 1* is the entity: the words around it (a title, "SSN:", "date of birth")
+    are evidence, not data, so they are neither flagged nor redacted."""
+
+    def __init__(self, entity: str, name: str, patterns: list[tuple[str, str, float]], flags: int = 0,
+                 validate=None, context: list[str] | None = None):
+        self.compiled = [(pname, re.compile(rx, flags), rx, score) for pname, rx, score in patterns]
+        self.validate = validate
+        super().__init__(supported_entities=[entity], name=name, supported_language="en", context=context)
+
+    def load(self) -> None:  # nothing to load; required by EntityRecognizer
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        out = []
+        for pname, rx, raw, score in self.compiled:
+            for m in rx.finditer(text):
+                start, end = m.span(1)
+                if start < 0 or end <= start:
+                    continue
+                if self.validate is not None and not self.validate(m.group(1)):
+                    continue
+                expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=pname,
+                                           pattern=raw, textual_explanation=f"matched '{pname}'")
+                out.append(RecognizerResult(
+                    entity_type=self.supported_entities[0], start=start, end=end, score=score,
+                    analysis_explanation=expl,
+                    recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                          RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return out
+
+
+class NameListRecognizer(EntityRecognizer):
+    """PERSON from the given-name and surname lists, whatever the letter case: `maria lopez`, `JOHN SMITH`,
+    `Dear sarah`. Catches what the small spaCy model misses when a name is not written in Title Case."""
+
+    WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+    GREETING = {"dear", "hi", "hello", "hey"}
+
+    def __init__(self):
+        super().__init__(supported_entities=["PERSON"], name="NameListRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
+        expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=why,
+                                   textual_explanation=why)
+        return RecognizerResult("PERSON", start, end, score, analysis_explanation=expl,
+                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+
+    def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
+        out: list[RecognizerResult] = []
+        i = 0
+        while i < len(words):
+            s, e, w = words[i]
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            adjacent = nxt is not None and text[e:nxt[0]] in (" ", "  ")
+            if w in GIVEN_NAMES and adjacent and nxt[2] in SURNAMES:
+                out.append(self._result(s, nxt[1], 0.75, "given name + surname"))
+                i += 2
+                continue
+            if w in GIVEN_NAMES and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
+                    and nxt[2] not in LEADING_VERBS and nxt[2] not in NOT_SURNAMES and nxt[2] not in ROLE_WORDS \
+                    and len(nxt[2]) > 1:
+                out.append(self._result(s, nxt[1], 0.6, "given name + capitalised word"))
+                i += 2
+                continue
+            prev = words[i - 1][2] if i else ""
+            if w in GIVEN_NAMES and prev in self.GREETING:
+                out.append(self._result(s, e, 0.6, "greeting + given name"))
+            i += 1
+        return out
+
+
+def _ssn_digits_ok(value: str) -> bool:
+    # Next to the word "SSN" we accept numbers Presidio rejects as samples (123-45-6789): in a prompt they are
+    # meant as someone's number. Only structurally impossible ones (000/666 area, 00 group, 0000 serial) pass.
+    d = re.sub(r"\D", "", value)
+    return len(d) == 9 and d[:3] not in ("000", "666") and d[3:5] != "00" and d[5:] != "0000"
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (r"(\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}|"
+         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})")
+_STREET_TYPES = (r"street|st|road|rd|avenue|ave|lane|ln|drive|close|way|court|ct|crescent|place|boulevard|blvd|"
+                 r"terrace|gardens|grove|square|row|mews|parade|walk|hill|rise|view")
+
+
+def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
+    """Sparring's own recognizers, by the entity they add to."""
+    ssn_ctx = RegexGroupRecognizer("US_SSN", "SsnNextToLabelRecognizer", [(
+        "SSN after its label", r"\b(?:ssn|social security(?:\s+(?:number|no\.?|#))?|ss#)\s*(?:is|:|#|-)?\s*"
+        r"(\d{3}[- .]?\d{2}[- .]?\d{4})\b", 0.85)], flags=re.I, validate=_ssn_digits_ok)
+    titled = RegexGroupRecognizer("PERSON", "TitleNameRecognizer", [(
+        "title + name", rf"\b(?i:{'|'.join(TITLES)})\.?\s+((?:[A-Z][a-z'’-]+|[a-z][a-z'’-]{{2,}})"
+        r"(?:[ -][A-Z][a-z'’-]+)?)", 0.7), (
+        "TITLE + NAME", rf"\b(?:{'|'.join(t.upper() for t in TITLES)})\.?\s+([A-Z][A-Z'’-]+(?:\s[A-Z][A-Z'’-]+)?)\b",
+        0.7)])
+    dob = RegexGroupRecognizer("DATE_OF_BIRTH", "DateOfBirthRecognizer", [(
+        "date after 'date of birth'/'DOB'/'born'",
+        rf"\b(?:date\s+of\s+birth|d\.?o\.?b\.?|born(?:\s+on)?|birthday)\s*(?:is|was|:|-|=)?\s*{_DATE}", 0.85)],
+        flags=re.I)
+    postcode = RegexGroupRecognizer("POSTCODE", "PostcodeRecognizer", [
+        ("UK postcode", r"\b((?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[ABD-HJLNP-UW-Z]{2})\b", 0.6),
+        ("US ZIP after 'zip'", r"\b(?i:zip|zip code|zipcode)\s*:?\s*(\d{5}(?:-\d{4})?)\b", 0.7)])
+    # python-phonenumbers rejects numbers outside allocated ranges (Ofcom's 07700 900xxx drama range, made-up
+    # but realistic numbers): in a prompt they are still someone's number as far as the writer knows.
+    phone = RegexGroupRecognizer("PHONE_NUMBER", "PhoneFormatRecognizer", [
+        ("international +CC format", r"(?<![\w+])(\+\d{1,3}[\s.-]?(?:\(0\)\s?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,4})(?!\w)", 0.5),
+        ("UK national format", r"(?<![\w-])(0\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4})(?![\w-])", 0.4),
+        ("US (ddd) ddd-dddd", r"(?<![\w-])(\(\d{3}\)\s?\d{3}[\s.-]\d{4})(?![\w-])", 0.5)],
+        context=PHONE_CONTEXT)
+    street = RegexGroupRecognizer("STREET_ADDRESS", "StreetAddressRecognizer", [
+        ("number + street", rf"\b((?:(?:flat|apt\.?|apartment|unit)\s+\w+,?\s+)?\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z'’]+\s+){{1,3}}"
+         rf"(?:{_STREET_TYPES})\b\.?)", 0.7)], flags=re.I)
+    places = RegexGroupRecognizer("LOCATION", "PlaceListRecognizer", [
+        ("known town or city", r"\b(" + "|".join(re.escape(p) for p in PLACES) + r")\b", 0.6)])
+    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "PERSON": [titled, NameListRecognizer()], "DATE_OF_BIRTH": [dob],
+            "PHONE_NUMBER": [phone],
+            "POSTCODE": [postcode], "STREET_ADDRESS": [street]}
+
+
+def _predefined_for(entity: str) -> list[EntityRecognizer]:
+    """Presidio's recognizers for an entity, configured for our texts."""
+    if entity in NER_ENTITIES:
+        return []  # one SpacyRecognizer serves them all (see build_recognizers)
+    tuned = {
+        "EMAIL_ADDRESS": lambda: [EmailRecognizer()],
+        "PHONE_NUMBER": lambda: [PhoneRecognizer(context=PHONE_CONTEXT, supported_regions=PHONE_REGIONS)],
+        "CREDIT_CARD": lambda: [CreditCardRecognizer()],
+        "IBAN_CODE": lambda: [IbanRecognizer()],
+        "US_SSN": lambda: [UsSsnRecognizer()],
+        "UK_NINO": lambda: [UkNinoRecognizer(context=["nino", "national", "insurance"])],
+        "UK_NHS": lambda: [NhsRecognizer()],
+        "IP_ADDRESS": lambda: [IpRecognizer()],
+        "URL": lambda: [UrlRecognizer()],
+    }
+    if entity in tuned:
+        return tuned[entity]()
+    return [cls(supported_language="en") for cls in _pattern_classes_for(entity)]
+
+
+_NOT_PATTERN = {"SpacyRecognizer", "StanzaRecognizer", "TransformersRecognizer", "GLiNERRecognizer",
+                "HuggingFaceNerRecognizer", "MedicalNERRecognizer"}
+
+
+@lru_cache(maxsize=None)
+def _pattern_classes_for(entity: str) -> tuple[type, ...]:
+    found = []
+    for name, cls in inspect.getmembers(_predefined, inspect.isclass):
+        if not issubclass(cls, PatternRecognizer) or name in _NOT_PATTERN:
+            continue
+        try:
+            if entity in cls(supported_language="en").supported_entities:
+                found.append(cls)
+        except Exception:  # a recognizer needing extra setup is simply not offered
+            continue
+    return tuple(found)
+
+
+def from_spec(spec: RecognizerSpec) -> PatternRecognizer:
+    """One recognizer from the policy YAML."""
+    patterns = [Pattern(p.name or f"{spec.entity} pattern {i + 1}", p.regex, p.score)
+                for i, p in enumerate(spec.patterns)]
+    return PatternRecognizer(supported_entity=spec.entity, name=spec.name or f"{spec.entity} recognizer",
+                             patterns=patterns or None, deny_list=spec.deny_list or None,
+                             context=spec.context or None, supported_language="en")
+
+
+def build_recognizers(policy: Policy, entities: Iterable[str]) -> list[EntityRecognizer]:
+    """Every recognizer needed to find `entities` under `policy` (and nothing more: fewer recognizers, faster)."""
+    wanted = set(entities)
+    out: list[EntityRecognizer] = []
+    ner = sorted(wanted & set(NER_ENTITIES))
+    if ner:
+        out.append(SpacyRecognizer(supported_language="en", supported_entities=ner))
+    own = sparring_recognizers()
+    for ent in sorted(wanted):
+        if ent in PRESIDIO_ENTITIES:
+            out.extend(_predefined_for(ent))
+        out.extend(own.get(ent, []))
+    out.extend(from_spec(spec) for spec in policy.recognizers if spec.entity in wanted)
+    return out
+
+
+def trim_leading_verb(text: str, start: int, end: int) -> int:
+    """New start of a PERSON span after dropping an imperative verb spaCy glued to it ('Call Mrs Okafor')."""
+    m = re.match(r"([A-Za-z-]+)\.?\s+", text[start:end])
+    while m and m.group(1).lower() in LEADING_VERBS | set(TITLES):
+        start += m.end()
+        m = re.match(r"([A-Za-z-]+)\.?\s+", text[start:end])
+    return start
+
+
+def plausible_name(span: str) -> bool:
+    """False for what the small NER model sometimes calls a PERSON but no name looks like: a lone imperative
+    verb ('Summarise'), a lone title, anything with digits ('INC-20391', 'expiry 09/27')."""
+    span = span.strip(" .,;:'\"()")
+    if not re.search(r"[A-Za-z]{2}", span) or re.search(r"\d", span):
+        return False
+    words = [w.strip(".,'’s") if w.endswith(("'s", "’s")) else w.strip(".,") for w in span.lower().split()]
+    return not all(w in LEADING_VERBS or w in TITLES or w in ROLE_WORDS for w in words)
