@@ -76,7 +76,7 @@ def decision_value(crit, ctx) -> tuple[float, bool]:
                 return 0.0, True
             idx = [i for i, u in enumerate(prep.units) if u.source == s.id]
             m = se.match(prep, s.why, 0.0, units=idx, negation=False)
-            vals.append(explanation_score(m, reason, s.why) if idx else 0.0)
+            vals.append(explanation_score(m, reason, s.why, s.text) if idx else 0.0)
         return (min(vals) if vals else 0.0), True
     raise TypeError(type(crit).__name__)
 

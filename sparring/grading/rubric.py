@@ -89,6 +89,10 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     for crit in scenario.rubric.criteria:
         kind = org.registry.get(crit.check)
         try:
+            if kind is None:
+                raise LookupError(f"unknown grader kind '{crit.check}'")
+            if not isinstance(crit, kind.options):  # e.g. a scenario file loaded on its own: type its options
+                crit = kind.parse({**crit.model_dump(by_alias=True, exclude_unset=True), **crit.options})
             r = kind.grade(crit, ctx)
         except Exception as e:  # noqa: BLE001 - one broken grader must not lose the attempt
             log.exception("grader %s failed on %s/%s", crit.check, scenario.id, crit.id)

@@ -34,7 +34,7 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+|\n+|(?<=[.!?])(
 _CLAUSE_SPLIT = re.compile(r"\s*(?:;|:\s|\s[–—-]\s|,?\s+(?:but|however|although|though|whereas|while|so that|"
                            r"and then|and|so|because|since|yet|instead)\s+)", re.I)
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9£$€%][A-Za-zÀ-ÿ0-9£$€%'’.,-]*[A-Za-zÀ-ÿ0-9%]|[A-Za-zÀ-ÿ0-9]")
-MAX_UNITS = 400  # a 20,000-character answer has ~300 sentences; beyond this the rest is ignored (and said so)
+MAX_UNITS = 800  # a 20,000-character answer has ~300 sentences; beyond this the rest is ignored (and said so)
 
 
 def sentences(text: str) -> list[str]:
@@ -127,9 +127,45 @@ def content_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in _STOP and not _is_cue(w) and len(w) > 1}
 
 
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "k": 1000, "m": 1_000_000}
+
+
+def _figure(w: str) -> str:
+    """'£5,000' -> '5000', '14.2' -> '14.2', '30%' -> '30%'."""
+    return re.sub(r"[£$€,]", "", w).rstrip(".")
+
+
 def key_figures(text: str) -> set[str]:
-    """Numbers, amounts, dates and codes: the facts an explanation must get right."""
-    return {stem(w) for w in words(text) if re.search(r"\d", w)}
+    """Numbers, amounts, dates and codes: the facts an explanation must get right. Number words count too
+    ("five thousand pounds" = 5000), and currency signs and separators are ignored."""
+    out: set[str] = set()
+    cur, total, in_num = 0, 0, False
+    for w in words(text) + [""]:
+        m = re.fullmatch(r"[£$€]?(\d[\d,]*(?:\.\d+)?)(k|m)?", w)
+        if m and m.group(2):
+            out.add(str(int(float(m.group(1).replace(",", "")) * _SCALES[m.group(2)])))
+            continue
+        if re.search(r"\d", w):
+            out.add(_figure(w))
+            continue
+        if w in _UNITS or w in _TENS:
+            cur += _UNITS.get(w, 0) + _TENS.get(w, 0)
+            in_num = True
+        elif w in ("hundred", "thousand", "million") and in_num:
+            if w == "hundred":
+                cur *= 100
+            else:
+                total += cur * _SCALES[w]
+                cur = 0
+        elif w == "and" and in_num:
+            continue
+        elif in_num:
+            out.add(str(total + cur))
+            cur, total, in_num = 0, 0, False
+    return out
 
 
 def negated_terms(text: str) -> set[str]:
@@ -247,14 +283,15 @@ class Prepared:
 def split_units(text: str, source: str = "") -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     ignored: list[str] = []
+    seen: set[str] = set()  # a repeated sentence is judged once
     for s in sentences(text):
         if addresses_grader(s):
             ignored.append(s)
             continue
-        units.append(Unit(s, s, source))
-        for c in clauses(s):
-            if not addresses_grader(c):
-                units.append(Unit(c, s, source))
+        for piece in [s] + [c for c in clauses(s) if not addresses_grader(c)]:
+            if piece not in seen:
+                seen.add(piece)
+                units.append(Unit(piece, s, source))
     return units, ignored
 
 
@@ -344,6 +381,23 @@ def _one(text: str) -> tuple[list[Unit], np.ndarray]:
     if not units:
         return [], np.zeros((0, embeddings.DIM), dtype=np.float32)
     return units, embeddings.embed([u.text for u in units])
+
+
+_EN_FUNCTION = set("the a an and or to of in on for with is are was were be not this that it you we they i "
+                   "will would should can do does please".split())
+
+
+def looks_english(text: str) -> bool:
+    """The local model understands English only; short texts get the benefit of the doubt."""
+    ws = [w for w in words(text) if w.isalpha()]
+    if len(ws) < 6:
+        return True
+    return sum(1 for w in ws if w in _EN_FUNCTION) / len(ws) >= 0.08
+
+
+def language_note(text: str) -> str:
+    return ("" if looks_english(text) else " Answers are graded in English here; your answer does not look like "
+            "English, so write it in English.")
 
 
 def quote(text: str | None, limit: int = 160) -> str:

@@ -41,20 +41,21 @@ _MONTHS = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*
 
 def hint(text: str) -> str:
     """Where to look, without saying what is wrong."""
+    if re.search(r"\b(clause|section|article|regulation|rule|paragraph)\b", text, re.I):
+        return "check the reference it cites"
     if _MONTHS.search(text):
         return "check its dates and time frames against the material"
     if re.search(r"\d", text):
         return "check its figures against the material"
-    if re.search(r"\b(clause|section|article|policy|regulation|act|rule)\b", text, re.I):
-        return "check the reference it cites"
     if re.search(r"\b(always|never|all|every|guarantee[sd]?|must|only)\b", text, re.I):
         return "check whether the claim is really that absolute"
     return "check what it claims against the material"
 
 
-def explanation_score(m: se.Match, reason: str, why: str) -> float:
-    """Meaning match of the reason with `why`, lifted when the reason gets the key figures right."""
-    figs = se.key_figures(why)
+def explanation_score(m: se.Match, reason: str, why: str, sentence: str = "") -> float:
+    """Meaning match of the reason with `why`, lifted when the reason states the correct figure (one in `why`
+    that the faulty sentence does not already show, so copying the wrong figure earns nothing)."""
+    figs = se.key_figures(why) - se.key_figures(sentence)
     if figs and figs & se.key_figures(reason):
         return min(1.0, m.score + 0.15)
     return m.score
@@ -89,7 +90,7 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
             continue
         idx = [i for i, u in enumerate(prep.units) if u.source == s.id]
         m = se.match(prep, s.why, thr, units=idx, negation=False)
-        sc = explanation_score(m, flags[s.id], s.why)
+        sc = explanation_score(m, flags[s.id], s.why, s.text)
         if idx and sc >= thr:
             found.append((s, round(sc, 3)))
         else:

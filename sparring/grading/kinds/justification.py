@@ -69,4 +69,5 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
         parts.append(f"{se.quote(m.contradicted, 100)} says the opposite of a key reason.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
-    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev, feedback=" ".join(parts) + note)
+    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
+                           feedback=" ".join(parts) + note + se.language_note(ctx.text))

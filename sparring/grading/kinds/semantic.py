@@ -98,4 +98,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
         parts.append(f"({len(hits)} of {len(results)} points covered.)")
     parts.append("Next step: add one plain sentence that says this in your own words." if len(missing) == 1 or
                  not need_all else "Next step: add a plain sentence for each missing point.")
-    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev, feedback=" ".join(parts) + note)
+    if prep.truncated:
+        note += f" Only the first {se.MAX_UNITS} sentences and clauses were read; keep the answer shorter."
+    return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
+                           feedback=" ".join(parts) + note + se.language_note(ctx.text))
