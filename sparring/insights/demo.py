@@ -54,7 +54,7 @@ class DemoData:
 
 
 def _title(role: str) -> str:
-    return role.replace("-", " ").title()
+    return role.upper() if len(role) <= 3 else role.replace("-", " ").title()
 
 
 def _at(rng: random.Random, day: date) -> datetime:
@@ -130,7 +130,7 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     sc = rng.choice(pool)
                 n_prior = sum(practice.get(s, 0) for s in sc.skills)
                 gap = (day - last_seen[sc.id]).days if sc.id in last_seen else 0
-                level = ability + rate * min(n_prior, 12) - (0.08 * min(gap, 84) / 42 if gap > 20 else 0)
+                level = ability + rate * min(n_prior, 12) - (0.18 * min(gap, 84) / 42 if gap > 20 else 0)
                 level = min(0.97, max(0.05, level + rng.gauss(0, 0.05)))
                 submitted = _at(rng, day)
                 duration = sc.minutes * 60 * math.exp(rng.gauss(0, 0.3)) * (1.25 - 0.35 * min(n_prior, 8) / 8)

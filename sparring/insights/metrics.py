@@ -48,6 +48,10 @@ def attempts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFram
         df["start_month"] = df["start_month"].fillna(first.dt.strftime("%Y-%m"))
     for col in ("team", "job_role"):
         df[col] = df[col].fillna("(none)")
+    df["week"] = week_of(df["submitted_at"]) if len(df) else pd.Series(dtype="datetime64[ns]")
+    # Integer codes: grouping by ints is several times faster than by strings, and every metric groups by these.
+    df["lid"] = df.groupby("learner", sort=False).ngroup() if len(df) else pd.Series(dtype=int)
+    df["pair"] = df.groupby(["learner", "scenario"], sort=False).ngroup() if len(df) else pd.Series(dtype=int)
     return df.sort_values(["submitted_at", "id"], kind="stable").reset_index(drop=True)
 
 
@@ -94,7 +98,7 @@ def _empty(cols: Sequence[str]) -> pd.DataFrame:
 
 def first_attempts(df: pd.DataFrame) -> pd.DataFrame:
     """Each learner's first attempt at each scenario."""
-    return df.drop_duplicates(["learner", "scenario"], keep="first")
+    return df.drop_duplicates("pair", keep="first")
 
 
 # ---------------------------------------------------------------------------------------------- metrics
@@ -108,8 +112,8 @@ def first_attempt_pass_rate(df: pd.DataFrame, by: Sequence[str] = ("skill", "wee
     if first.empty:
         return _empty(cols)
     rows = _grouped(first, by)
-    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
-                                                    rate=("passed", "mean")).reset_index()
+    out = _agg(rows, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"),
+               rate=("passed", "mean"))
     return _flag(out)[cols]
 
 
@@ -119,8 +123,8 @@ def mean_score(df: pd.DataFrame, by: Sequence[str] = ("skill", "week")) -> pd.Da
     if df.empty:
         return _empty(cols)
     rows = _grouped(df, by)
-    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
-                                                    mean_score=("score", "mean")).reset_index()
+    out = _agg(rows, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"),
+               mean_score=("score", "mean"))
     return _flag(out)[cols]
 
 
@@ -128,43 +132,54 @@ def improvement(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFram
     """First versus latest score of the same learner on the same scenario (pairs with 2+ attempts).
     delta = mean(latest score) - mean(first score) over those pairs."""
     cols = [*by, "n_learners", "n_pairs", "first_score", "latest_score", "delta", "small"]
-    g = df.groupby(["learner", "scenario"], sort=False)
-    n = g["id"].transform("size")
+    n = df.groupby("pair", sort=False)["id"].transform("size")
     multi = df[n >= 2]
     if multi.empty:
         return _empty(cols)
-    firsts = multi.drop_duplicates(["learner", "scenario"], keep="first")
-    lasts = multi.drop_duplicates(["learner", "scenario"], keep="last")
-    pairs = firsts.merge(lasts[["learner", "scenario", "score"]], on=["learner", "scenario"],
-                         suffixes=("", "_latest"))
-    pairs = pairs.rename(columns={"score": "first_score", "score_latest": "latest_score"})
+    firsts = multi.drop_duplicates("pair", keep="first")
+    lasts = multi.drop_duplicates("pair", keep="last").set_index("pair")["score"]
+    pairs = firsts.rename(columns={"score": "first_score"})
+    pairs = pairs.assign(latest_score=pairs["pair"].map(lasts).to_numpy())
     rows = _grouped(pairs, by)
-    out = rows.groupby(list(by), observed=True).agg(n_learners=("learner", "nunique"), n_pairs=("id", "size"),
-                                                    first_score=("first_score", "mean"),
-                                                    latest_score=("latest_score", "mean")).reset_index()
+    out = _agg(rows, by, n_learners=("lid", "nunique"), n_pairs=("id", "size"),
+               first_score=("first_score", "mean"),
+               latest_score=("latest_score", "mean"))
     out["delta"] = out["latest_score"] - out["first_score"]
     return _flag(out)[cols]
 
 
 def retention_pairs(df: pd.DataFrame, min_days: int = RETENTION_DAYS) -> pd.DataFrame:
-    """Per learner and scenario: the first pass, and the first re-practice at least `min_days` after it."""
-    cols = ["learner", "scenario", "skills", "team", "job_role", "start_month", "first_score", "first_pass_score",
-            "first_pass_at", "later_score", "later_passed", "later_at"]
-    if df.empty:
+    """Per learner and scenario: the first pass, and the first re-practice at least `min_days` after it.
+    One row per pair, carrying the columns of the first-pass attempt (so any grouping column survives)."""
+    cols = ["learner", "scenario", "first_score", "first_pass_score", "first_pass_at", "later_score", "later_passed",
+            "later_at"]
+    if df.empty or not df["passed"].any():
         return _empty(cols)
-    first_score = df.drop_duplicates(["learner", "scenario"], keep="first")[["learner", "scenario", "score"]]
-    passes = df[df["passed"]].drop_duplicates(["learner", "scenario"], keep="first")
-    base = passes[["learner", "scenario", "skills", "team", "job_role", "start_month", "score", "submitted_at"]]
-    base = base.rename(columns={"score": "first_pass_score", "submitted_at": "first_pass_at"})
-    later = df[["learner", "scenario", "score", "passed", "submitted_at"]].merge(
-        base[["learner", "scenario", "first_pass_at"]], on=["learner", "scenario"])
-    later = later[later["submitted_at"] >= later["first_pass_at"] + pd.Timedelta(days=min_days)]
-    later = later.drop_duplicates(["learner", "scenario"], keep="first")
-    later = later.rename(columns={"score": "later_score", "passed": "later_passed", "submitted_at": "later_at"})
-    out = base.merge(later[["learner", "scenario", "later_score", "later_passed", "later_at"]],
-                     on=["learner", "scenario"])
-    out = out.merge(first_score.rename(columns={"score": "first_score"}), on=["learner", "scenario"])
-    return out[cols]
+    # Work on a slim frame keyed by learner+scenario (merging wide frames with list columns is slow).
+    key = df["pair"]
+    at = df["submitted_at"]
+    first_score = df["score"].groupby(key, sort=False).transform("first")
+    fp_at = at.where(df["passed"]).groupby(key, sort=False).transform("min")
+    fp_idx = df.index[(df["passed"] & (at == fp_at)).to_numpy()]
+    fp_idx = key.loc[fp_idx].drop_duplicates().index
+    later = (at >= fp_at + pd.Timedelta(days=min_days)).fillna(False)
+    later_idx = key[later].drop_duplicates()
+    later_by_key = pd.Series(later_idx.index, index=later_idx.values)
+    fp_keys = key.loc[fp_idx]
+    keep = fp_keys.isin(later_by_key.index).to_numpy()
+    fp_idx, fp_keys = fp_idx[keep], fp_keys[keep]
+    if len(fp_idx) == 0:
+        return _empty(cols)
+    li = later_by_key.loc[fp_keys.values].to_numpy()
+    out = df.loc[fp_idx].copy()
+    out["first_score"] = first_score.loc[fp_idx].to_numpy()
+    out["first_pass_score"] = df["score"].loc[fp_idx].to_numpy()
+    out["first_pass_at"] = at.loc[fp_idx].to_numpy()
+    out["later_score"] = df["score"].loc[li].to_numpy()
+    out["later_passed"] = df["passed"].loc[li].to_numpy()
+    out["later_at"] = at.loc[li].to_numpy()
+    out = out.drop(columns=[c for c in ("score", "passed", "submitted_at", "id") if c in out.columns])
+    return out[cols + [c for c in out.columns if c not in cols]].reset_index(drop=True)
 
 
 def retention(df: pd.DataFrame, min_days: int = RETENTION_DAYS, by: Sequence[str] = ("skill",)) -> pd.DataFrame:
@@ -178,10 +193,11 @@ def retention(df: pd.DataFrame, min_days: int = RETENTION_DAYS, by: Sequence[str
         return _empty(cols)
     pairs = pairs.assign(id=range(len(pairs)))
     rows = _grouped(pairs, by)
-    out = rows.groupby(list(by), observed=True).agg(
-        n_learners=("learner", "nunique"), n_pairs=("id", "size"), first_score=("first_score", "mean"),
+    out = _agg(
+        rows, by,
+        n_learners=("lid", "nunique"), n_pairs=("id", "size"), first_score=("first_score", "mean"),
         first_pass_score=("first_pass_score", "mean"), later_score=("later_score", "mean"),
-        retained_rate=("later_passed", "mean")).reset_index()
+        retained_rate=("later_passed", "mean"))
     out["ratio"] = out["later_score"] / out["first_pass_score"].replace(0, np.nan)
     out["gain_vs_first"] = out["later_score"] - out["first_score"]
     return _flag(out)[cols]
@@ -204,11 +220,11 @@ def trust_calibration(df: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
                  over=np.where(k >= 1, (d == 0).astype(float), np.nan),
                  under=np.where(k <= 1, (d > k).astype(float), np.nan))
     rows = _grouped(t, by)
-    keys = list(by) or (lambda _i: "all")
-    out = rows.groupby(keys, observed=True).agg(
-        n_learners=("learner", "nunique"), n_attempts=("id", "size"), brier=("sq", "mean"),
+    out = _agg(
+        rows, by,
+        n_learners=("lid", "nunique"), n_attempts=("id", "size"), brier=("sq", "mean"),
         accuracy=("correct", "mean"), over_trust_rate=("over", "mean"),
-        under_trust_rate=("under", "mean")).reset_index(drop=not by)
+        under_trust_rate=("under", "mean"))
     return _flag(out)[cols]
 
 
@@ -219,10 +235,10 @@ def policy_slips(df: pd.DataFrame, by: Sequence[str] = ("week",)) -> pd.DataFram
     if f.empty:
         return _empty(cols)
     rows = _grouped(f, by)
-    keys = list(by) or (lambda _i: "all")
-    out = rows.groupby(keys, observed=True).agg(
-        n_learners=("learner", "nunique"), n_attempts=("id", "size"), n_blocked=("blocked", "sum"),
-        slip_rate=("blocked", "mean")).reset_index(drop=not by)
+    out = _agg(
+        rows, by,
+        n_learners=("lid", "nunique"), n_attempts=("id", "size"), n_blocked=("blocked", "sum"),
+        slip_rate=("blocked", "mean"))
     return _flag(out)[cols]
 
 
@@ -242,8 +258,8 @@ def slips_by_entity(df: pd.DataFrame, findings: pd.DataFrame | Iterable[dict], b
     hit = f[f["blocked"]].merge(blocks, left_on="id", right_on="attempt_id")
     if hit.empty:
         return _empty(cols)
-    out = hit.groupby([*keys, "entity"], observed=True).agg(n_learners=("learner", "nunique"),
-                                                            n_blocked=("id", "nunique")).reset_index()
+    out = hit.groupby([*keys, "entity"], observed=True).agg(n_learners=("lid", "nunique"),
+               n_blocked=("id", "nunique")).reset_index()
     out = out.merge(totals, on=keys) if keys else out.assign(n_attempts=len(f))
     out["rate"] = out["n_blocked"] / out["n_attempts"]
     return _flag(out)[cols].sort_values([*keys, "rate"], ascending=[True] * len(keys) + [False])
@@ -257,10 +273,10 @@ def time_on_task(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFra
     if d.empty:
         return _empty(cols)
     rows = _grouped(d.assign(minutes=d["duration_s"] / 60.0), by)
-    keys = list(by) or (lambda _i: "all")
-    out = rows.groupby(keys, observed=True).agg(
-        n_learners=("learner", "nunique"), n_attempts=("id", "size"), median_min=("minutes", "median"),
-        mean_min=("minutes", "mean")).reset_index(drop=not by)
+    out = _agg(
+        rows, by,
+        n_learners=("lid", "nunique"), n_attempts=("id", "size"), median_min=("minutes", "median"),
+        mean_min=("minutes", "mean"))
     return _flag(out)[cols]
 
 
@@ -271,7 +287,7 @@ def cohorts(df: pd.DataFrame, by: str = "team", min_days: int = RETENTION_DAYS) 
             "slip_rate", "small"]
     if df.empty:
         return _empty(cols)
-    base = df.groupby(by).agg(n_learners=("learner", "nunique"), n_attempts=("id", "size"),
+    base = df.groupby(by).agg(n_learners=("lid", "nunique"), n_attempts=("id", "size"),
                               mean_score=("score", "mean")).reset_index()
     fp = first_attempts(df).groupby(by)["passed"].mean().rename("first_pass_rate")
     imp = improvement(df, by=(by,)).set_index(by)["delta"].rename("improvement")
@@ -316,6 +332,13 @@ def grader_agreement(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFr
 
 
 # -------------------------------------------------------------------------------------------- helpers
+
+
+def _agg(rows: pd.DataFrame, by: Sequence[str], **aggs: Any) -> pd.DataFrame:
+    """groupby(by).agg(**aggs), where an empty `by` means one group holding every row."""
+    if not by:
+        return rows.assign(_all=0).groupby("_all").agg(**aggs).reset_index(drop=True)
+    return rows.groupby(list(by), observed=True, sort=True).agg(**aggs).reset_index()
 
 
 def _grouped(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

@@ -1,0 +1,166 @@
+"""Insights for HR / L&D leads: did people get better per skill and team, and did it last?
+
+Who sees what (checked on the server in every handler): `author` (L&D) and `admin` see everything; `compliance`
+sees the policy-slip charts only. The numbers come from `sparring.insights.views` (pure, cached, timed in
+docs/benchmarks.md); this module only lays them out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+from gradio.context import Context
+
+from ..insights import views
+from .context import UIContext
+from .guard import require
+
+ROLES = ("author", "compliance")  # tab visibility; admin sees every tab
+SKILL_ROLES = ("author",)
+SLIP_ROLES = ("author", "compliance")
+ALL = "All"
+
+
+def _choices(values: list[str]) -> list[str]:
+    return [ALL, *values]
+
+
+def _plot(df: pd.DataFrame) -> Any:
+    return df if df is not None and len(df) else pd.DataFrame()
+
+
+def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None, skill: str | None,
+           start: Any, end: Any) -> list[Any]:
+    user = require(request, ctx.store, *SLIP_ROLES)
+    skills_view = user.has(*SKILL_ROLES)
+    flt = views.Filters.of(team, job_role, skill, start, end)
+    page = views.build_page(ctx.store, ctx.org, flt, skills_view=skills_view, slips_view=True)
+    note = page.cautions and ("**Small numbers.** " + "A rate over fewer than 5 learners is shown as 'too few to "
+                              "read' in the tooltips and tables:\n" + page.cautions)
+    if not skills_view:
+        note = (note or "") + "\n\n_Your role (compliance) shows the policy-slip charts; skill charts are for L&D._"
+    return [page.headline, note or "", gr.update(visible=skills_view),
+            _plot(page.pass_rate), _plot(page.mean_score), _plot(page.improvement), _plot(page.retention),
+            _plot(page.trust), _plot(page.time_on_task), page.cohorts, page.agreement,
+            _plot(page.slips), _plot(page.slips_entity)]
+
+
+def filter_options(ctx: UIContext, request: gr.Request | None) -> list[Any]:
+    user = require(request, ctx.store, *SLIP_ROLES)
+    o = views.options(ctx.store, ctx.org)
+    return [gr.update(choices=_choices(o["team"]), value=ALL), gr.update(choices=_choices(o["job_role"]), value=ALL),
+            gr.update(choices=_choices(o["skill"]), value=ALL),
+            gr.update(choices=_choices(o["start_month"]), value=o["start_month"][0] if o["start_month"] else ALL),
+            gr.update(visible=user.has(*SKILL_ROLES))]
+
+
+def summary(ctx: UIContext, request: gr.Request | None, cohort: str | None, team: str | None,
+            job_role: str | None) -> str:
+    require(request, ctx.store, *SKILL_ROLES)
+    month = None if cohort in (None, "", ALL) else cohort
+    return views.six_weeks_later(ctx.store, ctx.org, month, views.Filters.of(team, job_role))
+
+
+def download(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None,
+             skill: str | None, start: Any, end: Any) -> str:
+    user = require(request, ctx.store, *SLIP_ROLES)
+    flt = views.Filters.of(team, job_role, skill, start, end)
+    page = views.build_page(ctx.store, ctx.org, flt, skills_view=user.has(*SKILL_ROLES), slips_view=True)
+    out = Path(tempfile.mkdtemp(prefix="sparring-insights-")) / "sparring-insights.csv"
+    out.write_text(views.csv_text(page), encoding="utf-8")
+    return str(out)
+
+
+@dataclass
+class InsightsView:
+    refresh: Any
+
+
+def build(ctx: UIContext) -> InsightsView:
+    tab = Context.block  # the gr.Tab create_ui opened for us: the page loads when it is selected
+    gr.Markdown("### Insights: did behaviour change?\nPer skill and team: first-attempt pass rates, improvement, "
+                "what held up six weeks later, trust in AI answers, and policy slips. Formulas: docs/metrics.md.")
+    with gr.Row():
+        team = gr.Dropdown([ALL], value=ALL, label="Team", elem_id="ins-team")
+        job_role = gr.Dropdown([ALL], value=ALL, label="Job role", elem_id="ins-role")
+        skill = gr.Dropdown([ALL], value=ALL, label="Skill", elem_id="ins-skill")
+        start = gr.DateTime(include_time=False, type="string", label="From", elem_id="ins-start")
+        end = gr.DateTime(include_time=False, type="string", label="To", elem_id="ins-end")
+    with gr.Row():
+        apply_btn = gr.Button("Show", variant="primary", size="sm", elem_id="ins-apply")
+        csv_btn = gr.Button("Prepare CSV", size="sm", elem_id="ins-csv")
+        csv_file = gr.DownloadButton("Download CSV", size="sm", elem_id="ins-download")
+    headline = gr.Markdown(elem_id="ins-headline")
+    caution = gr.Markdown(elem_id="ins-caution")
+    with gr.Group(visible=True) as skills_box:
+        with gr.Row():
+            pass_rate = gr.LinePlot(x="week", y="rate", color="skill", title="First-attempt pass rate by skill",
+                                    y_title="pass rate", y_lim=[0, 1], tooltip=["week", "skill", "rate", "learners"],
+                                    height=300, elem_id="ins-pass-rate")
+            mean_score = gr.LinePlot(x="week", y="mean_score", color="skill", title="Mean score by skill",
+                                     y_title="mean score", y_lim=[0, 1],
+                                     tooltip=["week", "skill", "mean_score", "learners"], height=300,
+                                     elem_id="ins-mean-score")
+        with gr.Row():
+            improvement = gr.BarPlot(x="skill", y="score", color="measure", title="First vs latest attempt "
+                                     "(same scenario)", y_lim=[0, 1], x_label_angle=-30, height=300,
+                                     elem_id="ins-improvement")
+            retention = gr.BarPlot(x="skill", y="score", color="measure", title="Six weeks later: first pass vs "
+                                   "re-practice", y_lim=[0, 1], x_label_angle=-30, height=300,
+                                   elem_id="ins-retention")
+        with gr.Row():
+            trust = gr.LinePlot(x="week", y="value", color="measure", title="Trust calibration (lower is better)",
+                                y_lim=[0, 1], tooltip=["week", "measure", "value", "learners"], height=300,
+                                elem_id="ins-trust")
+            time_on_task = gr.BarPlot(x="skill", y="median_min", title="Time on task (median minutes)",
+                                      x_label_angle=-30, tooltip=["skill", "median_min", "learners"], height=300,
+                                      elem_id="ins-time")
+        gr.Markdown("#### Cohorts by team")
+        cohorts = gr.Dataframe(interactive=False, elem_id="ins-cohorts")
+        gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
+                    "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
+        agreement = gr.Dataframe(interactive=False, elem_id="ins-agreement")
+    with gr.Row():
+        slips = gr.LinePlot(x="week", y="slip_rate", title="Policy slips: share of frame attempts blocked",
+                            y_lim=[0, 1], tooltip=["week", "slip_rate", "learners"], height=300, elem_id="ins-slips")
+        slips_entity = gr.BarPlot(x="entity", y="rate", title="Policy slips by entity type",
+                                  tooltip=["entity", "rate", "learners"], height=300, elem_id="ins-slips-entity")
+    with gr.Group(visible=True) as summary_box:
+        gr.Markdown("#### One page: six weeks later")
+        with gr.Row():
+            cohort = gr.Dropdown([ALL], value=ALL, label="Cohort (start month)", elem_id="ins-cohort")
+            summary_btn = gr.Button("Write the summary", size="sm", elem_id="ins-summary-btn")
+        summary_md = gr.Markdown(elem_id="ins-summary")
+
+    filters = [team, job_role, skill, start, end]
+    outs = [headline, caution, skills_box, pass_rate, mean_score, improvement, retention, trust, time_on_task,
+            cohorts, agreement, slips, slips_entity]
+
+    def on_render(team_v, role_v, skill_v, start_v, end_v, request: gr.Request):
+        return render(ctx, request, team_v, role_v, skill_v, start_v, end_v)
+
+    def on_options(request: gr.Request):
+        return filter_options(ctx, request)
+
+    def on_summary(cohort_v, team_v, role_v, request: gr.Request):
+        return summary(ctx, request, cohort_v, team_v, role_v)
+
+    def on_csv(team_v, role_v, skill_v, start_v, end_v, request: gr.Request):
+        return download(ctx, request, team_v, role_v, skill_v, start_v, end_v)
+
+    apply_btn.click(on_render, filters, outs, api_name="insights")
+    summary_btn.click(on_summary, [cohort, team, job_role], summary_md, api_name="insights_summary")
+    csv_btn.click(on_csv, filters, csv_file, api_name="insights_csv")
+
+    def refresh(trigger: Any, api_name: str) -> None:
+        trigger(on_options, None, [team, job_role, skill, cohort, summary_box], api_name=f"{api_name}_filters") \
+            .then(on_render, filters, outs, api_name=api_name, show_progress="minimal")
+
+    if isinstance(tab, gr.Tab):
+        refresh(tab.select, "insights_tab")
+    return InsightsView(refresh=refresh)

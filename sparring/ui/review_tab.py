@@ -1,0 +1,215 @@
+"""Mentor review: learners ask about one of their attempts and read the replies; mentors work a queue.
+
+Roles, checked on the server in every handler: asking and reading replies needs `learner` and only ever touches
+the signed-in learner's own attempts (the name comes from the session, never from an input); the queue, opening a
+review and answering it need `mentor` (admin passes every check). Texts typed here are stored redacted
+(sparring.review).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import gradio as gr
+from gradio.context import Context
+
+from .. import review as rv
+from . import render as rd
+from .context import UIContext
+from .guard import require
+
+ROLES = ("learner", "mentor")  # tab visibility; admin sees every tab
+LEARNER_ROLES = ("learner",)
+MENTOR_ROLES = ("mentor",)
+QUEUE_COLUMNS = ["Review", "Asked (UTC)", "Learner", "Scenario", "Score", "Question"]
+
+
+def _title(ctx: UIContext, sid: str) -> str:
+    sc = ctx.org.scenarios.get(sid)
+    return sc.title if sc is not None else sid
+
+
+def _attempt_label(ctx: UIContext, a: dict[str, Any]) -> str:
+    res = "passed" if a["passed"] else "not yet"
+    return f"#{a['id']} · {(a['submitted_at'] or '')[:16].replace('T', ' ')} · {_title(ctx, a['scenario'])} · " \
+           f"{rd.pct(a['score'])} {res}"
+
+
+def replies_html(ctx: UIContext, learner: str) -> str:
+    """The learner's review requests and the mentors' replies (also usable from the progress view)."""
+    items = rv.learner_reviews(ctx.store, learner)
+    if not items:
+        return "<p><em>No review requests yet. Pick an attempt above and ask a mentor.</em></p>"
+    out = []
+    for r in items:
+        head = (f"<strong>{escape(_title(ctx, r.scenario))}</strong> · attempt #{r.attempt_id} · asked "
+                f"{escape(r.created_at[:16].replace('T', ' '))}")
+        body = f"<div class='sp-q'>You asked: {escape(r.question or '')}</div>"
+        if r.status == "answered":
+            changed = [c for c in r.criteria if c.mentor_passed is not None and c.mentor_passed != c.auto_passed]
+            ch = "".join(f"<li>{escape(c.criterion)}: automatic {'pass' if c.auto_passed else 'fail'} → mentor "
+                         f"<strong>{'pass' if c.mentor_passed else 'fail'}</strong></li>" for c in changed)
+            body += (f"<div class='sp-reply'>💬 <strong>{escape(r.mentor or 'Mentor')}</strong> replied: "
+                     f"{escape(r.comment or '')}</div>"
+                     + (f"<div>The mentor changed the grade of:<ul>{ch}</ul></div>" if ch else
+                        "<div>The mentor agreed with the automatic grade.</div>"))
+        else:
+            body += "<div><em>Waiting for a mentor.</em></div>"
+        out.append(f"<div class='sp-panel sp-review' data-review='{r.id}'>{head}{body}</div>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- learner
+
+
+def learner_load(ctx: UIContext, request: gr.Request | None) -> list[Any]:
+    user = require(request, ctx.store, *LEARNER_ROLES)
+    atts = rv.learner_attempts(ctx.store, user.name)
+    choices = [(_attempt_label(ctx, a), a["id"]) for a in atts]
+    return [gr.update(choices=choices, value=choices[0][1] if choices else None), replies_html(ctx, user.name)]
+
+
+def ask(ctx: UIContext, request: gr.Request | None, attempt_id: Any, question: str) -> list[Any]:
+    user = require(request, ctx.store, *LEARNER_ROLES)
+    if attempt_id in (None, ""):
+        raise gr.Error("Pick one of your attempts first.")
+    try:
+        rid = rv.request_review(ctx.org, ctx.store, int(attempt_id), user.name, question or "")
+    except (rv.ReviewError, ValueError) as e:
+        raise gr.Error(str(e)) from None
+    return [f"✅ Sent to the mentors as review #{rid}. Their reply will appear below.", "",
+            replies_html(ctx, user.name)]
+
+
+# ----------------------------------------------------------------------------------------------- mentor
+
+
+def mentor_queue(ctx: UIContext, request: gr.Request | None) -> list[Any]:
+    require(request, ctx.store, *MENTOR_ROLES)
+    rows = rv.queue(ctx.store, "open")
+    table = [[r["id"], (r["created_at"] or "")[:16].replace("T", " "), r["learner"], _title(ctx, r["scenario"]),
+              rd.pct(r["score"]), (r["question"] or "")[:120]] for r in rows]
+    choices = [(f"#{r['id']} · {r['learner']} · {_title(ctx, r['scenario'])}", r["id"]) for r in rows]
+    msg = f"{len(rows)} review(s) waiting." if rows else "The queue is empty. Well done."
+    return [table or [["", "", "", "", "", "Nothing waiting"]], gr.update(choices=choices,
+            value=choices[0][1] if choices else None), msg]
+
+
+def _answer_md(answer: dict[str, Any]) -> str:
+    if "prompt" in answer:
+        return f"**Prompt (as stored, redacted):**\n\n> {answer['prompt']}"
+    if "flags" in answer:
+        return "**Flagged sentences:**\n" + "\n".join(f"- `{k}`: {v}" for k, v in answer["flags"].items())
+    if "decision" in answer:
+        return (f"**Decision:** {answer['decision']} at {answer.get('confidence', '?')} confidence\n\n"
+                f"**Justification:** {answer.get('justification', '')}")
+    return f"```json\n{json.dumps(answer, indent=2)}\n```"
+
+
+def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> list[Any]:
+    require(request, ctx.store, *MENTOR_ROLES)
+    if review_id in (None, ""):
+        raise gr.Error("Pick a review from the queue first.")
+    try:
+        v = rv.get_review(ctx.store, int(review_id))
+    except rv.ReviewError as e:
+        raise gr.Error(str(e)) from None
+    crit_lines = "\n".join(f"- {'✅' if c.auto_passed else '❌'} **{c.criterion}** ({c.check}, {c.score:.0%})"
+                           f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
+    md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
+          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {'passed' if v.passed else 'not passed'}**.\n\n"
+          f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n**Automatic grade per criterion:**\n"
+          f"{crit_lines}")
+    names = [c.criterion for c in v.criteria]
+    passed = [c.criterion for c in v.criteria if (c.mentor_passed if c.mentor_passed is not None else c.auto_passed)]
+    return [md, gr.update(choices=names, value=passed), v.comment or ""]
+
+
+def mentor_answer(ctx: UIContext, request: gr.Request | None, review_id: Any, passed: list[str] | None,
+                  comment: str) -> list[Any]:
+    user = require(request, ctx.store, *MENTOR_ROLES)
+    if review_id in (None, ""):
+        raise gr.Error("Pick a review from the queue first.")
+    try:
+        v = rv.get_review(ctx.store, int(review_id))
+        ticked = set(passed or [])
+        grades = {c.criterion: c.criterion in ticked for c in v.criteria}
+        v = rv.answer_review(ctx.org, ctx.store, int(review_id), user.name, comment or "", grades)
+    except rv.ReviewError as e:
+        raise gr.Error(str(e)) from None
+    n = len(v.overridden)
+    msg = (f"✅ Reply sent to {v.learner}" + (f"; you changed {n} criterion grade(s): {', '.join(v.overridden)}."
+                                             if n else "; you agreed with the automatic grade."))
+    return [msg, *mentor_queue(ctx, request)]
+
+
+# ------------------------------------------------------------------------------------------------ build
+
+
+@dataclass
+class ReviewView:
+    refresh: Any
+
+
+def build(ctx: UIContext) -> ReviewView:
+    tab = Context.block  # the gr.Tab create_ui opened for us: the lists load when it is selected
+    with gr.Group(visible=True) as learner_box:
+        gr.Markdown("### Ask a mentor\nNot sure the automatic grade is fair, or want advice? Pick one of your "
+                    "attempts and ask. Personal data in your question is redacted before it is stored.")
+        attempt = gr.Dropdown(label="Your attempt", choices=[], elem_id="rv-attempt")
+        question = gr.Textbox(label="Your question", lines=3, max_length=rv.MAX_TEXT, elem_id="rv-question")
+        ask_btn = gr.Button("Ask for review", variant="primary", elem_id="rv-ask")
+        ask_msg = gr.Markdown(elem_id="rv-ask-msg")
+        gr.Markdown("### Mentor replies")
+        replies = gr.HTML(elem_id="rv-replies")
+    with gr.Group(visible=False) as mentor_box:
+        gr.Markdown("### Review queue (mentors)")
+        queue_msg = gr.Markdown(elem_id="rv-queue-msg")
+        queue_tbl = gr.Dataframe(headers=QUEUE_COLUMNS, interactive=False, elem_id="rv-queue")
+        with gr.Row():
+            pick = gr.Dropdown(label="Open review", choices=[], elem_id="rv-pick")
+            open_btn = gr.Button("Open", size="sm", elem_id="rv-open")
+            reload_btn = gr.Button("Reload queue", size="sm", elem_id="rv-reload")
+        detail = gr.Markdown(elem_id="rv-detail")
+        crits = gr.CheckboxGroup(label="Criteria you judge as PASSED (untick to fail, tick to pass)", choices=[],
+                                 elem_id="rv-crits")
+        comment = gr.Textbox(label="Your comment to the learner", lines=3, max_length=rv.MAX_TEXT,
+                             elem_id="rv-comment")
+        send_btn = gr.Button("Send reply", variant="primary", elem_id="rv-send")
+        send_msg = gr.Markdown(elem_id="rv-send-msg")
+
+    def on_ask(attempt_v, question_v, request: gr.Request):
+        return ask(ctx, request, attempt_v, question_v)
+
+    def on_queue(request: gr.Request):
+        return mentor_queue(ctx, request)
+
+    def on_open(review_v, request: gr.Request):
+        return mentor_open(ctx, request, review_v)
+
+    def on_send(review_v, crits_v, comment_v, request: gr.Request):
+        return mentor_answer(ctx, request, review_v, crits_v, comment_v)
+
+    def on_select(request: gr.Request):
+        # Any signed-in user may open the tab; each part loads only for the roles it needs.
+        user = require(request, ctx.store, *ROLES)
+        is_learner, is_mentor = user.has(*LEARNER_ROLES), user.has(*MENTOR_ROLES)
+        lv = learner_load(ctx, request) if is_learner else [gr.update(), ""]
+        mq = mentor_queue(ctx, request) if is_mentor else [gr.update(), gr.update(), ""]
+        return [gr.update(visible=is_learner), gr.update(visible=is_mentor), *lv, *mq]
+
+    ask_btn.click(on_ask, [attempt, question], [ask_msg, question, replies], api_name="review_ask")
+    reload_btn.click(on_queue, None, [queue_tbl, pick, queue_msg], api_name="review_queue")
+    open_btn.click(on_open, [pick], [detail, crits, comment], api_name="review_open")
+    send_btn.click(on_send, [pick, crits, comment], [send_msg, queue_tbl, pick, queue_msg], api_name="review_answer")
+    select_outs = [learner_box, mentor_box, attempt, replies, queue_tbl, pick, queue_msg]
+
+    def refresh(trigger: Any, api_name: str) -> None:
+        trigger(on_select, None, select_outs, api_name=api_name, show_progress="minimal")
+
+    if isinstance(tab, gr.Tab):
+        refresh(tab.select, "review_tab")
+    return ReviewView(refresh=refresh)
