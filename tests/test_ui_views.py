@@ -134,7 +134,7 @@ def test_run_examples_grades_each_labelled_example(ctx):
     sc = ctx.org.scenarios["support-cooling-off-refund"]
     head, rows = author_tab.run_examples(ctx, sc.id, req("author"))
     assert len(rows) == len(sc.examples) and f"of {len(sc.examples)}** examples match" in head
-    assert {r[5] for r in rows} <= {"✅ yes", "❌ no"}
+    assert {r[5] for r in rows} <= {"✓ yes", "✗ no"}
     assert ctx.store.count("attempts") == 0  # examples are tests, never attempts
 
 
@@ -152,7 +152,7 @@ def test_grade_html_escapes_learner_text():
     g = _grade(False, failed=["a"])
     g.criteria[0].feedback = "<script>alert(1)</script>"
     html = render.grade_html(g)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "❌" in html and "✅" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "✗" in html and "✓" in html
 
 
 def test_policy_highlight_keeps_valid_non_overlapping_spans():

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,14 @@ CSS = """
 .sp-blocked { color: #b71c1c; } .sp-redacted { color: #6d4c00; } .sp-warned { color: #6d4c00; }
 .sp-sentence { align-items: center; }
 #warm-status { font-size: .95em; }
+.sp-busy { display: flex; align-items: center; gap: 8px; margin: 0; }
+.sp-spinner { width: 14px; height: 14px; border: 2px solid #bbb; border-top-color: #f97316; border-radius: 50%;
+              display: inline-block; animation: sp-spin .8s linear infinite; }
+@keyframes sp-spin { to { transform: rotate(360deg); } }
+.sp-warm-error { color: #b71c1c; }
+.sp-icon { display: inline-block; width: 1.35em; height: 1.35em; line-height: 1.35em; text-align: center;
+           border-radius: 50%; color: #fff; font-weight: 700; font-size: .9em; }
+.sp-ok .sp-icon { background: #2e7d32; } .sp-no .sp-icon { background: #c62828; }
 """
 
 
@@ -73,10 +82,14 @@ def warm_status(ctx: UIContext, request: gr.Request | None) -> tuple[Any, Any]:
         return gr.update(value="", visible=False), gr.Timer(active=False)
     done, msg = ctx.warmup.status()
     if not done:
-        return gr.update(value=f"⏳ {msg}", visible=True), gr.Timer(active=True)
+        return gr.update(value=_busy(msg), visible=True), gr.Timer(active=True)
     if msg and msg != "Ready.":  # an error worth showing stays on screen
-        return gr.update(value=f"⚠️ {msg}", visible=True), gr.Timer(active=False)
+        return gr.update(value=f'<p class="sp-warm-error">⚠ {escape(msg)}</p>', visible=True), gr.Timer(active=False)
     return gr.update(value="", visible=False), gr.Timer(active=False)
+
+
+def _busy(msg: str) -> str:
+    return f'<p class="sp-busy"><span class="sp-spinner" aria-hidden="true"></span> {escape(msg)}</p>'
 
 
 def _optional_module(name: str):
@@ -94,11 +107,11 @@ def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
     title = f"Sparring · {org.settings.organisation}"
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         with gr.Row(equal_height=True):
-            gr.Markdown(f"# 🥊 Sparring\n{org.settings.organisation}: practise judgment with AI tools on your own "
+            gr.Markdown(f"# Sparring\n{org.settings.organisation}: practise judgment with AI tools on your own "
                         "work, and get feedback at once.", elem_id="app-title")
             user_line = gr.Markdown(elem_id="whoami")
         first = warmup is not None and not warmup.ready
-        warm = gr.Markdown("⏳ Warming up the checkers…" if first else "", visible=first, elem_id="warm-status")
+        warm = gr.HTML(_busy("Warming up the checkers…") if first else "", visible=first, elem_id="warm-status")
         timer = gr.Timer(1.0, active=first)
 
         restricted: list[tuple[Any, tuple[str, ...]]] = []

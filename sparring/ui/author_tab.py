@@ -89,7 +89,7 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
             diffs, graded, score = [f"cannot be graded: {e}"], "error", "–"
         matched += not diffs
         rows.append([i, ex.name or _answer_preview(ex.answer), _expected(ex), graded, score,
-                     "✅ yes" if not diffs else "❌ no", "; ".join(diffs)])
+                     "✓ yes" if not diffs else "✗ no", "; ".join(diffs)])
     head = f"**{matched} of {len(rows)}** examples match their labels."
     if matched < len(rows):
         head += " Fix the rubric (or the label) until every example matches, then run `sparring test`."
@@ -104,7 +104,7 @@ def _answer_preview(answer: dict[str, Any]) -> str:
 
 def problems_md(problems: list[Any], n_scenarios: int, n_policies: int) -> str:
     if not problems:
-        return f"✅ No problems: {n_scenarios} scenarios and {n_policies} policies are valid."
+        return f"✓ No problems: {n_scenarios} scenarios and {n_policies} policies are valid."
     lines = [f"**{len(problems)} problem(s)** — each is FILE:LINE:COL: message (hint). Fix them in the YAML, then "
              "press *Check the files again*.", "", "```"]
     lines += [str(p) for p in problems]

@@ -19,8 +19,7 @@ from .guard import User, require
 
 ALL = "All"
 TIME_CHOICES = [ALL, "5 min or less", "10 min or less", "20 min or less"]
-STATUS = {"due": "⏰ Due for re-practice", "new": "🆕 New", "tried": "↻ Tried, not passed yet",
-          "passed": "✅ Passed"}
+STATUS = {"due": "Due for re-practice", "new": "New", "tried": "Tried, not passed yet", "passed": "Passed ✓"}
 STATUS_ORDER = {"due": 0, "new": 1, "tried": 2, "passed": 3}
 COLUMNS = ["For you", "Status", "Scenario", "Kind", "Minutes", "Skills", "Workflow", "Next re-practice"]
 
@@ -162,7 +161,7 @@ def build(ctx: UIContext) -> CatalogueView:
         time_choice = gr.Dropdown(TIME_CHOICES, value=ALL, label="Time", elem_id="cat-time")
         mine = gr.Checkbox(False, label="Only scenarios for my role", elem_id="cat-mine")
     note = gr.Markdown(elem_id="cat-summary")
-    table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="catalogue",
+    table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="catalogue", max_height=640,
                          column_widths=["6%", "16%", "26%", "10%", "7%", "14%", "12%", "9%"])
     ids = gr.State([])
     with gr.Row(equal_height=True):

@@ -113,8 +113,8 @@ def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | Non
     verdict = pol.get("verdict", "allow")
     up["policy_html"] = gr.update(value=render.policy_html(pol, policy_title=_policy_title(ctx, sc)), visible=True)
     has_findings = bool(pol.get("findings"))
-    up["highlight"] = gr.update(value=render.policy_highlight(prompt, pol) if has_findings else None,
-                                visible=has_findings)
+    hl = render.policy_highlight(prompt, pol) if has_findings else None
+    up["highlight"] = gr.update(value=hl, visible=has_findings, color_map=render.highlight_colors(hl or {}))
     up["redacted"] = gr.update(value=pol.get("redacted", ""), visible=verdict in ("block", "redact"))
     sent = not outcome.blocked
     up["reply"] = gr.update(value=render.assistant_md(outcome.assistant), visible=sent and bool(outcome.assistant))

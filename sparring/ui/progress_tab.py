@@ -74,7 +74,7 @@ def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> P
         policy = "blocked" if r["blocked"] else (r["verdict"] or "")
         attempts.append([f"{when:%Y-%m-%d %H:%M}" if when else "", titles.get(r["scenario"], r["scenario"]),
                          render.KIND_LABELS.get(r["kind"], r["kind"]), render.pct(r["score"]),
-                         "✅ passed" if r["passed"] else "❌ not yet", policy])
+                         "✓ passed" if r["passed"] else "✗ not yet", policy])
     sched = ctx.store.query("SELECT scenario, due FROM schedule WHERE learner = ? ORDER BY due", [learner])
     due_now = [s for s in sched if (_when(s["due"]) or now) <= now]
     later = [s for s in sched if (_when(s["due"]) or now) > now]

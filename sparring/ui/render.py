@@ -26,6 +26,13 @@ ACTION_WORDS = {
     "warn": "allowed with a warning",
     "allow": "allowed",
 }
+BLOCKED_ACTION_WORDS = {  # nothing was sent, so say what each finding means, not what happened to it
+    "block": "never allowed in an external AI tool",
+    "redact": "must be replaced by a placeholder",
+    "warn": "allowed, but think twice",
+    "allow": "allowed",
+}
+ACTION_COLORS = {"block": "#ef9a9a", "redact": "#ffcc80", "warn": "#fff59d", "allow": "#c5e1a5"}
 ASSISTANT_STATUS = {
     "timeout": "The AI model did not answer in time. Your attempt was still graded and saved; try again later.",
     "rate_limited": "The AI model is busy (rate limit). Your attempt was still graded and saved; try again in a "
@@ -47,17 +54,18 @@ def grade_html(grade: Any, *, saved: bool = True) -> str:
     head = "Passed" if ok else "Not yet"
     rows = []
     for c in grade.criteria:
-        icon = "✅" if c.passed else "❌"
+        # ✓/✗ in a coloured badge: plain glyphs every font has (emoji fonts are not everywhere)
+        icon = "✓" if c.passed else "✗"
         req = ' <span class="sp-req">required</span>' if c.required else ""
         rows.append(
             f'<li class="sp-crit {"sp-ok" if c.passed else "sp-no"}" data-criterion="{escape(c.id)}">'
-            f'<span class="sp-icon" aria-label="{"passed" if c.passed else "failed"}">{icon}</span> '
+            f'<span class="sp-icon" title="{"passed" if c.passed else "failed"}" aria-label="{"passed" if c.passed else "failed"}">{icon}</span> '
             f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{pct(c.score)}</span>'
             f'<div class="sp-feedback">{escape(c.feedback or "")}</div></li>')
     note = "" if saved else '<p class="sp-note">This attempt could not be saved; your feedback is still shown.</p>'
     return (f'<div class="sp-result {cls}" data-passed="{str(ok).lower()}">'
-            f'<div class="sp-banner"><span class="sp-verdict">{head}</span> '
-            f'<span class="sp-score">Score {pct(grade.score)}</span> '
+            f'<div class="sp-banner"><span class="sp-verdict">{head}</span> · '
+            f'<span class="sp-score">score {pct(grade.score)}</span> '
             f'<span class="sp-mark">(pass mark {pct(grade.pass_mark)})</span></div>'
             f'<p class="sp-summary">{escape(grade.summary or "")}</p>'
             f'<ul class="sp-criteria">{"".join(rows)}</ul>{note}</div>')
@@ -80,6 +88,12 @@ def policy_highlight(prompt: str, policy: dict[str, Any] | None) -> dict[str, An
     return {"text": prompt, "entities": kept}
 
 
+def highlight_colors(highlight: dict[str, Any]) -> dict[str, str]:
+    """Colour each highlighted finding by its action: block red, redact orange, warn yellow."""
+    return {e["entity"]: ACTION_COLORS.get(e["entity"].rsplit(" · ", 1)[-1], "#e0e0e0")
+            for e in highlight.get("entities", [])}
+
+
 def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = None) -> str:
     """What the policy decided about the prompt, in words."""
     if not policy:
@@ -88,20 +102,21 @@ def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = Non
     findings = policy.get("findings", [])
     name = f" “{escape(policy_title)}”" if policy_title else ""
     if verdict == "block":
-        head = (f'<p class="sp-blocked"><b>🛑 Not sent.</b> The data-sharing policy{name} blocks this prompt. '
+        head = (f'<p class="sp-blocked"><b>✗ Not sent.</b> The data-sharing policy{name} blocks this prompt. '
                 "Nothing left this page. Replace the highlighted details with placeholders such as "
                 "[customer] and try again.</p>")
     elif verdict == "redact":
-        head = (f'<p class="sp-redacted"><b>✂️ Sent redacted.</b> The policy{name} removed the highlighted '
+        head = (f'<p class="sp-redacted"><b>Sent redacted.</b> The policy{name} removed the highlighted '
                 "details before the prompt was sent.</p>")
     elif verdict == "warn":
-        head = (f'<p class="sp-warned"><b>⚠️ Sent with a warning.</b> The policy{name} allows these details but '
+        head = (f'<p class="sp-warned"><b>⚠ Sent with a warning.</b> The policy{name} allows these details but '
                 "asks you to think twice.</p>")
     else:
-        return f'<p class="sp-allowed"><b>✅ Policy check passed.</b> Nothing in your prompt is restricted.</p>'
+        return f'<p class="sp-allowed"><b>✓ Policy check passed.</b> Nothing in your prompt is restricted.</p>'
+    words = BLOCKED_ACTION_WORDS if verdict == "block" else ACTION_WORDS
     items = "".join(
         f'<li><b>{escape(str(f.get("entity")))}</b> “{escape(str(f.get("text", "")))}” — '
-        f'{escape(ACTION_WORDS.get(str(f.get("action")), str(f.get("action"))))}</li>' for f in findings)
+        f'{escape(words.get(str(f.get("action")), str(f.get("action"))))}</li>' for f in findings)
     return head + (f'<ul class="sp-findings">{items}</ul>' if items else "")
 
 

@@ -1,0 +1,185 @@
+"""A newcomer's first session, in Debian's chromium driven by Playwright, against the app started as a subprocess:
+sign in with the demo account, practise one scenario of each kind (one prompt blocked by policy first), read the
+feedback, and find the attempts in My progress. A screenshot of each screen goes to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+
+FRAME = "Reply to a customer whose escape-of-water claim is delayed"
+SPOT = "Check an AI summary of travel cancellation cover before it goes to a customer"
+TRUST = "Can a new customer cancel and get a full refund?"
+BLOCKED_PROMPT = ("Draft a reply to Maria Lopez about her kitchen leak. Refund her excess to the card "
+                  "4111 1111 1111 1111.")
+GOOD_PROMPT = ("Draft a reply for our complaints team to [customer], whose water-leak claim has been held up for "
+               "five weeks. Cover is confirmed. We are still waiting for the contractor to send the repair "
+               "estimate and have chased it twice. If it is not in by [date], the adjuster will bring in a "
+               "second contractor. Say sorry for the delay and the unreturned calls, explain the next step and "
+               "that we will phone by [date]. Warm, plain English, under 200 words, no payment amounts.")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing on CI; install it with `apt-get install -y chromium`")
+        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` to run browser tests")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    _need_chromium()
+    tmp = tmp_path_factory.mktemp("app")
+    port = _free_port()
+    env = {**os.environ, "SPARRING_ROOT": str(REPO), "SPARRING_DB": str(tmp / "sparring.db"),
+           "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+    log = open(tmp / "app.log", "wb")
+    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}:\n{(tmp / 'app.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not serve {url}:\n{(tmp / 'app.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(90_000)  # the first grading waits for models to load
+        yield pg
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def open_from_catalogue(page, title: str) -> None:
+    """Choose the scenario in 'Scenario to practise' (type to filter, pick the option) and start it."""
+    page.locator("#tab-catalogue-button").click()
+    pick = page.locator("#cat-pick input").first
+    pick.click()
+    pick.fill(title[:40])
+    page.get_by_role("option", name=re.compile(re.escape(title))).first.click()
+    page.wait_for_function("t => document.querySelector('#cat-pick input').value.startsWith(t)", arg=title)
+    page.locator("#cat-start").click()
+    page.locator("#practice-header").get_by_text(title).wait_for()
+
+
+def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=90_000)  # the first page and the first grading wait for models to load
+    # Sign in with the demo account the login page itself names.
+    page.goto(app_url)
+    page.get_by_text("learner").first.wait_for()
+    shot(page, "01-sign-in")
+    page.get_by_label("username").fill("learner")
+    page.get_by_label("password").fill("practice")
+    page.get_by_role("button", name="Login").click()
+    expect(page.locator("#whoami")).to_contain_text("Signed in as")
+    expect(page.locator("#tab-author-button")).to_have_count(0)  # a learner does not see the Author tab
+    expect(page.locator("#catalogue")).to_contain_text(FRAME)
+    shot(page, "02-catalogue")
+
+    # frame: a prompt that is blocked, then a good one
+    open_from_catalogue(page, FRAME)
+    expect(page.locator("#practice-material")).to_contain_text("Maria Lopez")
+    page.locator("#frame-prompt textarea").fill(BLOCKED_PROMPT)
+    page.locator("#frame-submit").click()
+    expect(page.locator("#frame-policy")).to_contain_text("Not sent")
+    expect(page.locator("#frame-findings")).to_contain_text("4111 1111 1111 1111")
+    expect(page.locator("#feedback")).to_contain_text("Not yet")
+    expect(page.locator("#frame-reply")).to_be_hidden()
+    shot(page, "03-frame-blocked")
+    page.locator("#retry").click()
+    expect(page.locator("#result-box")).to_be_hidden()
+    page.locator("#frame-prompt textarea").fill(GOOD_PROMPT)
+    page.locator("#frame-submit").click()
+    expect(page.locator("#frame-reply")).to_contain_text("Dear [customer]")
+    expect(page.locator("#feedback")).to_contain_text("Passed")
+    expect(page.locator("#model-answer")).to_contain_text("Model answer")
+    shot(page, "04-frame-feedback")
+
+    # spot: tick the two faulty sentences and say why
+    open_from_catalogue(page, SPOT)
+    expect(page.locator("#spot-box")).to_contain_text("up to £5,000 per person")
+    page.locator("#spot-check-1 input").check()
+    page.locator("#spot-reason-1 textarea").fill("The Standard limit is £3,000 per person, not £5,000.")
+    page.locator("#spot-check-4 input").check()
+    page.locator("#spot-reason-4 textarea").fill("There is no clause A7 and A3 excludes rebooking costs.")
+    shot(page, "05-spot")
+    page.locator("#spot-submit").click()
+    expect(page.locator("#feedback")).to_contain_text("Flags the faulty sentences")
+    expect(page.locator("#model-answer")).to_contain_text("The faulty sentences")
+    shot(page, "06-spot-feedback")
+
+    # trust: use / verify / reject, confidence, justification
+    open_from_catalogue(page, TRUST)
+    page.locator("#trust-decision").get_by_text("Use it").click()
+    page.locator("#trust-justification textarea").fill(
+        "She is inside the 14-day window (documents 9 days ago) and made no claim, so the full premium is "
+        "refunded; the £25 fee only applies after 14 days.")
+    shot(page, "07-trust")
+    page.locator("#trust-submit").click()
+    expect(page.locator("#feedback")).to_contain_text("score")
+    expect(page.locator("#model-answer")).to_contain_text("Expected decision: use")
+    shot(page, "08-trust-feedback")
+
+    # progress: the four attempts are there
+    page.locator("#tab-progress-button").click()
+    expect(page.locator("#progress-headline")).to_contain_text("4** attempts".replace("**", ""))
+    expect(page.locator("#progress-attempts")).to_contain_text(TRUST)
+    shot(page, "09-progress")
+
+    # and the catalogue now shows what was passed
+    page.locator("#tab-catalogue-button").click()
+    expect(page.locator("#cat-summary")).to_contain_text("passed")
+    expect(page.locator("#catalogue")).to_contain_text("Passed ✓")
