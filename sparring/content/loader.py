@@ -202,6 +202,8 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
             problems.extend(_check_policy(loaded, rel(f, root)))
         elif loaded.obj is not None:
             org.files[f"policytests:{rel(f, root)}"] = loaded
+        elif loaded.src is not None:  # still report unknown entities and duplicates, so one run shows all
+            problems.extend(_raw_policy_problems(loaded.src, rel(f, root), loaded.problems))
     for key, loaded in list(org.files.items()):
         if key.startswith("policytests:") and loaded.obj.policy not in org.policies:
             close = suggest(loaded.obj.policy, org.policies)
@@ -250,6 +252,38 @@ def _raw_references(src: Source, shown: str, org: Organisation) -> list[Problem]
                                f"unknown grader kind '{check}'",
                                f"did you mean '{close}'?" if close else
                                f"registered kinds: {', '.join(org.registry.names())}"))
+    return out
+
+
+def _raw_policy_problems(src: Source, shown: str, already: list[Problem]) -> list[Problem]:
+    """Cross-checks of a policy whose structure did not validate: unknown entities, duplicate recognizers."""
+    from ..policy.entities import KNOWN_ENTITIES
+
+    data = src.data if isinstance(src.data, dict) else {}
+    if "policy" in data and "id" not in data:
+        return []  # a policy test file
+    recs = data.get("recognizers") if isinstance(data.get("recognizers"), list) else []
+    own = {r.get("entity") for r in recs if isinstance(r, dict)}
+    out: list[Problem] = []
+    ents = data.get("entities") if isinstance(data.get("entities"), dict) else {}
+    for ent in ents:
+        if isinstance(ent, str) and ent not in KNOWN_ENTITIES and ent not in own:
+            close = suggest(ent, list(KNOWN_ENTITIES) + [o for o in own if isinstance(o, str)])
+            out.append(Problem(shown, *src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
+                               f"did you mean '{close}'?" if close else
+                               "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
+    if not any("defined twice" in p.message for p in already):
+        seen: set[str] = set()
+        for i, r in enumerate(recs):
+            if not isinstance(r, dict):
+                continue
+            key = r.get("name") or r.get("entity")
+            if isinstance(key, str) and key in seen:
+                out.append(Problem(shown, *src.locate(("recognizers", i, "name" if r.get("name") else "entity"),
+                                                      key=True),
+                                   f"recognizer '{key}' is defined twice",
+                                   "merge the patterns into one recognizer or give each a distinct `name`"))
+            seen.add(key)
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 Slug = Annotated[
     str,
@@ -247,6 +247,14 @@ class EntityRule(Strict):
     min_score: float = Field(0.5, ge=0, le=1, description="Findings scoring below this are ignored.")
 
 
+# `PERSON: block` is shorthand for `PERSON: {action: block}`. Choosing the branch by type means a misspelt action
+# gives one clear error ("'action' is 'blok'") instead of one per member of the union.
+EntityRuleOrAction = Annotated[
+    Union[Annotated[EntityRule, Tag("rule")], Annotated[Action, Tag("action")]],
+    Discriminator(lambda v: "action" if isinstance(v, str) else "rule"),
+]
+
+
 class PatternSpec(Strict):
     name: str | None = Field(None, description="Pattern name, shown in findings as the rule that fired.")
     regex: str = Field(min_length=1, description="Python regular expression.")
@@ -293,7 +301,7 @@ class Policy(Strict):
     description: str | None = Field(None, description="What this policy protects and why.")
     language: str = Field("en", description="Language of the texts checked.")
     default_min_score: float = Field(0.5, ge=0, le=1, description="min_score for entities that do not set one.")
-    entities: dict[str, EntityRule | Action] = Field(default_factory=dict, description="Entity type → action or "
+    entities: dict[str, EntityRuleOrAction] = Field(default_factory=dict, description="Entity type → action or "
                                                      "{action, min_score}.")
     recognizers: list[RecognizerSpec] = Field(default_factory=list, description="The organisation's own "
                                               "identifiers.")
@@ -304,11 +312,11 @@ class Policy(Strict):
     @model_validator(mode="after")
     def _unique_recognizers(self) -> "Policy":
         seen: set[str] = set()
-        for r in self.recognizers:
+        for i, r in enumerate(self.recognizers):
             key = r.name or r.entity
             if key in seen:
-                raise ValueError(f"recognizer '{key}' is defined twice; merge the patterns into one recognizer or "
-                                 "give each a distinct `name`")
+                raise At(f"recognizer '{key}' is defined twice; merge the patterns into one recognizer or "
+                         "give each a distinct `name`", "recognizers", i, "name" if r.name else "entity")
             seen.add(key)
         return self
 

@@ -213,9 +213,9 @@ class PolicyEngine:
         return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
 
 
-def redact(text: str, findings: list[Finding]) -> str:
-    """Replace block/redact findings by <ENTITY> with presidio-anonymizer; warn/allow findings stay."""
-    hide = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings if f.action in ("block", "redact")]
+def redact(text: str, findings: list[Finding], actions: tuple[str, ...] = ("block", "redact")) -> str:
+    """Replace findings whose action is in `actions` by <ENTITY> with presidio-anonymizer; others stay."""
+    hide = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings if f.action in actions]
     if not hide:
         return text
     ops = {f.entity_type: OperatorConfig("replace", {"new_value": f"<{f.entity_type}>"}) for f in hide}
