@@ -22,7 +22,8 @@ from sparring.grading import CriterionOptions, CriterionResult, register
 # Loose on purpose: catches the near-misses people type (CLM 2026 4512, CLM-26-004512) so they can be corrected.
 LOOSE_REF = re.compile(r"\bCLM[-\s/]?\d{2,4}[-\s/]?\d{1,8}\b", re.IGNORECASE)
 STRICT_REF = re.compile(r"^CLM-20\d{2}-\d{6}$")
-MONEY = re.compile(r"£\s?\d{1,3}(?:,\d{3})*(?:\.\d{2})?|£\s?\d+(?:\.\d{2})?")
+# Thousands with commas (£1,275.50) or without (£1275.50); never a prefix of a longer number.
+MONEY = re.compile(r"£\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?!\d|,\d)")
 
 
 class ClaimReferenceOptions(CriterionOptions):
