@@ -57,6 +57,10 @@ def parse(text: str) -> Source:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        # An unclosed bracket or quote is noticed lines later (often at the end of the file); the place to fix
+        # is where it was opened, which PyYAML keeps as the context mark.
+        if e.context_mark and e.context and ("flow" in e.context or "quoted scalar" in e.context):
+            mark = e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = f"YAML syntax error: {e.problem or e}"
         if e.context:
