@@ -140,21 +140,25 @@ def _brief(text: str, n: int = 160) -> str:
     return t if len(t) <= n else t[: n - 1] + "…"
 
 
-def _policy_tests(org, args) -> tuple[list[dict[str, Any]], str | None]:
-    """The policies' labelled tests, through the policy area's own evaluator when it provides one."""
+def _policy_tests(org) -> tuple[list[dict[str, Any]], str | None]:
+    """Every policy's labelled tests, through the policy area's evaluator (as `sparring policy test`)."""
     try:
-        from ..policy import evaluate  # type: ignore[attr-defined]
+        from ..policy.evaluate import evaluate, labelled_tests
     except ImportError:
         return [], "policy tests skipped: the policy evaluator is not available (run `sparring policy test`)"
     rows = []
-    run = getattr(evaluate, "run_policy_tests", None)
-    if not callable(run):
-        return [], "policy tests skipped: run `sparring policy test`"
     for pid in sorted(org.policies):
         try:
-            rows.extend(run(org, pid))
+            report = evaluate(org.policy_engine(pid), labelled_tests(org, pid))
         except Exception as e:  # noqa: BLE001 - report, do not crash the whole test run
-            rows.append({"policy": pid, "mismatches": [f"policy tests could not run: {e}"]})
+            rows.append({"policy": pid, "tests": 0, "mismatches": [f"policy tests could not run: {e}"]})
+            continue
+        mism = []
+        for c in report.failures:
+            extra = (f"; missed {', '.join(c.missed)}" if c.missed else "") + (
+                f"; false alarms {', '.join(sorted({f['entity'] for f in c.false_alarms}))}" if c.false_alarms else "")
+            mism.append(f"{c.label()}: expected {c.expect}, got {c.got}{extra}")
+        rows.append({"policy": pid, "tests": report.tests, "mismatches": mism})
     return rows, None
 
 
@@ -176,7 +180,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     rows = []
     for sc in sorted(scenarios, key=lambda s: s.id):
         rows.extend(check_examples(org, sc))
-    policy_rows, note = ([], None) if (args.no_policies or args.paths) else _policy_tests(org, args)
+    policy_rows, note = ([], None) if (args.no_policies or args.paths) else _policy_tests(org)
     bad = [r for r in rows + policy_rows if r.get("mismatches")]
     problems = [str(p) for p in org.problems]
     ok = not bad and not problems
@@ -193,8 +197,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr)
     n_sc = len({r['scenario'] for r in rows})
+    n_pt = sum(r.get("tests", 0) for r in policy_rows)
+    n_pbad = sum(len(r["mismatches"]) for r in policy_rows)
     print(f"{'OK' if ok else 'FAILED'}: {len(rows) - len([r for r in bad if 'scenario' in r])} of {len(rows)} "
           f"examples in {n_sc} scenarios graded as labelled" +
+          (f"; {n_pt - n_pbad} of {n_pt} policy tests as labelled" if policy_rows else "") +
           (f"; {len(problems)} content problem(s)" if problems else ""), file=sys.stderr)
     return 0 if ok else 1
 
