@@ -58,7 +58,7 @@ def attempts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFram
 def week_of(ts: pd.Series) -> pd.Series:
     """Monday of the ISO week, as a naive date-time (what the charts put on the x axis)."""
     d = ts.dt.tz_convert(None) if ts.dt.tz is not None else ts
-    return (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+    return (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def filter_attempts(df: pd.DataFrame, *, team: str | None = None, job_role: str | None = None,

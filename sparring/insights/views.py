@@ -11,6 +11,7 @@ import csv
 import io
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -53,9 +54,18 @@ class Filters:
     @classmethod
     def of(cls, team=None, job_role=None, skill=None, start=None, end=None) -> "Filters":
         def clean(v):
-            v = (str(v).strip()[:10] if v not in (None, "") else None)
-            return None if v in (None, "", "All", "(all)") else v
-        return cls(clean(team), clean(job_role), clean(skill), clean(start), clean(end))
+            v = str(v).strip() if v is not None else ""
+            return None if v in ("", "All", "(all)") else v
+
+        def day(v):  # gr.DateTime gives "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"
+            v = clean(v)
+            if not v:
+                return None
+            try:
+                return date.fromisoformat(v[:10]).isoformat()
+            except ValueError:
+                raise ValueError(f"'{v}' is not a date; pick one or type it as YYYY-MM-DD") from None
+        return cls(clean(team), clean(job_role), clean(skill), day(start), day(end))
 
     def describe(self) -> str:
         parts = [f"team {self.team}" if self.team else "", f"job role {self.job_role}" if self.job_role else "",

@@ -30,6 +30,13 @@ def _choices(values: list[str]) -> list[str]:
     return [ALL, *values]
 
 
+def _filters(team: Any, job_role: Any, skill: Any, start: Any, end: Any) -> views.Filters:
+    try:
+        return views.Filters.of(team, job_role, skill, start, end)
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+
+
 def _plot(df: pd.DataFrame) -> Any:
     return df if df is not None and len(df) else pd.DataFrame()
 
@@ -38,7 +45,7 @@ def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_rol
            start: Any, end: Any) -> list[Any]:
     user = require(request, ctx.store, *SLIP_ROLES)
     skills_view = user.has(*SKILL_ROLES)
-    flt = views.Filters.of(team, job_role, skill, start, end)
+    flt = _filters(team, job_role, skill, start, end)
     page = views.build_page(ctx.store, ctx.org, flt, skills_view=skills_view, slips_view=True)
     note = page.cautions and ("**Small numbers.** " + "A rate over fewer than 5 learners is shown as 'too few to "
                               "read' in the tooltips and tables:\n" + page.cautions)
@@ -69,7 +76,7 @@ def summary(ctx: UIContext, request: gr.Request | None, cohort: str | None, team
 def download(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None,
              skill: str | None, start: Any, end: Any) -> str:
     user = require(request, ctx.store, *SLIP_ROLES)
-    flt = views.Filters.of(team, job_role, skill, start, end)
+    flt = _filters(team, job_role, skill, start, end)
     page = views.build_page(ctx.store, ctx.org, flt, skills_view=user.has(*SKILL_ROLES), slips_view=True)
     out = Path(tempfile.mkdtemp(prefix="sparring-insights-")) / "sparring-insights.csv"
     out.write_text(views.csv_text(page), encoding="utf-8")

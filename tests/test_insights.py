@@ -1,0 +1,293 @@
+"""Behaviour metrics (pure functions over rows, exact numbers from hand-made rows), the demo data set, and the
+Insights page built from it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import gradio as gr
+import pandas as pd
+import pytest
+
+from sparring.insights import demo, metrics as m, views
+from sparring.store.db import Store
+
+T0 = datetime(2025, 3, 3, 10, tzinfo=timezone.utc)  # a Monday
+
+
+def att(i, learner, scenario="s1", *, day=0, score=0.5, passed=False, kind="spot", skills=("skill-a",), **kw):
+    return {"id": i, "learner": learner, "scenario": scenario, "kind": kind, "skills": list(skills),
+            "submitted_at": T0 + timedelta(days=day), "score": score, "passed": passed, **kw}
+
+
+def frame(rows):
+    return m.attempts_frame(rows)
+
+
+# ------------------------------------------------------------------------------------------- metrics
+
+
+def test_first_attempt_pass_rate_counts_only_each_learners_first_try_and_flags_small_groups():
+    rows = [att(1, "a", passed=True), att(2, "a", day=1, passed=True),          # a: first passed
+            att(3, "b", passed=False), att(4, "b", day=1, passed=True),         # b: first failed
+            att(5, "c", passed=False), att(6, "c", "s2", day=2, passed=True)]   # c: s1 failed, s2 passed
+    out = m.first_attempt_pass_rate(frame(rows), by=("skill",))
+    assert out["n_attempts"].tolist() == [4]
+    assert out["rate"].tolist() == [pytest.approx(0.5)]
+    assert out["n_learners"].tolist() == [3] and out["small"].tolist() == [True]
+    assert m.fmt_rate(0.5, 3) == "50% (only 3 learners: too few to read)"
+    assert m.fmt_rate(0.5, 5) == "50% (n=5)"
+
+
+def test_rates_over_five_or_more_learners_are_not_flagged():
+    rows = [att(i, f"l{i}", passed=i % 2 == 0) for i in range(6)]
+    out = m.first_attempt_pass_rate(frame(rows), by=("skill", "week"))
+    assert out["small"].tolist() == [False] and out["n_learners"].tolist() == [6]
+    assert str(out["week"].iloc[0].date()) == "2025-03-03"
+
+
+def test_mean_score_and_attempts_with_two_skills_count_for_each():
+    rows = [att(1, "a", score=0.2, skills=("x", "y")), att(2, "b", score=0.6, skills=("x",))]
+    out = m.mean_score(frame(rows), by=("skill",)).set_index("skill")
+    assert out.loc["x", "mean_score"] == pytest.approx(0.4)
+    assert out.loc["y", "mean_score"] == pytest.approx(0.2)
+
+
+def test_improvement_is_latest_minus_first_on_the_same_scenario():
+    rows = [att(1, "a", score=0.3), att(2, "a", day=3, score=0.5), att(3, "a", day=9, score=0.9),
+            att(4, "b", score=0.6), att(5, "b", day=2, score=0.7),
+            att(6, "c", score=0.1)]  # one attempt only: no pair
+    out = m.improvement(frame(rows), by=("skill",))
+    assert out["n_pairs"].tolist() == [2]
+    assert out["first_score"].iloc[0] == pytest.approx(0.45)
+    assert out["latest_score"].iloc[0] == pytest.approx(0.8)
+    assert out["delta"].iloc[0] == pytest.approx(0.35)
+
+
+def test_retention_needs_a_re_practice_at_least_42_days_after_the_first_pass():
+    rows = [att(1, "a", score=0.4), att(2, "a", day=1, score=0.9, passed=True),
+            att(3, "a", day=30, score=0.95, passed=True),            # too soon: ignored
+            att(4, "a", day=44, score=0.72, passed=False),           # 43 days after the pass: this one
+            att(5, "a", day=60, score=1.0, passed=True),             # later ones do not count
+            att(6, "b", passed=True, score=0.8), att(7, "b", day=41, score=0.1)]  # only 41 days: no pair
+    pairs = m.retention_pairs(frame(rows))
+    assert pairs["learner"].tolist() == ["a"]
+    out = m.retention(frame(rows), by=("skill",)).iloc[0]
+    assert out["first_score"] == pytest.approx(0.4)
+    assert out["first_pass_score"] == pytest.approx(0.9)
+    assert out["later_score"] == pytest.approx(0.72)
+    assert out["ratio"] == pytest.approx(0.8)
+    assert out["retained_rate"] == pytest.approx(0.0)
+    assert out["gain_vs_first"] == pytest.approx(0.32)
+    assert m.retention(frame(rows), min_days=40)["n_pairs"].tolist() == [2]
+
+
+def test_trust_calibration_brier_over_and_under_trust():
+    t = dict(kind="trust", skills=("trust-calibration",))
+    rows = [att(1, "a", decision="use", expected="verify", confidence=0.9, **t),      # over-trust, wrong
+            att(2, "b", decision="verify", expected="verify", confidence=0.8, **t),   # right
+            att(3, "c", decision="reject", expected="use", confidence=0.6, **t),      # under-trust, wrong
+            att(4, "d", decision="use", expected="use", confidence=1.0, **t),         # right
+            att(5, "e", decision="reject", expected="verify", confidence=0.7, **t)]   # under-trust, wrong
+    out = m.trust_calibration(frame(rows)).iloc[0]
+    assert out["brier"] == pytest.approx((0.81 + 0.04 + 0.36 + 0.0 + 0.49) / 5)
+    assert out["accuracy"] == pytest.approx(0.4)
+    assert out["over_trust_rate"] == pytest.approx(1 / 3)   # keys verify/reject: a, b, e; only a chose use
+    assert out["under_trust_rate"] == pytest.approx(2 / 5)  # keys use/verify: all five; c and e more cautious
+    assert out["n_learners"] == 5 and not out["small"]
+
+
+def test_policy_slips_over_time_and_by_entity():
+    f = dict(kind="frame", skills=("data-handling",))
+    rows = [att(1, "a", blocked=True, **f), att(2, "b", blocked=True, **f), att(3, "c", **f), att(4, "d", **f),
+            att(5, "a", day=7, **f), att(6, "b", day=7, blocked=True, **f),
+            att(7, "x", kind="spot")]  # not a frame attempt: not counted
+    df = frame(rows)
+    out = m.policy_slips(df, by=("week",))
+    assert out["slip_rate"].tolist() == [pytest.approx(0.5), pytest.approx(0.5)]
+    assert out["n_attempts"].tolist() == [4, 2]
+    findings = [{"attempt_id": 1, "entity": "PERSON", "action": "block"},
+                {"attempt_id": 1, "entity": "EMAIL_ADDRESS", "action": "block"},
+                {"attempt_id": 2, "entity": "PERSON", "action": "block"},
+                {"attempt_id": 6, "entity": "PERSON", "action": "block"},
+                {"attempt_id": 3, "entity": "LOCATION", "action": "warn"}]  # warn: not a slip
+    ent = m.slips_by_entity(df, findings).set_index("entity")
+    assert set(ent.index) == {"PERSON", "EMAIL_ADDRESS"}
+    assert ent.loc["PERSON", "rate"] == pytest.approx(3 / 6)
+    assert ent.loc["EMAIL_ADDRESS", "n_blocked"] == 1
+
+
+def test_time_on_task_drops_abandoned_tabs():
+    rows = [att(1, "a", duration_s=120), att(2, "b", duration_s=240), att(3, "c", duration_s=360),
+            att(4, "d", duration_s=9 * 3600)]
+    out = m.time_on_task(frame(rows)).iloc[0]
+    assert out["n_attempts"] == 3 and out["median_min"] == pytest.approx(4.0)
+
+
+def test_cohorts_by_start_month_and_filters():
+    rows = [att(1, "a", passed=True, team="Claims"), att(2, "b", day=35, team="Claims"),
+            att(3, "c", day=36, passed=True, team="HR")]
+    df = frame(rows)
+    assert sorted(df["start_month"].unique()) == ["2025-03", "2025-04"]
+    out = m.cohorts(df, by="start_month").set_index("start_month")
+    assert out.loc["2025-03", "first_pass_rate"] == pytest.approx(1.0)
+    assert out.loc["2025-04", "n_learners"] == 2 and out.loc["2025-04", "first_pass_rate"] == pytest.approx(0.5)
+    assert len(m.filter_attempts(df, team="Claims")) == 2
+    assert len(m.filter_attempts(df, start="2025-04-07", end="2025-04-07")) == 1  # the end day is included
+    assert len(m.filter_attempts(df, skill="nope")) == 0
+
+
+@pytest.mark.parametrize("a,b,kappa", [
+    ([1, 1, 0, 0], [1, 0, 0, 0], 0.5),
+    ([1, 0, 1, 0], [1, 0, 1, 0], 1.0),
+    ([1, 0, 1, 0], [0, 1, 0, 1], -1.0),
+    ([1, 1, 1, 1], [1, 1, 1, 1], None),  # both always "pass": chance agreement is 1, kappa undefined
+])
+def test_cohen_kappa(a, b, kappa):
+    got = m.cohen_kappa(a, b)
+    assert got == (pytest.approx(kappa) if kappa is not None else None)
+
+
+def test_grader_agreement_per_scenario_and_criterion():
+    rows = ([{"scenario": "s", "criterion": "tone", "auto_passed": a, "mentor_passed": b}
+             for a, b in [(1, 1), (1, 0), (0, 0), (0, 0)]] +
+            [{"scenario": "s", "criterion": "no-pii", "auto_passed": 1, "mentor_passed": 1}])
+    out = m.grader_agreement(rows).set_index("criterion")
+    assert out.loc["tone", "agreement"] == pytest.approx(0.75)
+    assert out.loc["tone", "kappa"] == pytest.approx(0.5)
+    assert out.loc["tone", "overrides"] == 1
+    assert pd.isna(out.loc["no-pii", "kappa"]) and out.loc["no-pii", "small"]
+
+
+# ---------------------------------------------------------------------------------------------- demo
+
+
+@pytest.fixture(scope="module")
+def demo_store(org, tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("demo") / "demo.db")
+    counts = demo.write(store, org, learners=200, weeks=12, seed=7)
+    assert counts["attempts"] == store.count("attempts") > 2000
+    from sparring.store.users import add_user
+
+    for name, roles in [("hr", ["author"]), ("comp", ["compliance"]), ("pupil", ["learner"]),
+                        ("mentor1", ["mentor"])]:
+        add_user(store, name, roles)
+    return store
+
+
+def test_demo_data_is_deterministic(org):
+    a = demo.generate(org, learners=30, weeks=6, seed=3)
+    b = demo.generate(org, learners=30, weeks=6, seed=3)
+    c = demo.generate(org, learners=30, weeks=6, seed=4)
+    assert a.attempts == b.attempts and a.overrides == b.overrides
+    assert a.attempts != c.attempts
+
+
+def test_demo_trajectories_make_every_chart_meaningful(org, demo_store):
+    fr = views.frames(demo_store, org)
+    a = fr.attempts
+    weeks = sorted(a["week"].unique())
+    slips = m.policy_slips(a, by=("week",)).set_index("week")["slip_rate"]
+    assert slips.loc[weeks[:3]].mean() > slips.loc[weeks[-3:]].mean() + 0.1  # fewer slips over time
+    imp = m.improvement(a, by=("skill",))
+    assert (imp["delta"] > 0).all()                                        # people improve with practice
+    ret = m.retention(a, by=("skill",))
+    assert len(ret) >= 3 and (ret["ratio"] < 1).any()                      # some decay six weeks later
+    tr = m.trust_calibration(a).iloc[0]
+    assert 0.05 < tr["over_trust_rate"] < 0.6 and tr["under_trust_rate"] > 0.02
+    assert a["start_month"].nunique() >= 3 and a["team"].nunique() >= 3 and a["job_role"].nunique() >= 3
+    ag = m.grader_agreement(demo_store.query(
+        "SELECT a.scenario, o.criterion, o.auto_passed, o.mentor_passed FROM overrides o "
+        "JOIN attempts a ON a.id = o.attempt_id"))
+    assert len(ag) > 5 and (ag["overrides"] > 0).any() and (ag["agreement"] < 1).any()
+
+
+def test_demo_data_replaces_only_demo_rows(org, tmp_path):
+    from sparring.store.users import add_user
+
+    store = Store(tmp_path / "d.db")
+    add_user(store, "real-person", ["learner"])
+    first = demo.write(store, org, learners=10, weeks=3, seed=1)
+    again = demo.write(store, org, learners=10, weeks=3, seed=1)
+    assert first == again and store.count("attempts") == first["attempts"]
+    assert store.one("SELECT name FROM users WHERE name = 'real-person'")
+
+
+def test_insights_page_has_every_chart_and_hides_skills_from_compliance(org, demo_store):
+    page = views.build_page(demo_store, org, views.Filters())
+    for name in ("pass_rate", "mean_score", "improvement", "retention", "trust", "slips", "slips_entity",
+                 "time_on_task", "cohorts", "agreement"):
+        assert len(getattr(page, name)) > 0, name
+    assert "**200** learners" in page.headline
+    comp = views.build_page(demo_store, org, views.Filters(), skills_view=False)
+    assert len(comp.slips) > 0 and comp.pass_rate.empty and comp.agreement.empty
+    one = views.build_page(demo_store, org, views.Filters.of(team="All", skill="trust-calibration",
+                                                              start="2025-02-03", end="2025-02-09"))
+    assert set(one.pass_rate["skill"]) <= {"trust-calibration"}
+    assert one.pass_rate["week"].dt.date.astype(str).unique().tolist() == ["2025-02-03"]
+
+
+def test_small_selection_is_marked_too_few(org, demo_store):
+    fr = views.frames(demo_store, org)
+    team = fr.attempts["team"].iloc[0]
+    page = views.build_page(demo_store, org, views.Filters.of(team=team, start="2025-01-06", end="2025-01-06"))
+    assert "too few" in page.headline or "too few to read" in page.cautions or page.cautions
+
+
+def test_six_weeks_later_summary_and_csv(org, demo_store):
+    md = views.six_weeks_later(demo_store, org, "2025-01")
+    assert md.startswith("## Six weeks later: learners who started in 2025-01")
+    for part in ("### At the start", "weeks or more after the first pass", "| Skill |", "Over-trust",
+                 "Policy slips"):
+        assert part in md
+    assert "No attempts" in views.six_weeks_later(demo_store, org, "1999-01")
+    page = views.build_page(demo_store, org, views.Filters())
+    text = views.csv_text(page)
+    lines = text.splitlines()
+    assert lines[0] == "metric,group,week,value_name,value,n_learners,small"
+    assert any(ln.startswith("policy slips,,2025-01-06,slip_rate,") for ln in lines)
+    assert any(ln.startswith("grader agreement,") and ",kappa," in ln for ln in lines)
+
+
+def test_insights_tab_handlers_by_role(org, demo_store):
+    from sparring.ui import insights_tab
+    from sparring.ui.context import UIContext
+
+    ctx = UIContext(org=org, store=demo_store)
+    out = insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)
+    assert out[2]["visible"] is True and len(out[3]) > 0
+    out = insights_tab.render(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
+    assert out[2]["visible"] is False and len(out[3]) == 0 and len(out[11]) > 0
+    for who in ("pupil", "mentor1"):
+        with pytest.raises(gr.Error, match="author or compliance role"):
+            insights_tab.render(ctx, gr.Request(username=who), "All", "All", "All", None, None)
+    with pytest.raises(gr.Error, match="author role"):
+        insights_tab.summary(ctx, gr.Request(username="comp"), "2025-01", None, None)
+    path = insights_tab.download(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
+    content = open(path, encoding="utf-8").read()
+    assert "policy slips" in content and "first-attempt pass rate" not in content  # compliance: slips only
+
+
+def test_demo_data_cli(repo, tmp_path):
+    import shutil
+
+    from sparring.cli import main
+
+    for name in ("scenarios", "policies", "graders"):
+        if (repo / name).exists():
+            shutil.copytree(repo / name, tmp_path / name)
+    assert main(["demo-data", "--root", str(tmp_path), "--learners", "12", "--weeks", "4", "--seed", "2",
+                 "--start", "2025-06-02"]) == 0
+    store = Store(tmp_path / "data" / "sparring.db")
+    first = store.one("SELECT MIN(submitted_at) AS m FROM attempts")["m"]
+    assert first >= "2025-06-02" and date.fromisoformat(first[:10]).isoweekday() <= 5
+    assert main(["demo-data", "--root", str(tmp_path), "--learners", "0"]) == 2
+
+
+def test_a_bad_date_filter_gets_a_message_not_a_traceback(org, demo_store):
+    from sparring.ui import insights_tab
+    from sparring.ui.context import UIContext
+
+    ctx = UIContext(org=org, store=demo_store)
+    with pytest.raises(gr.Error, match="'next tuesday' is not a date; pick one or type it as YYYY-MM-DD"):
+        insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", "next tuesday", None)
