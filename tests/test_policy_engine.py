@@ -1,0 +1,124 @@
+"""The policy engine on the sample organisation's `external-ai` policy, and on small inline policies.
+The spaCy pipeline loads once per session (shared NLP engine); each PolicyEngine here is cheap to build."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparring.content.models import Policy
+from sparring.policy import redact_for_storage
+from sparring.policy.engine import PolicyEngine
+
+
+@pytest.fixture(scope="module")
+def engine(org):
+    return org.policy_engine("external-ai")
+
+
+@pytest.mark.parametrize("text,verdict,entities", [
+    ("Write a reply to Maria Lopez about policy HL-1234567.", "redact", {"PERSON", "POLICY_NUMBER"}),
+    ("Write a reply to [customer] about [policy number].", "allow", set()),
+    ("Reply to <PERSON> (<EMAIL_ADDRESS>) about <POLICY_NUMBER>.", "allow", set()),
+    ("can you reply to maria lopez about the assessor", "redact", {"PERSON"}),
+    ("CUSTOMER JOHN SMITH COMPLAINED. WRITE A REPLY.", "redact", {"PERSON"}),
+    ("Call her on +33 6 12 34 56 78 tomorrow.", "redact", {"PHONE_NUMBER"}),
+    ("SSN 123-45-6789 for the US claimant.", "block", {"US_SSN", "LOCATION"}),
+    ("Card 4111 1111 1111 1111 was declined.", "block", {"CREDIT_CARD"}),
+    ("Brief the board on Project Falcon.", "block", {"CODENAME"}),
+    ("The office is closed on 25 December; HomeShield Plus renewals resume on 2 January.", "allow", set()),
+    ("Error code ERR-4040 appears when I upload photos.", "allow", set()),
+    ("Broker BRK-4821 sent an incomplete proposal.", "warn", {"BROKER_CODE"}),
+    ("Email support@harbourline.example for help.", "allow", set()),
+])
+def test_verdicts_and_entities(engine, text, verdict, entities):
+    res = engine.check(text)
+    assert res.verdict == verdict, res.findings
+    assert {f.entity for f in res.findings} == entities
+
+
+def test_redaction_replaces_blocked_and_redacted_but_keeps_warnings(engine):
+    res = engine.check("Email maria.lopez@gmail.com about HL-1234567, she lives in Leeds.")
+    assert res.redacted == "Email <EMAIL_ADDRESS> about <POLICY_NUMBER>, she lives in Leeds."
+    assert any(f.entity == "LOCATION" and f.action == "warn" for f in res.findings)
+
+
+def test_findings_carry_rule_and_explanation_with_context_boost(engine):
+    res = engine.check("Customer called, her mobile number is 07700 900123.")
+    (f,) = res.findings
+    assert f.entity == "PHONE_NUMBER" and f.text == "07700 900123"
+    assert "Phone" in f.rule
+    assert "context word" in f.explanation and "final score" in f.explanation
+
+
+def test_hidden_identifiers_are_found_and_offsets_point_at_the_original(engine):
+    text = "Chase HL-12\u200b34567 and ma\u200bria@example.com today"
+    res = engine.check(text)
+    assert {f.entity for f in res.findings} == {"POLICY_NUMBER", "EMAIL_ADDRESS"}
+    for f in res.findings:
+        assert text[f.start:f.end] == f.text
+    assert res.redacted == "Chase <POLICY_NUMBER> and <EMAIL_ADDRESS> today"
+
+
+def test_public_contract_and_safe_form(engine):
+    res = engine.check("Write to Sophie Martin about her renewal.")
+    doc = res.public()
+    assert set(doc) == {"verdict", "findings", "redacted"}
+    assert set(doc["findings"][0]) == {"entity", "text", "start", "end", "score", "action", "rule"}
+    safe = res.public(include_text=False)
+    assert "Sophie" not in str(safe)
+    assert safe["findings"][0]["text"] == "<PERSON>"
+
+
+def test_check_batch_matches_check(engine):
+    texts = ["Write to Sophie Martin.", "Nothing personal here.", "Card 4111 1111 1111 1111 declined."]
+    assert [r.model_dump() for r in engine.check_batch(texts)] == [engine.check(t).model_dump() for t in texts]
+
+
+def test_empty_text_is_allowed(engine):
+    assert engine.check("   ").verdict == "allow"
+
+
+def _policy(**kw) -> Policy:
+    base = {"id": "t", "title": "Test policy"}
+    base.update(kw)
+    return Policy.model_validate(base)
+
+
+def test_min_score_filters_weak_findings():
+    strict = PolicyEngine(_policy(entities={"PERSON": {"action": "block", "min_score": 0.95}}))
+    assert strict.check("Write to Sophie Martin about her renewal.").verdict == "allow"
+    loose = PolicyEngine(_policy(entities={"PERSON": {"action": "block", "min_score": 0.5}}))
+    assert loose.check("Write to Sophie Martin about her renewal.").verdict == "block"
+
+
+def test_yaml_recognizer_context_and_deny_list():
+    pol = _policy(recognizers=[
+        {"entity": "TICKET", "action": "redact", "patterns": [{"name": "ticket", "regex": r"\bT-\d{4}\b",
+                                                               "score": 0.3}],
+         "context": ["ticket"]},
+        {"entity": "CODENAME", "action": "block", "deny_list": ["Bluebird"]}])
+    eng = PolicyEngine(pol)
+    weak = eng.check("See T-1234 later.")
+    assert weak.verdict == "allow"  # 0.3 is under the default min_score 0.5
+    boosted = eng.check("See ticket T-1234 later.")
+    assert boosted.verdict == "redact" and "ticket" in boosted.findings[0].explanation
+    assert eng.check("the bluebird launch").findings[0].entity == "CODENAME"
+
+
+def test_allow_list_is_case_insensitive_and_whole_word():
+    eng = PolicyEngine(_policy(entities={"EMAIL_ADDRESS": "block"}, allow_list=["help@corp.com"]))
+    assert eng.check("Mail HELP@corp.com").verdict == "allow"
+    assert eng.check("Mail jo@corp.com").verdict == "block"
+
+
+def test_allowed_entities_are_not_looked_for():
+    eng = PolicyEngine(_policy(entities={"PERSON": "allow", "EMAIL_ADDRESS": "warn"}))
+    assert eng.entities == ["EMAIL_ADDRESS"]
+
+
+def test_redact_for_storage_hides_warnings_too(org):
+    text = "Maria Lopez in Leeds, policy HL-1234567"
+    safe = redact_for_storage(org, None, text)
+    assert "Maria" not in safe and "Leeds" not in safe and "HL-1234567" not in safe
+    assert safe == redact_for_storage(org, "external-ai", text)
+    assert redact_for_storage(org, "no-such-policy", text) == safe  # falls back to the default policy
