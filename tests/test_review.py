@@ -1,0 +1,127 @@
+"""Mentor review: asking (own attempts only, redacted), answering with per-criterion overrides, the learner's view
+of the reply, and grader agreement moving with the overrides."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from sparring import review as rv
+from sparring.store.db import Store, dumps
+from sparring.store.users import add_user
+from sparring.ui import review_tab
+from sparring.ui.context import UIContext
+
+SID = "support-delayed-claim"
+
+
+def add_attempt(store, learner, criteria, scenario=SID, passed=False, score=0.4):
+    with store.write() as db:
+        cur = db.execute(
+            "INSERT INTO attempts (learner, scenario, kind, skills, roles, submitted_at, duration_s, answer, passed, "
+            "score, verdict, blocked, gaming, grade) VALUES (?, ?, 'frame', ?, ?, ?, 60, ?, ?, ?, 'allow', 0, '[]', "
+            "'{}')", [learner, scenario, dumps(["prompt-framing"]), dumps(["customer-support"]),
+                      "2025-03-03T10:00:00+00:00", dumps({"prompt": "Draft a reply to [customer]."}), int(passed),
+                      score])
+        aid = cur.lastrowid
+        for cid, ok in criteria.items():
+            db["criterion_results"].insert({"attempt_id": aid, "criterion": cid, "check": "semantic",
+                                            "passed": int(ok), "score": 0.9 if ok else 0.2, "required": 0,
+                                            "weight": 1.0, "feedback": "fb"})
+    return aid
+
+
+@pytest.fixture
+def ctx(org, tmp_path):
+    store = Store(tmp_path / "rv.db")
+    add_user(store, "ann", ["learner"])
+    add_user(store, "bob", ["learner"])
+    add_user(store, "meg", ["mentor"])
+    add_user(store, "auth", ["author"])
+    return UIContext(org=org, store=store)
+
+
+def R(name):
+    return gr.Request(username=name)
+
+
+def test_question_is_stored_redacted_and_only_for_own_attempts(ctx):
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True, "placeholder": False})
+    rid = rv.request_review(ctx.org, ctx.store, aid, "ann",
+                            "Why did I fail? The customer was Maria Lopez, maria.lopez@example.com.")
+    stored = ctx.store.one("SELECT question, status FROM reviews WHERE id = ?", [rid])
+    assert stored["status"] == "open"
+    assert "Maria" not in stored["question"] and "maria.lopez@example.com" not in stored["question"]
+    assert "Why did I fail?" in stored["question"]
+    with pytest.raises(rv.ReviewError, match=f"you have no attempt #{aid}"):
+        rv.request_review(ctx.org, ctx.store, aid, "bob", "Can I see this?")
+    with pytest.raises(rv.ReviewError, match="already waiting for a mentor"):
+        rv.request_review(ctx.org, ctx.store, aid, "ann", "Again?")
+    with pytest.raises(rv.ReviewError, match="write a question"):
+        rv.request_review(ctx.org, ctx.store, add_attempt(ctx.store, "ann", {"x": True}), "ann", "   ")
+
+
+def test_mentor_answer_records_every_criterion_and_agreement_follows(ctx):
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True, "placeholder": False})
+    rid = rv.request_review(ctx.org, ctx.store, aid, "ann", "Is the placeholder check fair?")
+    assert [r["id"] for r in rv.queue(ctx.store)] == [rid]
+    assert rv.agreement(ctx.store).empty
+    v = rv.answer_review(ctx.org, ctx.store, rid, "meg", "You did use a placeholder, [customer]. Call: Maria Lopez.",
+                         {"placeholder": True})
+    assert v.status == "answered" and v.mentor == "meg" and v.overridden == ["placeholder"]
+    assert "Maria Lopez" not in v.comment and "You did use a placeholder" in v.comment
+    rows = ctx.store.query("SELECT criterion, auto_passed, mentor_passed FROM overrides WHERE review_id = ? "
+                           "ORDER BY criterion", [rid])
+    assert rows == [{"criterion": "no-pii", "auto_passed": 1, "mentor_passed": 1},
+                    {"criterion": "placeholder", "auto_passed": 0, "mentor_passed": 1}]
+    assert rv.queue(ctx.store) == []
+    ag = rv.agreement(ctx.store).set_index("criterion")
+    assert ag.loc["placeholder", "agreement"] == 0.0 and ag.loc["placeholder", "overrides"] == 1
+    assert ag.loc["no-pii", "agreement"] == 1.0
+    # the automatic grade of the attempt itself is kept
+    assert ctx.store.one("SELECT passed FROM criterion_results WHERE attempt_id = ? AND criterion = 'placeholder'",
+                         [aid])["passed"] == 0
+    with pytest.raises(rv.ReviewError, match="already answered by meg"):
+        rv.answer_review(ctx.org, ctx.store, rid, "meg", "again")
+
+
+def test_answer_validation(ctx):
+    aid = add_attempt(ctx.store, "meg", {"tone": True})
+    rid = rv.request_review(ctx.org, ctx.store, aid, "meg", "Mine")
+    with pytest.raises(rv.ReviewError, match="cannot review your own attempt"):
+        rv.answer_review(ctx.org, ctx.store, rid, "meg", "ok")
+    with pytest.raises(rv.ReviewError, match="has no criterion nope; its criteria are tone"):
+        rv.answer_review(ctx.org, ctx.store, rid, "other", "ok", {"nope": True})
+    with pytest.raises(rv.ReviewError, match="write a comment"):
+        rv.answer_review(ctx.org, ctx.store, rid, "other", " ")
+    with pytest.raises(rv.ReviewError, match="no review #999"):
+        rv.get_review(ctx.store, 999)
+
+
+def test_review_tab_handlers_end_to_end_with_roles(ctx):
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True, "placeholder": False})
+    add_attempt(ctx.store, "bob", {"no-pii": True})
+    upd, html = review_tab.learner_load(ctx, R("ann"))
+    assert [c[1] for c in upd["choices"]] == [aid]  # only her own attempts
+    with pytest.raises(gr.Error, match="you have no attempt"):
+        review_tab.ask(ctx, R("bob"), aid, "peek")
+    msg, cleared, html = review_tab.ask(ctx, R("ann"), aid, "Is this fair?")
+    assert msg.startswith("✅ Sent to the mentors as review #") and cleared == "" and "Waiting for a mentor" in html
+
+    for who in ("ann", "auth"):
+        with pytest.raises(gr.Error, match="mentor role"):
+            review_tab.mentor_queue(ctx, R(who))
+    with pytest.raises(gr.Error, match="learner role"):
+        review_tab.ask(ctx, R("meg"), aid, "x")
+    table, pick, qmsg = review_tab.mentor_queue(ctx, R("meg"))
+    rid = pick["value"]
+    assert table[0][2] == "ann" and qmsg == "1 review(s) waiting."
+    detail, crits, _ = review_tab.mentor_open(ctx, R("meg"), rid)
+    assert "Is this fair?" in detail and crits["value"] == ["no-pii"]
+    with pytest.raises(gr.Error, match="mentor role"):
+        review_tab.mentor_answer(ctx, R("ann"), rid, ["no-pii", "placeholder"], "self-approved")
+    out = review_tab.mentor_answer(ctx, R("meg"), rid, ["no-pii", "placeholder"], "Fair point: passed.")
+    assert "changed 1 criterion grade(s): placeholder" in out[0]
+    html = review_tab.replies_html(ctx, "ann")
+    assert "meg" in html and "Fair point: passed." in html and "placeholder: automatic fail → mentor" in html
+    assert review_tab.replies_html(ctx, "bob").startswith("<p><em>No review requests yet")
