@@ -128,3 +128,13 @@ def test_handlers_refuse_anonymous_and_unknown_users(ctx):
 def test_submit_without_an_open_scenario_says_what_to_do(ctx):
     with pytest.raises(gr.Error, match="Open a scenario first"):
         pt.submit_trust(ctx, None, "use", 0.8, "x", req())
+
+
+def test_json_api_grades_for_the_signed_in_user_and_explains_bad_answers(ctx):
+    from sparring.ui.api import attempt_json
+
+    with pytest.raises(gr.Error, match="answer does not fit a trust scenario"):
+        attempt_json(ctx, TRUST, {"prompt": "wrong shape"}, req())
+    out = attempt_json(ctx, TRUST, {"decision": "verify", "confidence": 0.6, "justification": "check"}, req())
+    assert out["attempt_id"] and out["grade"]["criteria"]
+    assert ctx.store.one("SELECT learner FROM attempts WHERE id = ?", [out["attempt_id"]])["learner"] == "learner"

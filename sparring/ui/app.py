@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import author_tab, catalogue, practice_tab, progress_tab
+from . import api, author_tab, catalogue, practice_tab, progress_tab
 from .context import UIContext, WarmUp
 from .guard import current_user, require
 
@@ -148,6 +148,7 @@ def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
         author.refresh(t_author.select, "author_tab")
         practice_tab.wire_open(ctx, practice, cat.start.click, cat.pick, tabs)
         timer.tick(on_tick, None, [warm, timer], api_name="warm_status", show_progress="hidden")
+        api.register(ctx)
     return demo
 
 

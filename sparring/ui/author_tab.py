@@ -155,7 +155,8 @@ def build(ctx: UIContext) -> AuthorView:
         run = gr.Button("Run the examples", variant="primary", scale=1, elem_id="author-run")
     rubric = gr.Markdown(elem_id="author-rubric")
     verdict = gr.Markdown(elem_id="author-verdict")
-    table = gr.Dataframe(headers=EXAMPLE_COLUMNS, interactive=False, wrap=True, elem_id="author-examples")
+    table = gr.Dataframe(headers=EXAMPLE_COLUMNS, interactive=False, wrap=True, elem_id="author-examples",
+                         column_widths=["4%", "20%", "17%", "20%", "7%", "8%", "24%"])
     gr.Markdown("#### Validation problems")
     problems = gr.Markdown(elem_id="author-problems")
     recheck_btn = gr.Button("Check the files again", size="sm", elem_id="author-recheck")

@@ -316,10 +316,12 @@ def build(ctx: UIContext) -> PracticeView:
         return v.as_list(retry(ctx, st, request))
 
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
-    c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame")
-    c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot")
+    # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
+    # on grading as a whole ([server] concurrency), not per button.
+    c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame", concurrency_id="grading")
+    c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot", concurrency_id="grading")
     c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]], outs,
-                            api_name="submit_trust")
+                            api_name="submit_trust", concurrency_id="grading")
     c["retry"].click(on_retry, [state], outs, api_name="retry")
     return v
 

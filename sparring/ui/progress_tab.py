@@ -18,7 +18,8 @@ from . import render
 from .context import UIContext
 from .guard import require
 
-ATTEMPT_COLUMNS = ["When (UTC)", "Scenario", "Kind", "Score", "Result", "Policy"]
+ATTEMPT_COLUMNS = ["When (UTC)", "Scenario", "Kind", "Score", "Result", "Policy check"]
+POLICY_WORDS = {"allow": "", "warn": "warned", "redact": "redacted", "block": "blocked"}
 SKILL_COLUMNS = ["Skill", "Attempts", "First score", "Latest score", "Best", "Change"]
 IMPROVED_COLUMNS = ["Scenario", "Attempts", "First score", "Latest score", "Change"]
 
@@ -44,8 +45,8 @@ def _when(s: str | None) -> datetime | None:
 
 
 def _change(first: float, last: float) -> str:
-    d = last - first
-    return "—" if abs(d) < 0.005 else (f"▲ +{d:.0%}" if d > 0 else f"▼ {d:.0%}")
+    d = round(last * 100) - round(first * 100)  # in shown percentage points, so 100% → 100% is never "-1%"
+    return "—" if d == 0 else (f"▲ +{d}%" if d > 0 else f"▼ {d}%")
 
 
 def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> Progress:
@@ -71,7 +72,7 @@ def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> P
     attempts = []
     for r in reversed(rows[-50:]):
         when = _when(r["submitted_at"])
-        policy = "blocked" if r["blocked"] else (r["verdict"] or "")
+        policy = "blocked" if r["blocked"] else POLICY_WORDS.get(r["verdict"] or "allow", "")
         attempts.append([f"{when:%Y-%m-%d %H:%M}" if when else "", titles.get(r["scenario"], r["scenario"]),
                          render.KIND_LABELS.get(r["kind"], r["kind"]), render.pct(r["score"]),
                          "✓ passed" if r["passed"] else "✗ not yet", policy])
@@ -111,8 +112,9 @@ def build(ctx: UIContext) -> ProgressView:
     refresh_btn = gr.Button("Refresh", size="sm", elem_id="progress-refresh")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            plot = gr.LinePlot(x="when", y="score", color="skill", title="Skills over time", x_title="When",
-                               y_title="Score", y_lim=[0, 1], height=280, elem_id="progress-plot")
+            # points, not lines: a skill practised once is still visible
+            plot = gr.ScatterPlot(x="when", y="score", color="skill", title="Skills over time (each dot an attempt)",
+                                  x_title="When", y_title="Score", y_lim=[0, 1], height=280, elem_id="progress-plot")
         with gr.Column(scale=2):
             gr.Markdown("#### Due for re-practice")
             due = gr.Markdown(elem_id="progress-due")
@@ -121,7 +123,8 @@ def build(ctx: UIContext) -> ProgressView:
     gr.Markdown("#### What improved")
     improved = gr.Dataframe(headers=IMPROVED_COLUMNS, interactive=False, elem_id="progress-improved")
     gr.Markdown("#### Your attempts (latest first)")
-    attempts = gr.Dataframe(headers=ATTEMPT_COLUMNS, interactive=False, elem_id="progress-attempts")
+    attempts = gr.Dataframe(headers=ATTEMPT_COLUMNS, interactive=False, elem_id="progress-attempts", wrap=True,
+                            column_widths=["16%", "40%", "14%", "8%", "11%", "11%"])
 
     def on_load(request: gr.Request):
         return load(ctx, request)

@@ -183,3 +183,37 @@ def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
     page.locator("#tab-catalogue-button").click()
     expect(page.locator("#cat-summary")).to_contain_text("passed")
     expect(page.locator("#catalogue")).to_contain_text("Passed ✓")
+
+
+def test_author_runs_the_examples_of_a_scenario(app_url, page):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=90_000)
+    ctx = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(app_url)
+        pg.get_by_label("username").fill("author")
+        pg.get_by_label("password").fill("practice")
+        pg.get_by_role("button", name="Login").click()
+        pg.locator("#tab-author-button").click()
+        expect(pg.locator("#author-rubric")).to_contain_text("Criterion")
+        expect(pg.locator("#author-problems")).to_contain_text("No problems")
+        pg.locator("#author-run").click()
+        expect(pg.locator("#author-verdict")).to_contain_text("examples match their labels")
+        shot(pg, "10-author")
+    finally:
+        ctx.close()
+
+
+def test_the_server_enforces_roles_over_the_api(app_url):
+    """What the browser hides, the server refuses: a learner calling the author endpoint directly."""
+    from gradio_client import Client
+
+    learner = Client(app_url, auth=("learner", "practice"), verbose=False)
+    with pytest.raises(Exception, match="author role"):
+        learner.predict("support-delayed-claim", api_name="/author_run_examples")
+    out = learner.predict("support-cooling-off-refund",
+                          {"decision": "use", "confidence": 0.8, "justification": "Inside 14 days, no claim."},
+                          api_name="/attempt")
+    assert out["attempt_id"] and out["grade"]["scenario"] == "support-cooling-off-refund"
