@@ -1,0 +1,63 @@
+"""Policy lab tab handlers: role refusal on the server, findings in place, pasted drafts, labelled tests."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from sparring.store.db import Store
+from sparring.store.users import add_user
+from sparring.ui import policy_lab
+from sparring.ui.context import UIContext
+
+
+@pytest.fixture
+def ctx(org, tmp_path):
+    store = Store(tmp_path / "lab.db")
+    add_user(store, "learner", ["learner"])
+    add_user(store, "comp", ["compliance"])
+    return UIContext(org=org, store=store)
+
+
+def req(name):
+    return gr.Request(username=name)
+
+
+@pytest.mark.parametrize("call", [
+    lambda ctx, r: policy_lab.check_text(ctx, "external-ai", "", "hello", r),
+    lambda ctx, r: policy_lab.run_tests(ctx, "external-ai", "", r),
+], ids=["check", "tests"])
+def test_learner_is_refused(ctx, call):
+    with pytest.raises(gr.Error, match="compliance or author role"):
+        call(ctx, req("learner"))
+
+
+def test_check_highlights_findings_in_place(ctx):
+    text = "Write to Maria Lopez about HL-1234567 in Leeds."
+    marked, verdict, rows, redacted = policy_lab.check_text(ctx, "external-ai", "", text, req("comp"))
+    value = marked.value if hasattr(marked, "value") else marked
+    pieces = [(p["token"], p["class_or_confidence"]) if isinstance(p, dict) else tuple(p)
+              for p in (value["data"] if isinstance(value, dict) and "data" in value else value)]
+    assert "".join(t for t, _ in pieces) == text  # the text is shown whole, findings marked in place
+    assert ("Maria Lopez", "PERSON · redact") in pieces and ("Leeds", "LOCATION · warn") in pieces
+    assert "Redacted" in verdict
+    assert redacted == "Write to <PERSON> about <POLICY_NUMBER> in Leeds."
+    assert {r[0] for r in rows} == {"PERSON", "POLICY_NUMBER", "LOCATION"}
+    assert all(r[4] and "score" in r[5] for r in rows)  # rule and explanation shown
+
+
+def test_pasted_draft_policy_and_its_errors(ctx):
+    draft = "id: draft\ntitle: Draft policy\nentities:\n  EMAIL_ADDRESS: block\n"
+    _, verdict, rows, redacted = policy_lab.check_text(ctx, policy_lab.PASTED, draft, "mail jo@corp.com",
+                                                       req("comp"))
+    assert "Blocked" in verdict and redacted == "mail <EMAIL_ADDRESS>"
+    _, msg, rows, _ = policy_lab.check_text(ctx, policy_lab.PASTED, draft.replace("block", "blok"), "x",
+                                            req("comp"))
+    assert "pasted policy:4:" in msg and "did you mean 'block'" in msg and rows == []
+
+
+def test_run_tests_shows_scores(ctx):
+    head, ents, cases = policy_lab.run_tests(ctx, "external-ai", "", req("comp"))
+    assert "labelled tests pass" in head
+    assert any(r[0] == "PERSON" for r in ents)
+    assert all(len(r) == len(policy_lab.CASE_COLUMNS) for r in cases)
