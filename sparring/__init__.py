@@ -12,6 +12,9 @@ for _k, _v in {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # One torch/OpenMP thread per encode: the app serves many requests at once on few cores, and spinning
+    # intra-op threads fighting for them made one MiniLM encode ~10x slower under load (bench/load_bench.py).
+    "OMP_NUM_THREADS": "1",
 }.items():
     _os.environ.setdefault(_k, _v)
 
