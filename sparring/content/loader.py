@@ -17,7 +17,7 @@ from ..config import Settings, load_settings
 from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTest, PolicyTestFile, Scenario, ScenarioBase,
                      FrameScenario, SpotScenario, TrustScenario)
 from .problems import ContentError, Problem, from_validation_error, rel, suggest
-from .yamlsrc import Source, YamlError, parse
+from .yamlsrc import MAX_BYTES, Source, YamlError, parse
 
 SCENARIO_ADAPTER: TypeAdapter = TypeAdapter(Scenario)
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -33,8 +33,12 @@ class Loaded:
     problems: list[Problem]
 
 
-def _read(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
+def _read(path: Path, shown: str, max_bytes: int = MAX_BYTES) -> tuple[Source | None, list[Problem]]:
     try:
+        if path.stat().st_size > max_bytes:  # checked before reading: a huge file must not be loaded into memory
+            return None, [Problem(shown, 1, 1, f"file is larger than {max_bytes // 1000} kB",
+                                  "split it into several files (an administrator can raise [limits] max_yaml_bytes "
+                                  "in sparring.toml)")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         return None, [Problem(shown, 1, 1, f"file is not UTF-8 text ({e.reason} at byte {e.start})",
@@ -42,14 +46,14 @@ def _read(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
     except OSError as e:
         return None, [Problem(shown, 1, 1, f"cannot read file: {e.strerror}", "check the path and permissions")]
     try:
-        return parse(text), []
+        return parse(text, max_bytes), []
     except YamlError as e:
         return None, [Problem(shown, e.line, e.col, e.message, e.hint)]
 
 
-def load_scenario_file(path: Path, shown: str | None = None) -> Loaded:
+def load_scenario_file(path: Path, shown: str | None = None, max_bytes: int = MAX_BYTES) -> Loaded:
     shown = shown or str(path)
-    src, problems = _read(path, shown)
+    src, problems = _read(path, shown, max_bytes)
     if src is None:
         return Loaded(path, None, None, problems)
     if not isinstance(src.data, dict):
@@ -65,9 +69,9 @@ def load_scenario_file(path: Path, shown: str | None = None) -> Loaded:
     return Loaded(path, obj, src, [])
 
 
-def load_policy_file(path: Path, shown: str | None = None) -> Loaded:
+def load_policy_file(path: Path, shown: str | None = None, max_bytes: int = MAX_BYTES) -> Loaded:
     shown = shown or str(path)
-    src, problems = _read(path, shown)
+    src, problems = _read(path, shown, max_bytes)
     if src is None:
         return Loaded(path, None, None, problems)
     if not isinstance(src.data, dict):
@@ -188,7 +192,7 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
         (policy_files if is_policy else scenario_files).append(f)
 
     for f in policy_files:
-        loaded = load_policy_file(f, rel(f, root))
+        loaded = load_policy_file(f, rel(f, root), settings.limits.max_yaml_bytes)
         problems.extend(loaded.problems)
         if isinstance(loaded.obj, Policy):
             if loaded.obj.id in org.policies:
@@ -212,7 +216,7 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
                                     f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
 
     for f in scenario_files:
-        loaded = load_scenario_file(f, rel(f, root))
+        loaded = load_scenario_file(f, rel(f, root), settings.limits.max_yaml_bytes)
         problems.extend(loaded.problems)
         if loaded.obj is None:
             if loaded.src is not None:  # still report broken references, so one run shows every problem

@@ -46,9 +46,10 @@ class Source:
             path = path[:-1]
 
 
-def parse(text: str) -> Source:
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise YamlError(f"file is larger than {MAX_BYTES // 1000} kB", hint="split it into several files")
+def parse(text: str, max_bytes: int = MAX_BYTES) -> Source:
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise YamlError(f"file is larger than {max_bytes // 1000} kB", hint="split it into several files "
+                        "(an administrator can raise [limits] max_yaml_bytes in sparring.toml)")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise YamlError("file contains a NUL byte; it looks binary, not YAML", line, 1,
