@@ -148,8 +148,15 @@ class Learner:
 
         self.c = Client(url, auth=(name, PASSWORD), verbose=False, download_files=False, analytics_enabled=False)
         self.c.predict(ALL, ALL, ALL, False, None, api_name="/catalogue")  # what the page does on load
+        self.ids: list[int] = []
 
-    def submit(self, task: Task, org) -> bool:
+    def submit(self, task: Task, org, endpoint: str = "screens") -> bool:
+        if endpoint == "json":  # the programs' endpoint: same attempt path, answer as JSON, attempt id back
+            t0 = time.perf_counter()
+            out = self.c.predict(task.scenario, task.answer, api_name="/attempt")
+            self.last = time.perf_counter() - t0
+            self.ids.append(out["attempt_id"])
+            return out.get("attempt_id") is not None
         self.c.predict(task.scenario, api_name="/open_scenario")
         t0 = time.perf_counter()
         if task.kind == "frame":
@@ -180,7 +187,7 @@ def run_http(args, org, tasks: list[Task]) -> dict:
     log = open(tmp / "server.log", "w")
     t_launch = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    out: dict = {"mode": "http", "learners": args.learners, "duration_s": args.duration, "think_s": args.think}
+    out: dict = {"mode": f"http ({args.endpoint})", "learners": args.learners, "duration_s": args.duration, "think_s": args.think}
     try:
         out["cold_start_s"] = round(wait_for_page(url, proc) - t_launch, 2)
         print(f"first page served after {out['cold_start_s']} s", file=sys.stderr)
@@ -220,7 +227,7 @@ def run_http(args, org, tasks: list[Task]) -> dict:
                 task = tasks[k % len(tasks)]
                 k += 1
                 try:
-                    if me.submit(task, org):
+                    if me.submit(task, org, args.endpoint):
                         res.ok(task.kind, me.last)
                     else:
                         res.fail(f"{task.label}: no 'Saved' in the response")
@@ -239,6 +246,10 @@ def run_http(args, org, tasks: list[Task]) -> dict:
         out["peak_rss_mb"] = round(peak_rss_mb(proc.pid) or 0, 1)
         with sqlite3.connect(db) as c:
             stored = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] - before
+            ids = [i for lr in learners for i in lr.ids]
+            if ids:  # json endpoint: every acknowledged id must be in the file
+                have = {r[0] for r in c.execute(f"SELECT id FROM attempts WHERE id IN ({','.join('?' * len(ids))})", ids)}
+                out["acknowledged_ids_missing"] = len(set(ids) - have)
     finally:
         proc.terminate()
         try:
@@ -378,6 +389,8 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--think", type=float, default=1.0, help="seconds a learner reads feedback before the next try")
     ap.add_argument("--mode", choices=["http", "inprocess", "both"], default="http")
+    ap.add_argument("--endpoint", choices=["screens", "json"], default="screens",
+                    help="screens: open_scenario + submit_frame/spot/trust as the page calls them; json: /attempt")
     ap.add_argument("--write", action="store_true", help="replace the '## Load' section of docs/benchmarks.md")
     args = ap.parse_args()
 
