@@ -70,9 +70,7 @@ def whoami(ctx: UIContext, request: gr.Request | None, tab_roles: list[tuple[str
     user = current_user(request, ctx.store)
     roles = ", ".join(user.roles)
     team = f" · team {user.team}" if user.team else ""
-    mode = ctx.org.settings.auth.mode
-    out = " · [Sign out](/logout)" if mode == "builtin" else ""
-    line = f"Signed in as **{user.label}** (`{user.name}` · {roles}{team}){out}"
+    line = f"Signed in as **{user.label}** (`{user.name}` · {roles}{team})"
     return [line, *[gr.update(visible=user.has(*roles_)) for roles_ in tab_roles]]
 
 
@@ -109,7 +107,10 @@ def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
         with gr.Row(equal_height=True):
             gr.Markdown(f"# Sparring\n{org.settings.organisation}: practise judgment with AI tools on your own "
                         "work, and get feedback at once.", elem_id="app-title")
-            user_line = gr.Markdown(elem_id="whoami")
+            with gr.Column():
+                user_line = gr.Markdown(elem_id="whoami")
+                if org.settings.auth.mode == "builtin":  # static, so it is there even when a session has expired
+                    gr.HTML('<a href="./logout" id="sign-out">Sign out</a>', elem_id="sign-out-box")
         first = warmup is not None and not warmup.ready
         warm = gr.HTML(_busy("Warming up the checkers…") if first else "", visible=first, elem_id="warm-status")
         timer = gr.Timer(1.0, active=first)
@@ -221,7 +222,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     except StoreError as e:
         sys.exit(str(e))
     settings = org.settings
-    warm = WarmUp(org).start()
+    warm = WarmUp(org)
     demo = create_ui(org, store, warm)
     demo.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.max_queue)
     db_dir = str(settings.store_path(org.root).resolve().parent)
@@ -237,7 +238,11 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         blocked_paths=[db_dir, str(org.root / "sparring.toml")],
         ssr_mode=False,
         css=CSS,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=False,
     )
+    # Models load only once the server answers: on 2 cores, loading them during start-up delays the first page.
+    warm.start()
+    if block:
+        demo.block_thread()
     return demo

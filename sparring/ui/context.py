@@ -25,7 +25,7 @@ class WarmUp:
     def __init__(self, org: Any):
         self.org = org
         self._done = threading.Event()
-        self._step = "starting"
+        self._step = "starting"  # launch() starts the thread once the server is up (first page first)
         self._error: str | None = None
         self._thread: threading.Thread | None = None
         self.seconds: float | None = None
@@ -56,6 +56,8 @@ class WarmUp:
             self._error = f"{type(e).__name__}: {e}"
         finally:
             self.seconds = time.perf_counter() - t0
+            log.info("warm-up finished in %.1f s%s", self.seconds,
+                     f" with an error: {self._error}" if self._error else "")
             self._done.set()
 
     @property
@@ -68,8 +70,6 @@ class WarmUp:
     def status(self) -> tuple[bool, str]:
         """(finished, message for people)."""
         if not self._done.is_set():
-            if self._thread is None:
-                return True, ""
             return False, f"Warming up: {self._step}… You can start reading a scenario meanwhile."
         if self._error:
             return True, (f"Some checks could not start ({self._error}). Practice still works; the affected "

@@ -184,6 +184,10 @@ def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
     expect(page.locator("#cat-summary")).to_contain_text("passed")
     expect(page.locator("#catalogue")).to_contain_text("Passed ✓")
 
+    # signing out leads back to the sign-in form
+    page.locator("#sign-out").click()
+    expect(page.get_by_role("button", name="Login")).to_be_visible()
+
 
 def test_author_runs_the_examples_of_a_scenario(app_url, page):
     from playwright.sync_api import expect
