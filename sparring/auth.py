@@ -6,6 +6,7 @@ Only names and outcomes are recorded in `login_events`, never a password, not ev
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -59,8 +60,10 @@ def verify_password(pw: str, hashed: str | None) -> bool:
     return hmac.compare_digest(got, base64.b64decode(want))
 
 
-# A real hash to spend the same time on unknown names, so timing does not reveal which names exist.
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A real hash to spend the same time on unknown names, so timing does not reveal which names exist."""
+    return hash_password(secrets.token_hex(8))
 
 
 def check_password_strength(pw: str) -> None:
@@ -100,7 +103,7 @@ def authenticate(store: Store, name: str, password: str) -> bool:
         _record(store, name, False, "locked")
         return False
     hashed = password_hash_of(store, name)
-    ok = verify_password(password or "", hashed or _DUMMY_HASH) and hashed is not None
+    ok = verify_password(password or "", hashed or _dummy_hash()) and hashed is not None
     _record(store, name, ok, "ok" if ok else ("bad password" if hashed else "unknown user"))
     return ok
 

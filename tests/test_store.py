@@ -139,19 +139,23 @@ def test_catalogue_statuses_and_role_order(store):
     now = datetime(2026, 5, 1, tzinfo=timezone.utc)
     org = SimpleNamespace(scenarios={s.id: s for s in [
         _sc("alpha", ["finance"]), _sc("bravo", ["claims"]), _sc("charlie", ["claims"]),
-        _sc("delta", ["claims"]), _sc("echo", ["hr"], minutes=30)]})
+        _sc("delta", ["claims"]), _sc("echo", ["hr"], minutes=30), _sc("fox", ["hr"])]})
     add_user(store, "ann", ["learner"], team="Claims")
     _insert(store, "ann", "charlie", True, 0.9, now - timedelta(days=3))
     _insert(store, "ann", "delta", False, 0.2, now - timedelta(hours=1))
+    _insert(store, "ann", "fox", True, 1.0, now - timedelta(days=5))
     with store.write() as db:
         db["schedule"].insert_all([
             {"learner": "ann", "scenario": "charlie", "due": iso(now - timedelta(days=1)), "card": "{}",
              "updated_at": iso(now)},
             {"learner": "ann", "scenario": "delta", "due": iso(now + timedelta(days=1)), "card": "{}",
+             "updated_at": iso(now)},
+            {"learner": "ann", "scenario": "fox", "due": iso(now + timedelta(hours=20)), "card": "{}",
              "updated_at": iso(now)}])
     rows = catalogue(org, store, "ann", now=now)
     status = {r.scenario: r.status for r in rows}
-    assert status == {"alpha": "new", "bravo": "new", "charlie": "due", "delta": "retry", "echo": "new"}
+    # fox is due later today: "due today" in the catalogue
+    assert status == {"alpha": "new", "bravo": "new", "charlie": "due", "delta": "retry", "echo": "new", "fox": "due"}
     # the learner's team's scenarios first, due before new before retry
     assert [r.scenario for r in rows][:3] == ["charlie", "bravo", "delta"]
     assert all(r.for_you for r in rows[:3]) and not any(r.for_you for r in rows[3:])

@@ -27,7 +27,7 @@ class CatalogueRow(BaseModel):
     minutes: int
     difficulty: str
     for_you: bool  # one of the scenario's roles is one of the learner's (job roles, or team name)
-    status: Status  # new: never tried; due: scheduled re-practice has come; retry: tried, not passed yet;
+    status: Status  # new: never tried; due: re-practice scheduled for today or earlier; retry: tried, not passed yet;
     #                 passed: passed and not due
     attempts: int
     best_score: float | None
@@ -79,7 +79,7 @@ def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = No
         d = due.get(sc.id)
         if st is None:
             status: Status = "new"
-        elif d is not None and d <= now:
+        elif d is not None and d.date() <= now.date():  # due today (UTC day) or overdue
             status = "due"
         elif st["passed"]:
             status = "passed"
