@@ -221,8 +221,8 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
 
 def _maybe_review(rng: random.Random, data: DemoData, aid: int, learner: str, submitted: datetime,
                   crits: list[dict[str, Any]], passed: bool) -> None:
-    """About 3% of failed and 0.5% of passed attempts are sent for review; mentors answer most of them."""
-    if rng.random() >= (0.03 if not passed else 0.005):
+    """About 8% of failed and 1.5% of passed attempts are sent for review; mentors answer most of them."""
+    if rng.random() >= (0.08 if not passed else 0.015):
         return
     rid = len(data.reviews) + 1
     asked = submitted + timedelta(minutes=rng.randint(1, 30))

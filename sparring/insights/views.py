@@ -79,8 +79,8 @@ class Page:
     headline: str
     pass_rate: pd.DataFrame       # week, skill, rate, learners
     mean_score: pd.DataFrame      # week, skill, mean_score, learners
-    improvement: pd.DataFrame     # skill, measure, score
-    retention: pd.DataFrame       # skill, measure, score
+    improvement: pd.DataFrame     # skill, change (latest - first score), learners
+    retention: pd.DataFrame       # skill, retained (later score / first-pass score), learners
     trust: pd.DataFrame           # week, measure, value, learners
     slips: pd.DataFrame           # week, slip_rate, learners
     slips_entity: pd.DataFrame    # entity, rate, learners
@@ -159,14 +159,10 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
         mean_score = _naive_week(ms.assign(learners=_learners(ms))[["week", "skill", "mean_score", "learners"]]) \
             if len(ms) else empty
         im = keep("improvement", m.improvement(skill_a, by=("skill",)))
-        improvement = (im.melt(id_vars=["skill"], value_vars=["first_score", "latest_score"], var_name="measure",
-                               value_name="score").replace({"first_score": "first attempt",
-                                                            "latest_score": "latest attempt"})
+        improvement = (im.assign(change=im["delta"], learners=_learners(im))[["skill", "change", "learners"]]
                        if len(im) else empty)
         rt = keep(f"retention ({m.RETENTION_DAYS}+ days)", m.retention(skill_a, by=("skill",)))
-        retention = (rt.melt(id_vars=["skill"], value_vars=["first_pass_score", "later_score"], var_name="measure",
-                             value_name="score").replace({"first_pass_score": "first pass",
-                                                          "later_score": f"{m.RETENTION_DAYS}+ days later"})
+        retention = (rt.assign(retained=rt["ratio"], learners=_learners(rt))[["skill", "retained", "learners"]]
                      if len(rt) else empty)
         tc = keep("trust calibration", m.trust_calibration(a, by=("week",)))
         if len(tc):
@@ -221,7 +217,7 @@ def _agreement_table(ag: pd.DataFrame) -> pd.DataFrame:
     if ag.empty:
         return pd.DataFrame({"Scenario": ["No mentor reviews yet"]})
     rows = []
-    for _, r in ag.iterrows():
+    for _, r in ag.sort_values(["small", "agreement", "n"], ascending=[True, True, False]).iterrows():
         k = r["kappa"]
         rows.append({"Scenario": r["scenario"], "Criterion": r["criterion"], "Reviews": int(r["n"]),
                      "Agreement": f"{r['agreement']:.0%}" + (" (too few)" if r["small"] else ""),

@@ -114,18 +114,18 @@ def build(ctx: UIContext) -> InsightsView:
                                      tooltip=["week", "skill", "mean_score", "learners"], height=300,
                                      elem_id="ins-mean-score")
         with gr.Row():
-            improvement = gr.BarPlot(x="skill", y="score", color="measure", title="First vs latest attempt "
-                                     "(same scenario)", y_lim=[0, 1], x_label_angle=-30, height=300,
-                                     elem_id="ins-improvement")
-            retention = gr.BarPlot(x="skill", y="score", color="measure", title="Six weeks later: first pass vs "
-                                   "re-practice", y_lim=[0, 1], x_label_angle=-30, height=300,
-                                   elem_id="ins-retention")
+            improvement = gr.BarPlot(x="skill", y="change", title="Improvement: latest minus first score on the "
+                                     "same scenario", y_title="change in score", y_lim=[0, None], x_label_angle=-30,
+                                     tooltip=["skill", "change", "learners"], height=300, elem_id="ins-improvement")
+            retention = gr.BarPlot(x="skill", y="retained", title="Six weeks later: re-practice score as a share of "
+                                   "the first pass", y_title="retained", y_lim=[0, 1.1], x_label_angle=-30,
+                                   tooltip=["skill", "retained", "learners"], height=300, elem_id="ins-retention")
         with gr.Row():
             trust = gr.LinePlot(x="week", y="value", color="measure", title="Trust calibration (lower is better)",
                                 y_lim=[0, 1], tooltip=["week", "measure", "value", "learners"], height=300,
                                 elem_id="ins-trust")
             time_on_task = gr.BarPlot(x="skill", y="median_min", title="Time on task (median minutes)",
-                                      x_label_angle=-30, tooltip=["skill", "median_min", "learners"], height=300,
+                                      x_label_angle=-30, y_lim=[0, None], tooltip=["skill", "median_min", "learners"], height=300,
                                       elem_id="ins-time")
         gr.Markdown("#### Cohorts by team")
         cohorts = gr.Dataframe(interactive=False, elem_id="ins-cohorts")
@@ -135,7 +135,7 @@ def build(ctx: UIContext) -> InsightsView:
     with gr.Row():
         slips = gr.LinePlot(x="week", y="slip_rate", title="Policy slips: share of frame attempts blocked",
                             y_lim=[0, 1], tooltip=["week", "slip_rate", "learners"], height=300, elem_id="ins-slips")
-        slips_entity = gr.BarPlot(x="entity", y="rate", title="Policy slips by entity type",
+        slips_entity = gr.BarPlot(x="entity", y="rate", title="Policy slips by entity type", y_lim=[0, None],
                                   tooltip=["entity", "rate", "learners"], height=300, elem_id="ins-slips-entity")
     with gr.Group(visible=True) as summary_box:
         gr.Markdown("#### One page: six weeks later")
