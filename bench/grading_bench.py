@@ -1,0 +1,120 @@
+"""Latency of a full grade (policy + every criterion, no LLM) for each shipped scenario, warm, and its cost
+against the bare parts: one Presidio analysis plus one batched embedding call of the same text.
+
+    python bench/grading_bench.py [--reps 20] [--root .] [--out FILE]
+
+The workload is each scenario's labelled example answers and its model answer (as a prompt / justification /
+flags). Every grade goes through `sparring.grading.rubric.grade`, the path the web app and CLI use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from sparring.content.loader import get_org  # noqa: E402
+from sparring.grading import embeddings, semantic_engine as se  # noqa: E402
+from sparring.grading.rubric import GradeContext, grade, parse_answer  # noqa: E402
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, round(q * (len(xs) - 1))))
+    return xs[k]
+
+
+def workload(scenario) -> list[dict]:
+    answers = [ex.answer for ex in scenario.examples]
+    return answers or []
+
+
+def bare(org, scenario, answer) -> float:
+    """One Presidio analysis and one batched embedding call of the same text: the floor a grade cannot beat."""
+    parsed = parse_answer(scenario, answer)
+    ctx = GradeContext(org=org, scenario=scenario, answer=parsed)
+    text = ctx.text
+    units = [u.text for u in se.split_units(text)[0]] or [text or " "]
+    pid = scenario.policy or ("external-ai" if "external-ai" in org.policies else None)
+    t = time.perf_counter()
+    if pid:
+        org.policy_engine(pid).check(text)
+    embeddings.embed(units)
+    return time.perf_counter() - t
+
+
+def run(root: Path, reps: int) -> tuple[list[dict], dict]:
+    org = get_org(root)
+    embeddings.warm_up()
+    rows = []
+    all_full: list[float] = []
+    ratios: list[float] = []
+    for sc in sorted(org.scenarios.values(), key=lambda s: s.id):
+        answers = workload(sc)
+        if not answers:
+            continue
+        for a in answers:  # warm: engines built, authored texts remembered
+            grade(org, sc, a)
+            bare(org, sc, a)
+        full: list[float] = []
+        parts: list[float] = []
+        for _ in range(reps):
+            for a in answers:
+                t = time.perf_counter()
+                grade(org, sc, a)
+                full.append(time.perf_counter() - t)
+                parts.append(bare(org, sc, a))
+        ratio = statistics.median(f / p for f, p in zip(full, parts) if p > 0)
+        all_full += full
+        ratios.append(ratio)
+        rows.append({"scenario": sc.id, "kind": sc.kind, "criteria": len(sc.rubric.criteria), "n": len(full),
+                     "p50": pct(full, 0.5) * 1000, "p95": pct(full, 0.95) * 1000,
+                     "bare_p50": pct(parts, 0.5) * 1000, "ratio": ratio})
+    summary = {"p50": pct(all_full, 0.5) * 1000, "p95": pct(all_full, 0.95) * 1000,
+               "ratio": statistics.median(ratios) if ratios else 0.0, "max_ratio": max(ratios) if ratios else 0.0,
+               "n": len(all_full)}
+    return rows, summary
+
+
+def to_markdown(rows: list[dict], s: dict, reps: int) -> str:
+    lines = ["### Full grade latency (bench/grading_bench.py)", "",
+             f"Run {date.today().isoformat()} on this machine (2 cores, 24 GB, Python {platform.python_version()}, "
+             f"no GPU, torch CPU), warm, {reps} rounds over each scenario's labelled example answers; no LLM. "
+             "`bare` = one Presidio analysis of the answer text plus one batched MiniLM call on its sentences, "
+             "measured in the same run; `ratio` = median of grade time / bare time per attempt.", "",
+             "| scenario | kind | criteria | grades | p50 ms | p95 ms | bare p50 ms | ratio |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['scenario']} | {r['kind']} | {r['criteria']} | {r['n']} | {r['p50']:.1f} | "
+                     f"{r['p95']:.1f} | {r['bare_p50']:.1f} | {r['ratio']:.2f} |")
+    lines += ["", f"**All scenarios: p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms over {s['n']} grades; overhead "
+              f"over the bare parts: median {s['ratio']:.2f}x (worst scenario {s['max_ratio']:.2f}x).** Targets: "
+              "p50 ≤ 60 ms, p95 ≤ 150 ms, overhead ≤ 1.5x."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", default=str(ROOT))
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--out", default=None, help="also write the Markdown table to this file")
+    args = ap.parse_args()
+    rows, summary = run(Path(args.root), args.reps)
+    md = to_markdown(rows, summary, args.reps)
+    print(md)
+    if args.out:
+        Path(args.out).write_text(md, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
