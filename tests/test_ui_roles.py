@@ -128,3 +128,40 @@ def test_builtin_sessions_expire_after_session_hours(ctx, org):
     assert require(req("learner"), ctx.store).name == "learner"
     later = datetime.now(timezone.utc) + timedelta(hours=org.settings.auth.session_hours + 1)
     assert session_expired(ctx.store, "learner", now=later)
+
+
+def test_optional_tabs_absent_is_fine_broken_is_an_error(tmp_path, monkeypatch):
+    from sparring.ui.app import _optional_module
+
+    assert _optional_module("sparring.ui.no_such_tab") is None
+    (tmp_path / "broken_tab_mod.py").write_text("import no_such_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
+        _optional_module("broken_tab_mod")
+
+
+def test_warm_up_status_is_shown_until_ready_then_hidden(ctx, monkeypatch):
+    import threading
+
+    import sparring.grading.embeddings as emb
+    from types import SimpleNamespace
+
+    from sparring.ui.app import warm_status
+    from sparring.ui.context import WarmUp
+
+    monkeypatch.setattr(emb, "warm_up", lambda: None)  # this test is about the status, not the model
+    gate = threading.Event()
+
+    class SlowEngine:
+        def check(self, text):
+            gate.wait(30)
+
+    fake_org = SimpleNamespace(policies={"p": None}, policy_engine=lambda pid: SlowEngine())
+    warm = WarmUp(fake_org).start()
+    ctx.warmup = warm
+    html, timer = warm_status(ctx, req("learner"))
+    assert html["visible"] and "Warming up" in html["value"] and timer.active
+    gate.set()
+    assert warm.wait(60)
+    html, timer = warm_status(ctx, req("learner"))
+    assert html["visible"] is False and not timer.active, html
