@@ -77,6 +77,9 @@ def load_settings(root: Path) -> Settings:
         return Settings()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as e:
+        raise ContentError([Problem(str(path), 1, 1, f"cannot read settings: {e}", "save it as UTF-8 TOML text")]) \
+            from None
     except tomllib.TOMLDecodeError as e:
         # tomllib puts "(at line L, column C)" in the message
         import re

@@ -55,7 +55,7 @@ def parse(text: str, max_bytes: int = MAX_BYTES) -> Source:
         raise YamlError("file contains a NUL byte; it looks binary, not YAML", line, 1,
                         hint="save it as UTF-8 text")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         # An unclosed bracket or quote is noticed lines later (often at the end of the file); the place to fix
@@ -80,6 +80,18 @@ def parse(text: str, max_bytes: int = MAX_BYTES) -> Source:
     return src
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's scanner does work proportional to the flow nesting level for every token, so `[[[[...` costs
+    seconds before the composer's recursion gives up; refuse deep flow nesting as soon as it is seen."""
+
+    def fetch_flow_collection_start(self, TokenClass):
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"[ and {{ nested deeper than {MAX_DEPTH} levels",
+                                            self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+
+_PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _constructor = yaml.SafeLoader(""  # only used to turn scalar nodes into typed values (int, bool, float, ...)
                                )
 
@@ -94,6 +106,11 @@ def _build(node: yaml.Node, path: Path, src: Source, budget: list[int], depth: i
         raise YamlError(f"YAML is nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1,
                         node.start_mark.column + 1, hint="flatten the structure")
     src.pos.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if node.tag not in _PLAIN_COLLECTION_TAGS and not isinstance(node, yaml.ScalarNode):
+        # e.g. `!!python/object/apply:os.system [...]`: never constructed, but silently reading it as a plain
+        # list would hide what the author (or an attacker) wrote
+        raise YamlError(f"cannot read value: unsupported tag {node.tag}", node.start_mark.line + 1,
+                        node.start_mark.column + 1, hint="remove the tag")
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
