@@ -165,3 +165,14 @@ def test_sentence_split(text, n):
 def test_clauses_split_on_contrast():
     assert se.clauses("Don't worry about the form, but promise them the payout today") == [
         "Don't worry about the form", "promise them the payout today"]
+
+
+def test_author_template_gets_the_evidence_sentence():
+    sc = trust([{"id": "c", "check": "semantic", "expect": ESTIMATE,
+                 "feedback": {"pass": "Good: {evidence} explains the wait.", "fail": "Say why the claim waits."}}],
+               pass_mark=0.5)
+    text = "We are still waiting for the builder's cost estimate before we can settle the claim."
+    r = grade(org(), sc, {"decision": "verify", "confidence": 0.7, "justification": text}).criteria[0]
+    assert r.feedback.startswith(f"Good: “{text}” explains the wait.")
+    r = grade(org(), sc, {"decision": "verify", "confidence": 0.7, "justification": "No idea."}).criteria[0]
+    assert r.feedback.startswith("Say why the claim waits.") and "Wanted" in r.feedback

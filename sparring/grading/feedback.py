@@ -30,7 +30,12 @@ def render(criterion: Any, result: CriterionResult) -> str:
         return result.feedback
     values = _Keep(score=f"{result.score:.0%}", evidence=_fmt(result.evidence) if result.evidence else "")
     if isinstance(result.evidence, dict):
-        values.update({k: _fmt(v) for k, v in result.evidence.items()})
+        values.update({k: _fmt(v) for k, v in result.evidence.items()
+                       if v is not None and not isinstance(v, dict)})
+        # {evidence} is the learner's sentence that decided the criterion, when the grader has one
+        sentence = result.evidence.get("sentence")
+        values["evidence"] = f"“{sentence}”" if sentence else ""
+        values["sentence"] = sentence or ""
     try:
         text = string.Formatter().vformat(tpl, (), values)
     except (ValueError, IndexError):

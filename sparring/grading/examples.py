@@ -1,0 +1,50 @@
+"""A scenario's labelled `examples`: grade each one and say where the rubric disagrees with the author's label.
+Used by `sparring test`, the Author tab and the content tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+def check_examples(org, scenario) -> list[dict[str, Any]]:
+    """Grade each labelled example of a scenario; one row per example with its mismatches (empty = as labelled)."""
+    from .rubric import AnswerError, grade
+
+    rows = []
+    for i, ex in enumerate(scenario.examples):
+        name = ex.name or f"example {i + 1}"
+        row: dict[str, Any] = {"scenario": scenario.id, "example": name, "index": i, "mismatches": []}
+        try:
+            r = grade(org, scenario, ex.answer)
+        except AnswerError as e:
+            row["mismatches"].append(f"the answer cannot be graded: {e}")
+            rows.append(row)
+            continue
+        except Exception as e:  # noqa: BLE001 - e.g. a policy engine that cannot load: report and go on
+            row["mismatches"].append(f"grading failed ({type(e).__name__}: {e})")
+            rows.append(row)
+            continue
+        by_id = {c.id: c for c in r.criteria}
+        row.update(passed=r.passed, score=round(r.score, 4),
+                   criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
+        if r.passed != ex.expect.passed:
+            failed = [c for c in r.criteria if not c.passed]
+            why = ("; failed: " + ", ".join(f"{c.id} ({_brief(c.feedback)})" for c in failed)) if failed else \
+                "; every criterion passed"
+            row["mismatches"].append(f"expected {'pass' if ex.expect.passed else 'fail'}, graded "
+                                     f"{'pass' if r.passed else 'fail'} (score {r.score:.0%}, pass mark "
+                                     f"{r.pass_mark:.0%}){why}")
+        for cid in ex.expect.failed:
+            c = by_id.get(cid)
+            if c is not None and c.passed:
+                row["mismatches"].append(f"criterion '{cid}' should fail but passed ({_brief(c.feedback)})")
+        for cid in ex.expect.passed_criteria:
+            c = by_id.get(cid)
+            if c is not None and not c.passed:
+                row["mismatches"].append(f"criterion '{cid}' should pass but failed ({_brief(c.feedback)})")
+        rows.append(row)
+    return rows
+
+
+def _brief(text: str, n: int = 160) -> str:
+    t = " ".join((text or "").split())
+    return t if len(t) <= n else t[: n - 1] + "…"
