@@ -29,6 +29,14 @@ def engine(org):
     ("Error code ERR-4040 appears when I upload photos.", "allow", set()),
     ("Broker BRK-4821 sent an incomplete proposal.", "warn", {"BROKER_CODE"}),
     ("Email support@harbourline.example for help.", "allow", set()),
+    ("Kind regards, Agnieszka Nowak", "redact", {"PERSON"}),                  # sign-off
+    ("Name: tünde hoffmann, cover: contents", "redact", {"PERSON"}),          # lower-case form field
+    ("card no 213175197796454 was charged twice", "block", {"CREDIT_CARD"}),   # Luhn-valid, unusual length
+    ("card no 213175197796455 was charged twice", "allow", set()),            # same digits, Luhn fails
+    ("Phone: 467 3395, wants a callback", "redact", {"PHONE_NUMBER"}),        # short local number after a label
+    ("Claims went from 1 200 to 1 450 a week", "allow", set()),               # digit groups, no phone word
+    ("my iban is gb42nawi04454264788619", "block", {"IBAN_CODE"}),             # lower-case IBAN
+    ("The project is amber on the RAG report.", "allow", set()),              # acronym the model calls a PERSON
 ])
 def test_verdicts_and_entities(engine, text, verdict, entities):
     res = engine.check(text)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from ..content.models import ACTION_ORDER, Action, Policy
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import build_recognizers, plausible_name, trim_leading_verb
+from .recognizers import build_recognizers, is_acronym, looks_like_person, plausible_name, trim_leading_verb
 
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
@@ -176,9 +176,16 @@ class PolicyEngine:
             if rule is None or rule.action == "allow" or r.score < rule.min_score:
                 continue
             start, end = r.start, r.end
+            if r.entity_type == "LOCATION" and _is_ner(r) and "PERSON" in self.rules and looks_like_person(text[start:end]):
+                # The small model calls some foreign names places ("Tünde Hoffmann"); a known given name or
+                # surname in the span makes it a person.
+                r.entity_type = "PERSON"
+                rule = self.rules["PERSON"]
+                if rule.action == "allow" or r.score < rule.min_score:
+                    continue
             if r.entity_type == "PERSON":
                 start = trim_leading_verb(text, start, end)
-                if not plausible_name(text[start:end]):
+                if not plausible_name(text[start:end]) or (_is_ner(r) and is_acronym(text[start:end])):
                     continue
             if any(ps <= start and end <= pe or (start < pe and ps < end and PLACEHOLDER.fullmatch(text[ps:pe]))
                    for ps, pe in protected):

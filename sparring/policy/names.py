@@ -8,20 +8,20 @@ that are also everyday English words (will, may, mark, grace, ...) are left out 
 
 GIVEN_NAMES = frozenset("""
 aaron abdul abigail adam adebayo adele adrian agnieszka ahmed aidan aisha alan alba albert aleksandra alessandro
-alex alexander alexandra alfie ali alice alicia alison amanda amber amelia amir amy ana anders andrea andreas andrew
+alex alexander alexandra alfie ali alice alicia alison amanda amelia amir amy ana anders andrea andreas andrew
 andrzej angela angus anita ann anna anne annie anthony antonio arjun arthur ashley aurelie barbara beatriz ben
 benjamin bernard beth bethany brian bridget bruno callum cameron carl carla carlos caroline catherine cecile charles
 charlie charlotte chen chloe chris christian christina christine christopher claire clara colin connor craig daniel
 daniela danielle darren david deborah declan dennis derek diana diego dimitri dominic donald donna dylan edward
 elena eleanor elif elizabeth ella ellie emily emma eric erik ethan eva evelyn fatima felix fiona florian francesca
-francesco francisco freya gabriel gareth gary gemma george georgia gerald gillian giovanni giulia graham gregory
+francesco francisco freya gabriel gareth gary gemma george gerald gillian giovanni giulia graham gregory
 hamza hannah harriet harry hassan heather helen henrik henry holly ian imogen ingrid isaac isabel isabella isla
 ivan jacob james jamie jane janet jasmine jason javier jeffrey jennifer jeremy jessica joan joanna joao joe
-joel johan johannes john jonathan jordan jorge jose joseph josh joshua juan julia julian julie justin karen karim
+joel johan johannes john jonathan jorge jose joseph josh joshua juan julia julian julie justin karen karim
 kate katherine kathleen katie keith kelly kenneth kerry kevin kieran kim kirsty klaus krzysztof laura lauren leah
 leo leon liam linda lisa liz lorenzo louis louise lucas lucia lucy luis luke magdalena marco margaret maria marie
 marina marion martin martina mary mateo matteo matthew megan mehmet melissa mia michael michelle miguel mohammed
-muhammad naomi natalia natalie nathan neil nicholas nicola nicole niamh nikolai noah oliver olivia omar oscar owen
+muhammad naomi natalia natalie nathan neil nicholas nicola nicole niamh nikolai noah oliver olivia omar owen
 pablo patricia paul paula pawel pedro peter philip philippa pierre piotr priya rachel rahul rajesh rebecca richard
 robert roberto rachael rosa ruth ryan sadia samantha samuel sandra sara sarah sean sebastian sergio shannon sharon
 simon sinead siobhan sofia sophia sophie stefan stephanie stephen steven susan tanya thomas timothy tom tomasz

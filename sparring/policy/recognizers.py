@@ -38,7 +38,17 @@ _email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
 # Regions whose national phone formats we accept: our customers are in the UK, the EU and the US. Numbers
 # written with a + prefix are found whatever the region.
-PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "PL")
+PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE")
+
+
+class FastPhoneRecognizer(PhoneRecognizer):
+    """Presidio's phonenumbers-based recognizer, skipped on texts with fewer than 7 digits (most prompts):
+    it scans the text once per region and is the costliest recognizer after the NER model."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        if sum(c.isdigit() for c in text) < 7:
+            return []
+        return super().analyze(text, entities, nlp_artifacts)
 PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call", "ring", "text", "whatsapp",
                  "landline", "contact", "reach"]
 
@@ -48,9 +58,10 @@ class RegexGroupRecognizer(EntityRecognizer):
     are evidence, not data, so they are neither flagged nor redacted."""
 
     def __init__(self, entity: str, name: str, patterns: list[tuple[str, str, float]], flags: int = 0,
-                 validate=None, context: list[str] | None = None):
+                 validate=None, context: list[str] | None = None, refine=None):
         self.compiled = [(pname, re.compile(rx, flags), rx, score) for pname, rx, score in patterns]
-        self.validate = validate
+        self.validate = validate  # validate(matched group) -> bool
+        self.refine = refine  # refine(text, start, end) -> (start, end) or None: trim or reject a match
         super().__init__(supported_entities=[entity], name=name, supported_language="en", context=context)
 
     def load(self) -> None:  # nothing to load; required by EntityRecognizer
@@ -65,6 +76,11 @@ class RegexGroupRecognizer(EntityRecognizer):
                     continue
                 if self.validate is not None and not self.validate(m.group(1)):
                     continue
+                if self.refine is not None:
+                    span = self.refine(text, start, end)
+                    if span is None:
+                        continue
+                    start, end = span
                 expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=pname,
                                            pattern=raw, textual_explanation=f"matched '{pname}'")
                 out.append(RecognizerResult(
@@ -73,6 +89,49 @@ class RegexGroupRecognizer(EntityRecognizer):
                     recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                           RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return out
+
+
+PLACE_PREFIXES = frozenset({"st", "saint", "santa", "san", "port", "fort", "lake", "mount", "cape"})
+
+
+def _luhn(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if not 12 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _phone_digits_ok(value: str) -> bool:
+    n = sum(c.isdigit() for c in value.split("x")[0])
+    return 7 <= n <= 15
+
+
+_ANY_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def _name_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The leading run of capitalised words (initials allowed) of a match: 'Julieta S Almeida' from
+    'Julieta S Almeida here', nothing from 'not correct'."""
+    last = None
+    for m in _ANY_WORD.finditer(text, start, end):
+        if not m.group()[0].isupper():
+            break
+        last = m.end()
+    if last is None:
+        return None
+    span = text[start:last].rstrip(".")
+    return (start, start + len(span)) if plausible_name(span) else None
+
+
+def _lower_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    span = text[start:end].rstrip(" .,")
+    return (start, start + len(span)) if plausible_name(span) else None
+
 
 
 class NameListRecognizer(EntityRecognizer):
@@ -116,6 +175,10 @@ class NameListRecognizer(EntityRecognizer):
             prev = words[i - 1][2] if i else ""
             if w in GIVEN_NAMES and prev in self.GREETING:
                 out.append(self._result(s, e, 0.6, "greeting + given name"))
+            elif w in GIVEN_NAMES and text[s].isupper() and text[s + 1:e].islower() and prev not in PLACE_PREFIXES \
+                    and not (adjacent and nxt[2] in NOT_SURNAMES):
+                # A known given name written as a name ("Why is Rebecca so upset?"), not a heading in capitals.
+                out.append(self._result(s, e, 0.55, "capitalised given name"))
             i += 1
         return out
 
@@ -156,14 +219,35 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
     phone = RegexGroupRecognizer("PHONE_NUMBER", "PhoneFormatRecognizer", [
         ("international +CC format", r"(?<![\w+])(\+\d{1,3}[\s.-]?(?:\(0\)\s?)?\d{1,4}(?:[\s.-]?\d{2,4}){2,4})(?!\w)", 0.5),
         ("UK national format", r"(?<![\w-])(0\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4})(?![\w-])", 0.4),
-        ("US (ddd) ddd-dddd", r"(?<![\w-])(\(\d{3}\)\s?\d{3}[\s.-]\d{4})(?![\w-])", 0.5)],
-        context=PHONE_CONTEXT)
+        ("US (ddd) ddd-dddd", r"(?<![\w-])(\(\d{3}\)\s?\d{3}[\s.-]\d{4})(?![\w-])", 0.5),
+        ("French 0d dd dd dd dd", r"(?<![\w-])(0\d(?:[\s.]\d{2}){4})(?![\w-])", 0.4),
+        # Any group of 7-15 digits in 2-5 blocks is a phone number only when a phone word is near (+0.35).
+        ("digit groups near a phone word",
+         r"(?<![\w./-])((?:\+?\(?\d{1,4}\)?[ .-]){1,4}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-]|\.\d)", 0.2),
+        ("number after 'phone:' / 'mobile:' / 'call me on'",
+         r"\b(?i:phone|mobile|mob|tel|telephone|cell|fax|desk|office|call me on|call on|reach me on|answering at)"
+         r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
+        context=PHONE_CONTEXT + ["office", "fax", "desk", "answering"], validate=_phone_digits_ok)
     street = RegexGroupRecognizer("STREET_ADDRESS", "StreetAddressRecognizer", [
         ("number + street", rf"\b((?:(?:flat|apt\.?|apartment|unit)\s+\w+,?\s+)?\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z'’]+\s+){{1,3}}"
          rf"(?:{_STREET_TYPES})\b\.?)", 0.7)], flags=re.I)
+    labelled_name = RegexGroupRecognizer("PERSON", "NameAfterLabelRecognizer", [
+        ("name after 'my name is' / 'Dear' / 'signed'",
+         r"(?:\b(?i:my name is|name is|this is|signed|dear|hi|hello|regards,?|thanks,?|cheers,?))[ \t]+"
+         r"([^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})", 0.6)], refine=_name_prefix)
+    name_field = RegexGroupRecognizer("PERSON", "NameFieldRecognizer", [
+        ("value of a 'Name:' field",
+         r"\b(?i:name|full name|customer name|claimant|policyholder|insured)[ \t]*:[ \t]*"
+         r"([^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})", 0.65)], refine=_lower_name)
+    card = RegexGroupRecognizer("CREDIT_CARD", "CardNumberAfterLabelRecognizer", [
+        ("Luhn-valid number after 'card'",
+         r"\b(?i:card|cc|credit card|debit card|visa|mastercard|amex|maestro)\b[^\d\n]{0,25}?"
+         r"(?<![\w-])((?:\d[ -]?){11,18}\d)(?![\w-])", 0.8)], validate=_luhn)
+
     places = RegexGroupRecognizer("LOCATION", "PlaceListRecognizer", [
         ("known town or city", r"\b(" + "|".join(re.escape(p) for p in PLACES) + r")\b", 0.6)])
-    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "PERSON": [titled, NameListRecognizer()], "DATE_OF_BIRTH": [dob],
+    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "CREDIT_CARD": [card],
+            "PERSON": [titled, NameListRecognizer(), labelled_name, name_field], "DATE_OF_BIRTH": [dob],
             "PHONE_NUMBER": [phone],
             "POSTCODE": [postcode], "STREET_ADDRESS": [street]}
 
@@ -174,9 +258,10 @@ def _predefined_for(entity: str) -> list[EntityRecognizer]:
         return []  # one SpacyRecognizer serves them all (see build_recognizers)
     tuned = {
         "EMAIL_ADDRESS": lambda: [EmailRecognizer()],
-        "PHONE_NUMBER": lambda: [PhoneRecognizer(context=PHONE_CONTEXT, supported_regions=PHONE_REGIONS)],
+        "PHONE_NUMBER": lambda: [FastPhoneRecognizer(context=PHONE_CONTEXT, supported_regions=PHONE_REGIONS)],
         "CREDIT_CARD": lambda: [CreditCardRecognizer()],
-        "IBAN_CODE": lambda: [IbanRecognizer()],
+        # lower-case IBANs ("my iban is gb42nawi...") are still IBANs; the checksum keeps precision
+        "IBAN_CODE": lambda: [IbanRecognizer(regex_flags=re.DOTALL | re.MULTILINE | re.IGNORECASE)],
         "US_SSN": lambda: [UsSsnRecognizer()],
         "UK_NINO": lambda: [UkNinoRecognizer(context=["nino", "national", "insurance"])],
         "UK_NHS": lambda: [NhsRecognizer()],
@@ -248,3 +333,19 @@ def plausible_name(span: str) -> bool:
         return False
     words = [w.strip(".,'’s") if w.endswith(("'s", "’s")) else w.strip(".,") for w in span.lower().split()]
     return not all(w in LEADING_VERBS or w in TITLES or w in ROLE_WORDS for w in words)
+
+
+def looks_like_person(span: str) -> bool:
+    """A span the NER model called a place that holds a known given name or surname, and no known place."""
+    if span in PLACES:
+        return False
+    words = [w.lower().strip(".,") for w in span.split()]
+    return bool(words) and (words[0] in GIVEN_NAMES or words[-1] in SURNAMES) and plausible_name(span)
+
+
+def is_acronym(span: str) -> bool:
+    """A lone short word in capitals ('RAG', 'FCA', 'SLA') that the NER model took for a PERSON; names written in
+    capitals come with a surname ('JOHN SMITH') or are in our name lists."""
+    word = span.strip(" .,;:'\"")
+    return " " not in word and word.isupper() and len(word) <= 5 and word.lower() not in GIVEN_NAMES \
+        and word.lower() not in SURNAMES

@@ -1,0 +1,259 @@
+"""Benchmark of the policy engine: quality on presidio-research's synthetic dataset (synth_dataset_v2.json) against
+vanilla Presidio in the same run, throughput, and latency of a 100-word check.
+
+    python bench/policy_bench.py [--data PATH] [--runs 200] [--write]
+
+--write replaces the "## Policy engine" section of docs/benchmarks.md with the results.
+
+Span-level scoring: a predicted span counts as a true positive when it has the gold span's entity type and their
+character overlap is at least half of their union (Jaccard >= 0.5): "Mr John Smith" vs "John Smith" matches,
+a name cut in half does not. Each gold span is matched at most once. Only the entity types the issue lists are
+scored (PERSON, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, US_SSN, IP_ADDRESS); predictions of other
+types are ignored. The dataset is read in place (read-only) and never copied.
+
+Vanilla Presidio = `AnalyzerEngine()` defaults (predefined recognizers, the full spaCy pipeline of the same
+en_core_web_sm model), shown at its default score threshold (0) and at 0.5. Sparring = the sample organisation's
+`external-ai` policy engine, exactly as the app uses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sparring  # noqa: E402,F401  (offline environment first)
+
+DATA = Path(os.environ.get("SPARRING_BENCH_DATA", ROOT.parent / "shared" / "bench-data")) / \
+    "presidio-research-synth" / "synth_dataset_v2.json"
+TARGET = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
+SECTION = "## Policy engine"
+
+# A realistic 100-word prompt (claims handler asking for a customer reply), with identifiers in it.
+PROMPT_100 = (
+    "Can you help me write a reply to Maria Lopez about her home insurance claim CLM-2026-004512? She emailed "
+    "maria.lopez@gmail.com yesterday asking why the payout for the water damage in her kitchen is taking so long. "
+    "The contractor sent an estimate on 3 March but our loss adjuster still needs photos of the damaged cabinets "
+    "and the plumber's report. Her policy number is HL-1234567 and she prefers a call on 07700 900123 after five. "
+    "Please keep the tone warm, apologise for the delay, explain the two documents we still need and promise an "
+    "update within five working days. Avoid jargon like subrogation or indemnity, she found that confusing."
+)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, TypeError):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{os.cpu_count()} cores ({cpu}){mem}, no GPU, Python {platform.python_version()}, "
+            f"load average {load:.1f} at start")
+
+
+def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def score(gold: list[list[tuple[str, int, int]]], pred: list[list[tuple[str, int, int]]]) -> dict[str, dict]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    for g_spans, p_spans in zip(gold, pred):
+        used: set[int] = set()
+        for ent, s, e in p_spans:
+            best, best_j = None, 0.5
+            for i, (g_ent, gs, ge) in enumerate(g_spans):
+                j = jaccard((s, e), (gs, ge))
+                if i not in used and g_ent == ent and j >= best_j:
+                    best, best_j = i, j
+            if best is None:
+                counts[ent][1] += 1
+            else:
+                used.add(best)
+                counts[ent][0] += 1
+        for i, (g_ent, _, _) in enumerate(g_spans):
+            if i not in used:
+                counts[g_ent][2] += 1
+    out = {}
+    total = [0, 0, 0]
+    for ent in TARGET:
+        tp, fp, fn = counts[ent]
+        total = [total[0] + tp, total[1] + fp, total[2] + fn]
+        out[ent] = prf(tp, fp, fn)
+    out["ALL 7"] = prf(*total)
+    return out
+
+
+def prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f2": f2}
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, round(q * (len(xs) - 1))))
+    return xs[k]
+
+
+def latency(fn, text: str, runs: int) -> dict:
+    for _ in range(10):
+        fn(text)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn(text)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"p50": statistics.median(times), "p95": percentile(times, 0.95), "runs": runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--runs", type=int, default=200, help="latency samples per engine")
+    ap.add_argument("--write", action="store_true", help="update the section in docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        print(f"{args.data}: not found; pass --data PATH to synth_dataset_v2.json", file=sys.stderr)
+        return 2
+    env = machine()
+    rows = json.loads(args.data.read_text(encoding="utf-8"))
+    texts = [r["full_text"] for r in rows]
+    gold = [[(s["entity_type"], s["start_position"], s["end_position"]) for s in r["spans"]
+             if s["entity_type"] in TARGET] for r in rows]
+
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    from sparring.content.loader import load_org
+    from sparring.policy.evaluate import evaluate, labelled_tests
+    from sparring.policy.nlp import MODEL_NAME
+
+    t0 = time.perf_counter()
+    org = load_org(ROOT)
+    engine = org.policy_engine("external-ai")
+    engine.check("warm up Jane Doe")
+    load_s = time.perf_counter() - t0
+
+    vanilla_nlp = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": MODEL_NAME}])
+    vanilla_nlp.load()
+    vanilla = AnalyzerEngine(nlp_engine=vanilla_nlp, supported_languages=["en"])
+    vanilla.analyze("warm up Jane Doe", language="en")
+
+    # quality + throughput on the dataset (batch, as `sparring policy test` runs)
+    t = time.perf_counter()
+    ours = engine.check_batch(texts)
+    ours_s = time.perf_counter() - t
+    pred_ours = [[(f.entity, f.start, f.end) for f in r.findings if f.entity in TARGET] for r in ours]
+
+    t = time.perf_counter()
+    van = [vanilla.analyze(tx, language="en", entities=list(TARGET)) for tx in texts]
+    van_s = time.perf_counter() - t
+    pred_v0 = [[(r.entity_type, r.start, r.end) for r in rs] for rs in van]
+    pred_v5 = [[(r.entity_type, r.start, r.end) for r in rs if r.score >= 0.5] for rs in van]
+
+    q_ours, q_v0, q_v5 = score(gold, pred_ours), score(gold, pred_v0), score(gold, pred_v5)
+
+    # labelled sample: the policy's own tests
+    tests = labelled_tests(org, "external-ai")
+    t = time.perf_counter()
+    rep = evaluate(engine, tests)
+    tests_s = time.perf_counter() - t
+
+    lat_ours = latency(engine.check, PROMPT_100, args.runs)
+    lat_van = latency(lambda x: vanilla.analyze(x, language="en"), PROMPT_100, max(50, args.runs // 4))
+
+    words = len(PROMPT_100.split())
+    result = {
+        "date": dt.date.today().isoformat(), "machine": env, "load_s": load_s, "texts": len(texts),
+        "quality": {"sparring": q_ours, "vanilla_t0": q_v0, "vanilla_t05": q_v5},
+        "throughput": {"sparring_batch": len(texts) / ours_s, "vanilla": len(texts) / van_s,
+                       "policy_tests": len(tests) / tests_s},
+        "latency": {"sparring": lat_ours, "vanilla": lat_van, "words": words},
+        "labelled": {"tests": rep.tests, "passed": rep.passed, "block": rep.verdicts["block"],
+                     "entities": rep.entities},
+    }
+    md = render(result)
+    print(md)
+    if args.write:
+        write_section(ROOT / "docs" / "benchmarks.md", md)
+        print(f"\nwrote the '{SECTION}' section of docs/benchmarks.md", file=sys.stderr)
+    return 0
+
+
+def render(r: dict) -> str:
+    q = r["quality"]
+    lines = [SECTION, "",
+             f"Measured {r['date']} with `python bench/policy_bench.py --write` on {r['machine']}.", "",
+             f"### presidio-research synth_dataset_v2 ({r['texts']} texts), span level (Jaccard >= 0.5)", "",
+             "| entity | Sparring P | R | F2 | vanilla (thr 0) P | R | F2 | vanilla (thr 0.5) P | R | F2 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for ent in list(TARGET) + ["ALL 7"]:
+        cells = []
+        for key in ("sparring", "vanilla_t0", "vanilla_t05"):
+            s = q[key][ent]
+            cells += [f"{s['precision']:.2f}", f"{s['recall']:.2f}", f"{s['f2']:.2f}"]
+        name = f"**{ent}**" if ent == "ALL 7" else ent
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    tp = r["throughput"]
+    lat = r["latency"]
+    lab = r["labelled"]
+    blk = lab["block"]
+    lines += ["",
+              "### Speed (warm)", "",
+              "| measure | Sparring | vanilla Presidio |", "|---|---|---|",
+              f"| check of a {lat['words']}-word prompt, p50 | {lat['sparring']['p50']:.1f} ms | "
+              f"{lat['vanilla']['p50']:.1f} ms |",
+              f"| same, p95 | {lat['sparring']['p95']:.1f} ms | {lat['vanilla']['p95']:.1f} ms |",
+              f"| batch over the synth dataset | {tp['sparring_batch']:.0f} texts/s | {tp['vanilla']:.0f} texts/s |",
+              f"| `sparring policy test` batch (labelled sample) | {tp['policy_tests']:.0f} texts/s | – |",
+              f"| first engine ready (spaCy load + compile) | {r['load_s']:.1f} s | – |",
+              "",
+              "### Labelled sample (policies/tests + inline tests of `external-ai`)", "",
+              f"{lab['passed']}/{lab['tests']} labelled tests pass; texts expected to be blocked: recall "
+              f"{blk['recall']:.2f}, precision {blk['precision']:.2f}.",
+              "",
+              "Targets (issue 3): p50 <= 25 ms and p95 <= 60 ms per 100-word check, >= 100 texts/s in batch, "
+              "block recall >= 0.97 and precision >= 0.90 on the labelled sample, recall >= 0.90 on the 7 entity "
+              "types together with F2 above vanilla Presidio. Sparring's speed comes from running spaCy's NER "
+              "component alone (no tagger, parser or lemmatizer; see sparring/policy/nlp.py) and only the "
+              "recognizers for entities the policy acts on. Vanilla runs the full pipeline and every predefined "
+              "recognizer.",
+              ""]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, md: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: md + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + md + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
