@@ -146,7 +146,9 @@ class Learner:
 
         from sparring.ui.catalogue import ALL
 
-        self.c = Client(url, auth=(name, PASSWORD), verbose=False, download_files=False, analytics_enabled=False)
+        # generous timeouts: a busy server answers late, and the bench measures that rather than failing on it
+        self.c = Client(url, auth=(name, PASSWORD), verbose=False, download_files=False, analytics_enabled=False,
+                        httpx_kwargs={"timeout": 300})
         self.c.predict(ALL, ALL, ALL, False, None, api_name="/catalogue")  # what the page does on load
         self.ids: list[int] = []
 
@@ -204,11 +206,18 @@ def run_http(args, org, tasks: list[Task]) -> dict:
         learners: list[Learner | None] = [None] * args.learners
         setup_errors: list[str] = []
 
+        gate = threading.Semaphore(4)  # sign people in a few at a time, as a morning would
+
         def connect(i: int) -> None:
-            try:
-                learners[i] = Learner(url, names[i])
-            except Exception as e:  # noqa: BLE001
-                setup_errors.append(f"{names[i]}: {type(e).__name__}: {e}")
+            for attempt in range(3):
+                try:
+                    with gate:
+                        learners[i] = Learner(url, names[i])
+                    return
+                except Exception as e:  # noqa: BLE001
+                    if attempt == 2:
+                        setup_errors.append(f"{names[i]}: {type(e).__name__}: {e}")
+                    time.sleep(1)
 
         ts = [threading.Thread(target=connect, args=(i,)) for i in range(args.learners)]
         for t in ts:

@@ -10,6 +10,7 @@ is the unredacted grade, so the learner can see their own text highlighted — i
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
@@ -137,7 +138,8 @@ def _describe(findings: list[Any]) -> str:
 def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict, *,
             started_at: datetime | None = None) -> AttemptOutcome:
     """Grade and store one attempt. Raises AnswerError (a message for the learner) for an unknown scenario or
-    an answer of the wrong shape or size; nothing is stored then."""
+    an answer of the wrong shape or size; nothing is stored then. When the database cannot take the attempt,
+    the outcome still carries the grade, with attempt_id None (the caller says it was not saved)."""
     submitted = datetime.now(timezone.utc).replace(microsecond=0)  # stored to the second; returned the same
     scenario = org.scenarios.get(scenario_id)
     if scenario is None:
@@ -188,8 +190,12 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
     grade_doc["assistant"] = stored_assistant
     grade_doc = scrub(grade_doc, secrets)
 
-    attempt_id, due = _store(store, scenario, learner, started_at, submitted, duration, answer_red, result,
-                             verdict, blocked, stored_assistant, gaming, grade_doc, pr, secrets)
+    try:
+        attempt_id, due = _store(store, scenario, learner, started_at, submitted, duration, answer_red, result,
+                                 verdict, blocked, stored_assistant, gaming, grade_doc, pr, secrets)
+    except sqlite3.Error as e:  # disk full, file locked for too long...: the learner still gets the feedback
+        log.error("attempt not stored: scenario=%s learner=%s: %s: %s", scenario.id, learner, type(e).__name__, e)
+        attempt_id, due = None, None
     return AttemptOutcome(attempt_id=attempt_id, grade=result, blocked=blocked, assistant=assistant,
                           answer_redacted=answer_red, gaming=gaming, due=due)
 

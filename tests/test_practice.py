@@ -173,3 +173,14 @@ def test_concurrent_learners_lose_no_attempt(org, store):
     assert errors == []
     assert store.count("attempts") == len(acked) == len(set(acked)) == 20
     assert store.count("schedule") == 20
+
+
+def test_a_database_failure_still_returns_the_feedback_unsaved(org, tmp_path):
+    s = Store(tmp_path / "gone.db")
+    with s.write() as db:
+        db.execute("CREATE TRIGGER fail BEFORE INSERT ON criterion_results BEGIN SELECT RAISE(ABORT, 'disk full'); "
+                   "END")  # the write of this attempt fails halfway
+    out = practice.attempt(org, s, TRUST, "ann", {"decision": "verify", "confidence": 0.7, "justification": "x"})
+    assert out.attempt_id is None and out.due is None and out.grade.criteria
+    assert s.count("attempts") == 0  # the half-written attempt was rolled back
+    s.close()
