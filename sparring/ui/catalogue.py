@@ -153,8 +153,11 @@ class CatalogueView:
 def build(ctx: UIContext) -> CatalogueView:
     skills = sorted({s for sc in ctx.org.scenarios.values() for s in sc.skills})
     workflows = sorted({sc.workflow for sc in ctx.org.scenarios.values()})
-    gr.Markdown("### Scenarios\nPick a scenario (click its row or choose it below) and press **Start practice**. "
+    gr.Markdown("### Scenarios\nChoose a scenario (or click its row in the list) and press **Start practice**. "
                 "Scenarios for your role are marked ★ and listed first.")
+    with gr.Row(equal_height=True):
+        pick = gr.Dropdown(label="Scenario to practise", choices=[], scale=4, elem_id="cat-pick")
+        start = gr.Button("Start practice", variant="primary", scale=1, elem_id="cat-start")
     with gr.Row():
         skill = gr.Dropdown([ALL, *skills], value=ALL, label="Skill", elem_id="cat-skill")
         workflow = gr.Dropdown([ALL, *workflows], value=ALL, label="Workflow", elem_id="cat-workflow")
@@ -164,9 +167,6 @@ def build(ctx: UIContext) -> CatalogueView:
     table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="catalogue", max_height=640,
                          column_widths=["6%", "16%", "26%", "10%", "7%", "14%", "12%", "9%"])
     ids = gr.State([])
-    with gr.Row(equal_height=True):
-        pick = gr.Dropdown(label="Scenario to practise", choices=[], scale=4, elem_id="cat-pick")
-        start = gr.Button("Start practice", variant="primary", scale=1, elem_id="cat-start")
 
     filters = [skill, workflow, time_choice, mine, pick]
 

@@ -30,6 +30,8 @@ DECISION_LABELS = {
     "verify": "Verify first — check it against a reliable source before using it",
     "reject": "Reject it — do not use this answer",
 }
+SCROLL_TO_FEEDBACK = ("() => { const el = document.querySelector('#result-box'); "
+                      "if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'}); }")
 NO_SCENARIO = ("### No scenario open yet\nGo to **Scenarios**, pick one from the list and press "
                "**Start practice**.")
 
@@ -221,6 +223,10 @@ class PracticeView:
     c: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def names(self) -> list[str]:
+        return list(self.c)
+
+    @property
     def outputs(self) -> list[Any]:
         return list(self.c.values())
 
@@ -228,7 +234,7 @@ class PracticeView:
         unknown = set(updates) - set(self.c)
         if unknown:  # a handler naming a component that does not exist is a programming error: fail loudly
             raise KeyError(f"unknown practice components: {sorted(unknown)}")
-        return [updates.get(name, gr.update()) for name in self.c]
+        return [updates.get(name, gr.update()) for name in self.names]
 
 
 def build(ctx: UIContext) -> PracticeView:
@@ -318,10 +324,16 @@ def build(ctx: UIContext) -> PracticeView:
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
     # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
     # on grading as a whole ([server] concurrency), not per button.
-    c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame", concurrency_id="grading")
-    c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot", concurrency_id="grading")
-    c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]], outs,
-                            api_name="submit_trust", concurrency_id="grading")
+    submits = [
+        c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame",
+                                concurrency_id="grading"),
+        c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot",
+                               concurrency_id="grading"),
+        c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]], outs,
+                                api_name="submit_trust", concurrency_id="grading"),
+    ]
+    for event in submits:  # bring the feedback into view (browser-side only; no server round trip)
+        event.success(None, None, None, js=SCROLL_TO_FEEDBACK)
     c["retry"].click(on_retry, [state], outs, api_name="retry")
     return v
 
