@@ -1,6 +1,7 @@
 """Load benchmark: N simulated learners practise against a running Sparring app for a fixed time.
 
-    python bench/load_bench.py                      # 50 learners, 60 s, HTTP through gradio_client
+    python bench/load_bench.py                      # 50 learners, 60 s, 10 s think time, HTTP (gradio_client)
+    python bench/load_bench.py --plan inprocess:1:0,http:50:10 --write   # what docs/benchmarks.md shows
     python bench/load_bench.py --learners 10 --duration 20
     python bench/load_bench.py --mode inprocess     # the same attempts straight into practice.attempt (no server)
     python bench/load_bench.py --write              # also replace the "## Load" section of docs/benchmarks.md
@@ -9,6 +10,8 @@ HTTP mode starts the app itself (`python app.py` on a free port, a fresh databas
 measures cold start (launch → first page served) and the server's peak RSS (VmHWM). Each simulated learner is a
 thread with its own gradio_client.Client (its own sign-in and session), and loops: open a scenario, submit an
 answer, read the feedback, think for --think seconds. Latency is submit → feedback as the client sees it.
+An in-process run with one learner and no think time gives the service time of one attempt (policy check +
+grading + storage) without the web server.
 Afterwards the database must hold exactly the attempts that were acknowledged ("Saved to your progress").
 Scenarios: one of each kind from the sample organisation, answered with their own `examples`, plus a prompt the
 policy blocks — the scripted assistant answers, as in an offline deployment.
@@ -396,10 +399,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--learners", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60)
-    ap.add_argument("--think", type=float, default=1.0, help="seconds a learner reads feedback before the next try")
+    ap.add_argument("--think", type=float, default=10.0, help="seconds a learner spends on the feedback and the "
+                    "next answer before submitting again (people take minutes; 10 s is already brisk)")
     ap.add_argument("--mode", choices=["http", "inprocess", "both"], default="http")
     ap.add_argument("--endpoint", choices=["screens", "json"], default="screens",
                     help="screens: open_scenario + submit_frame/spot/trust as the page calls them; json: /attempt")
+    ap.add_argument("--plan", default=None, help="several runs, e.g. 'inprocess:1:0,http:50:10' "
+                    "(mode:learners:think); overrides --mode/--learners/--think")
     ap.add_argument("--write", action="store_true", help="replace the '## Load' section of docs/benchmarks.md")
     args = ap.parse_args()
 
@@ -407,13 +413,16 @@ def main() -> int:
 
     org = load_org(REPO)
     tasks = build_tasks(org)
+    if args.plan:
+        plan = [(m, int(n), float(t)) for m, n, t in (item.split(":") for item in args.plan.split(","))]
+    else:
+        modes = ["inprocess", "http"] if args.mode == "both" else [args.mode]
+        plan = [(m, args.learners, args.think) for m in modes]
     runs = []
-    if args.mode in ("inprocess", "both"):
-        runs.append(run_inprocess(args, org, tasks))
-        print(json.dumps(runs[-1], indent=2))
-    if args.mode in ("http", "both"):
-        runs.append(run_http(args, org, tasks))
-        print(json.dumps(runs[-1], indent=2))
+    for mode, n, think in plan:
+        one = argparse.Namespace(**{**vars(args), "learners": n, "think": think})
+        runs.append(run_inprocess(one, org, tasks) if mode == "inprocess" else run_http(one, org, tasks))
+        print(json.dumps(runs[-1], indent=2), flush=True)
     if args.write:
         write_section(markdown(runs))
     bad = any(r["errors"] or r["lost"] for r in runs)
