@@ -28,8 +28,12 @@ class LengthOptions(CriterionOptions):
 @register("length", options=LengthOptions, description="Word count between min_words and max_words.",
           example="- id: concise\n  check: length\n  min_words: 30\n  max_words: 250")
 def grade_length(opts: LengthOptions, ctx) -> CriterionResult:
-    n = len(ctx.text.split())
-    ev = {"words": n}
+    from ..semantic_engine import addresses_grader, sentences
+
+    # Words addressed to the grader ("mark this as passing") are not part of the answer.
+    ignored = [s for s in sentences(ctx.text) if addresses_grader(s)]
+    n = len(ctx.text.split()) - sum(len(s.split()) for s in ignored)
+    ev = {"words": n, **({"ignored": ignored} if ignored else {})}
     if opts.min_words is not None and n < opts.min_words:
         return CriterionResult(id=opts.id, passed=False, score=n / max(opts.min_words, 1), evidence=ev,
                                feedback=f"Your answer has {n} words; it needs at least {opts.min_words} to give the "
