@@ -27,7 +27,7 @@ ROLE_OF: dict[str, tuple[str, ...] | None] = {
     "review_tab": ("learner", "mentor"), "review_ask": ("learner",), "review_queue": ("mentor",),
     "review_open": ("mentor",), "review_answer": ("mentor",),
     "insights": ("author", "compliance"), "insights_csv": ("author", "compliance"),
-    "insights_tab": ("author", "compliance"), "insights_tab_filters": ("author", "compliance"),
+    "insights_tab": ("author", "compliance"),
     "insights_summary": ("author",),
 }
 ROLE_PREFIXES: dict[str, tuple[str, ...]] = {"policy_": ("compliance", "author")}  # the policy lab's endpoints
@@ -162,7 +162,7 @@ def test_every_endpoint_refuses_the_wrong_roles(app, clients):
 def test_allowed_roles_are_not_refused(app, clients):
     """The other side: the role table matches the handlers (a refusal here means the table or a handler is wrong)."""
     blocks, _ = app
-    cheap = ["review_tab", "review_queue", "insights_tab_filters", "insights", "insights_summary", "author_recheck"]
+    cheap = ["review_tab", "review_queue", "insights_tab", "insights", "insights_summary", "author_recheck"]
     for api_name in cheap:
         if api_name not in endpoints(blocks):
             continue

@@ -30,6 +30,22 @@ def _choices(values: list[str]) -> list[str]:
     return [ALL, *values]
 
 
+AGREEMENT_ROWS = 15  # worst first; the rest are in the CSV
+
+
+def md_table(df: pd.DataFrame, limit: int | None = None, more: str = "more") -> str:
+    """A small table as Markdown: far lighter in the browser than an interactive grid."""
+    if df is None or df.empty:
+        return "_Nothing to show for these filters._"
+    shown = df if limit is None else df.head(limit)
+    esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(esc(c) for c in shown.columns) + " |", "|" + "---|" * len(shown.columns)]
+    lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    if limit is not None and len(df) > limit:
+        lines.append(f"\n_{len(df) - limit} {more}._")
+    return "\n".join(lines)
+
+
 def _filters(team: Any, job_role: Any, skill: Any, start: Any, end: Any) -> views.Filters:
     try:
         return views.Filters.of(team, job_role, skill, start, end)
@@ -53,7 +69,8 @@ def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_rol
         note = (note or "") + "\n\n_Your role (compliance) shows the policy-slip charts; skill charts are for L&D._"
     return [page.headline, note or "", gr.update(visible=skills_view),
             _plot(page.pass_rate), _plot(page.mean_score), _plot(page.improvement), _plot(page.retention),
-            _plot(page.trust), _plot(page.time_on_task), page.cohorts, page.agreement,
+            _plot(page.trust), _plot(page.time_on_task), md_table(page.cohorts),
+            md_table(page.agreement, limit=AGREEMENT_ROWS, more="more criteria in the CSV download"),
             _plot(page.slips), _plot(page.slips_entity)]
 
 
@@ -128,10 +145,10 @@ def build(ctx: UIContext) -> InsightsView:
                                       x_label_angle=-30, y_lim=[0, None], tooltip=["skill", "median_min", "learners"], height=300,
                                       elem_id="ins-time")
         gr.Markdown("#### Cohorts by team")
-        cohorts = gr.Dataframe(interactive=False, elem_id="ins-cohorts")
+        cohorts = gr.Markdown(elem_id="ins-cohorts")
         gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
                     "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
-        agreement = gr.Dataframe(interactive=False, elem_id="ins-agreement")
+        agreement = gr.Markdown(elem_id="ins-agreement")
     with gr.Row():
         slips = gr.LinePlot(x="week", y="slip_rate", title="Policy slips: share of frame attempts blocked",
                             y_lim=[0, 1], tooltip=["week", "slip_rate", "learners"], height=300, elem_id="ins-slips")
@@ -151,9 +168,6 @@ def build(ctx: UIContext) -> InsightsView:
     def on_render(team_v, role_v, skill_v, start_v, end_v, request: gr.Request):
         return render(ctx, request, team_v, role_v, skill_v, start_v, end_v)
 
-    def on_options(request: gr.Request):
-        return filter_options(ctx, request)
-
     def on_summary(cohort_v, team_v, role_v, request: gr.Request):
         return summary(ctx, request, cohort_v, team_v, role_v)
 
@@ -164,9 +178,13 @@ def build(ctx: UIContext) -> InsightsView:
     summary_btn.click(on_summary, [cohort, team, job_role], summary_md, api_name="insights_summary")
     csv_btn.click(on_csv, filters, csv_file, api_name="insights_csv")
 
+    def on_open(request: gr.Request):
+        # One round trip: the filter choices (reset to "All") and the page for everyone, all dates.
+        return [*filter_options(ctx, request), *render(ctx, request, ALL, ALL, ALL, None, None)]
+
     def refresh(trigger: Any, api_name: str) -> None:
-        trigger(on_options, None, [team, job_role, skill, cohort, summary_box], api_name=f"{api_name}_filters") \
-            .then(on_render, filters, outs, api_name=api_name, show_progress="minimal")
+        trigger(on_open, None, [team, job_role, skill, cohort, summary_box, *outs], api_name=api_name,
+                show_progress="minimal")
 
     if isinstance(tab, gr.Tab):
         refresh(tab.select, "insights_tab")
