@@ -12,11 +12,12 @@ def test_check_json_contract(repo, capsys):
     rc = main(["policy", "check", "--root", str(repo), "--policy", "external-ai", "--json",
                "Write to Maria Lopez about HL-1234567"])
     doc = json.loads(capsys.readouterr().out)
-    assert rc == 1  # redact: the text may not be sent as written
+    assert rc == 0  # the verdict is data, not a failure of the command
     assert doc["verdict"] == "redact"
     assert doc["redacted"] == "Write to <PERSON> about <POLICY_NUMBER>"
     assert {f["entity"] for f in doc["findings"]} == {"PERSON", "POLICY_NUMBER"}
-    assert all(set(f) == {"entity", "text", "start", "end", "score", "action", "rule"} for f in doc["findings"])
+    assert all(set(f) == {"entity", "text", "start", "end", "score", "action", "rule", "explanation"}
+               for f in doc["findings"])
 
 
 def test_check_reads_stdin_and_prints_human_report(repo, capsys, monkeypatch):
@@ -31,7 +32,7 @@ def test_check_policy_file_path(repo, capsys):
     rc = main(["policy", "check", "--root", str(repo), "--policy", str(repo / "policies" / "external-ai.yaml"),
                "Card 4111 1111 1111 1111"])
     out = capsys.readouterr().out
-    assert rc == 1 and "verdict: block" in out and "CREDIT_CARD" in out and "why:" in out
+    assert rc == 0 and "verdict: block" in out and "CREDIT_CARD" in out and "why:" in out
 
 
 def test_check_unknown_policy_and_empty_text_are_usage_errors(repo, capsys):

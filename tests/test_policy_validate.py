@@ -37,3 +37,12 @@ def test_policy_test_file_with_unknown_policy(tmp_path, capsys):
         "policy: external-aj\ntests:\n  - text: hi\n    expect: allow\n", encoding="utf-8")
     assert main(["validate", "--root", str(tmp_path)]) == 1
     assert "policies/tests/t.yaml:1:" in capsys.readouterr().out
+
+
+def test_policy_test_file_with_unknown_entity(org_copy, capsys):
+    path = org_copy / "policies" / "tests" / "typo.yaml"
+    path.write_text("policy: external-ai\ntests:\n  - text: Write to Maria\n    expect: redact\n"
+                    "    entities: [PERSN]\n", encoding="utf-8")
+    assert main(["validate", "--root", str(org_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "policies/tests/typo.yaml:5:" in out and "unknown entity 'PERSN' (did you mean 'PERSON'?)" in out

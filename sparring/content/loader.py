@@ -214,6 +214,8 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
             problems.append(Problem(rel(loaded.path, root), *loaded.src.locate(("policy",)),
                                     f"unknown policy '{loaded.obj.policy}'",
                                     f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
+        elif key.startswith("policytests:"):
+            problems.extend(_check_test_entities(loaded, rel(loaded.path, root), org.policies[loaded.obj.policy]))
 
     for f in scenario_files:
         loaded = load_scenario_file(f, rel(f, root), settings.limits.max_yaml_bytes)
@@ -288,6 +290,22 @@ def _raw_policy_problems(src: Source, shown: str, already: list[Problem]) -> lis
                                    f"recognizer '{key}' is defined twice",
                                    "merge the patterns into one recognizer or give each a distinct `name`"))
             seen.add(key)
+    return out
+
+
+def _check_test_entities(loaded: Loaded, shown: str, pol: Policy) -> list[Problem]:
+    """Entities named by a policy test file must be ones its policy knows."""
+    from ..policy.entities import KNOWN_ENTITIES
+
+    known = set(KNOWN_ENTITIES) | {r.entity for r in pol.recognizers} | set(pol.entities)
+    out = []
+    for i, t in enumerate(loaded.obj.tests):
+        for j, ent in enumerate(t.entities):
+            if ent not in known:
+                close = suggest(ent, known)
+                out.append(Problem(shown, *loaded.src.locate(("tests", i, "entities", j)),
+                                   f"test expects unknown entity '{ent}'",
+                                   f"did you mean '{close}'?" if close else "use an entity the policy knows"))
     return out
 
 

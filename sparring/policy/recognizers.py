@@ -36,9 +36,9 @@ _tld_module.TLD_EXTRACTOR = OFFLINE_TLD  # tldextract.extract() looks this globa
 _email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract=tldextract.TLDExtract)
 
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
-# Regions whose national phone formats we accept: our customers are in the UK, the EU and the US. Numbers
-# written with a + prefix are found whatever the region.
-PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE")
+# Regions whose national phone formats python-phonenumbers checks (each region is one more scan of the text).
+# Numbers written with a + prefix are found whatever the region.
+PHONE_REGIONS = ("GB", "US")  # national formats of other countries: PhoneFormatRecognizer's patterns
 
 
 class FastPhoneRecognizer(PhoneRecognizer):
