@@ -106,7 +106,7 @@ def test_review_tab_handlers_end_to_end_with_roles(ctx):
     with pytest.raises(gr.Error, match="you have no attempt"):
         review_tab.ask(ctx, R("bob"), aid, "peek")
     msg, cleared, html = review_tab.ask(ctx, R("ann"), aid, "Is this fair?")
-    assert msg.startswith("✅ Sent to the mentors as review #") and cleared == "" and "Waiting for a mentor" in html
+    assert msg.startswith("✓ Sent to the mentors as review #") and cleared == "" and "Waiting for a mentor" in html
 
     for who in ("ann", "auth"):
         with pytest.raises(gr.Error, match="mentor role"):

@@ -190,7 +190,7 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
                 if len(a) else f"No attempts match ({flt.describe()}). Widen the filters, or run "
                 "`sparring demo-data` to try the page with a demo data set.")
     if 0 < n_l < m.SMALL_N:
-        headline += f"\n\n⚠️ Only {n_l} learner(s) in this selection: too few to read any rate from."
+        headline += f"\n\n⚠ Only {n_l} learner(s) in this selection: too few to read any rate from."
     return Page(headline, pass_rate, mean_score, improvement, retention, trust, slips, slips_entity, time_on_task,
                 cohorts, agreement, "\n".join(f"- {c}" for c in cautions), tables)
 
@@ -243,7 +243,7 @@ def six_weeks_later(store: Any, org: Any, start_month: str | None, flt: Filters 
              f"{n} learners, {len(a)} attempts between {a['submitted_at'].min():%d %b %Y} and "
              f"{a['submitted_at'].max():%d %b %Y}."]
     if n < m.SMALL_N:
-        lines.append(f"\n⚠️ Only {n} learner(s): every rate below is too few to read.")
+        lines.append(f"\n⚠ Only {n} learner(s): every rate below is too few to read.")
     fp = m.first_attempts(a)
     lines += ["", "### At the start", f"- First-attempt pass rate: {m.fmt_rate(fp['passed'].mean(), n)}",
               f"- Mean first score: {_pct(fp['score'].mean())}"]
@@ -264,7 +264,7 @@ def six_weeks_later(store: Any, org: Any, start_month: str | None, flt: Filters 
                      "of re-practices passed.")
         lines += ["", "| Skill | Learners | First pass | Later | Retained | Passed again |", "|---|---|---|---|---|---|"]
         for _, r in rt.iterrows():
-            flag = " ⚠️ too few" if r["small"] else ""
+            flag = " ⚠ too few" if r["small"] else ""
             lines.append(f"| {r['skill']}{flag} | {int(r['n_learners'])} | {_pct(r['first_pass_score'])} | "
                          f"{_pct(r['later_score'])} | {_pct(r['ratio'])} | {_pct(r['retained_rate'])} |")
     tc = m.trust_calibration(a)

@@ -52,7 +52,7 @@ def replies_html(ctx: UIContext, learner: str) -> str:
             changed = [c for c in r.criteria if c.mentor_passed is not None and c.mentor_passed != c.auto_passed]
             ch = "".join(f"<li>{escape(c.criterion)}: automatic {'pass' if c.auto_passed else 'fail'} → mentor "
                          f"<strong>{'pass' if c.mentor_passed else 'fail'}</strong></li>" for c in changed)
-            body += (f"<div class='sp-reply'>💬 <strong>{escape(r.mentor or 'Mentor')}</strong> replied: "
+            body += (f"<div class='sp-reply'><strong>{escape(r.mentor or 'Mentor')}</strong> replied: "
                      f"{escape(r.comment or '')}</div>"
                      + (f"<div>The mentor changed the grade of:<ul>{ch}</ul></div>" if ch else
                         "<div>The mentor agreed with the automatic grade.</div>"))
@@ -80,7 +80,7 @@ def ask(ctx: UIContext, request: gr.Request | None, attempt_id: Any, question: s
         rid = rv.request_review(ctx.org, ctx.store, int(attempt_id), user.name, question or "")
     except (rv.ReviewError, ValueError) as e:
         raise gr.Error(str(e)) from None
-    return [f"✅ Sent to the mentors as review #{rid}. Their reply will appear below.", "",
+    return [f"✓ Sent to the mentors as review #{rid}. Their reply will appear below.", "",
             replies_html(ctx, user.name)]
 
 
@@ -117,7 +117,7 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
         v = rv.get_review(ctx.store, int(review_id))
     except rv.ReviewError as e:
         raise gr.Error(str(e)) from None
-    crit_lines = "\n".join(f"- {'✅' if c.auto_passed else '❌'} **{c.criterion}** ({c.check}, {c.score:.0%})"
+    crit_lines = "\n".join(f"- {'✓' if c.auto_passed else '✗'} **{c.criterion}** ({c.check}, {c.score:.0%})"
                            f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
     md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
           f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {'passed' if v.passed else 'not passed'}**.\n\n"
@@ -141,7 +141,7 @@ def mentor_answer(ctx: UIContext, request: gr.Request | None, review_id: Any, pa
     except rv.ReviewError as e:
         raise gr.Error(str(e)) from None
     n = len(v.overridden)
-    msg = (f"✅ Reply sent to {v.learner}" + (f"; you changed {n} criterion grade(s): {', '.join(v.overridden)}."
+    msg = (f"✓ Reply sent to {v.learner}" + (f"; you changed {n} criterion grade(s): {', '.join(v.overridden)}."
                                              if n else "; you agreed with the automatic grade."))
     return [msg, *mentor_queue(ctx, request)]
 

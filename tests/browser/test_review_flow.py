@@ -1,0 +1,154 @@
+"""Mentor in the loop, in Debian's chromium: a learner asks for review, a mentor overrides a criterion and replies,
+the learner sees the reply, and the author's grader-agreement figures change. Screenshots go to
+artifacts/screenshots/review-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from sparring.store.db import dumps
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+PASSWORD = "review flow password 7"
+SID = "support-delayed-claim"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing on CI; install it with `apt-get install -y chromium`")
+        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
+    from sparring.auth import hash_password
+    from sparring.content.loader import load_org
+    from sparring.store.db import Store
+    from sparring.store.users import add_user
+    from sparring.ui.app import auth_kwargs, create_ui
+
+    root = tmp_path_factory.mktemp("org")
+    for name in ("scenarios", "policies", "graders"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, root / name)
+    org = load_org(root)
+    store = Store(root / "review.db")
+    hashed = hash_password(PASSWORD)
+    for name, roles in [("ann", ["learner"]), ("meg", ["mentor"]), ("al", ["author"])]:
+        add_user(store, name, roles, password_hash=hashed)
+    sc = org.scenarios[SID]
+    with store.write() as db:  # one graded attempt of ann's: the first criterion passed, the others failed
+        aid = db.execute(
+            "INSERT INTO attempts (learner, scenario, kind, skills, roles, submitted_at, duration_s, answer, passed, "
+            "score, verdict, blocked, gaming, grade) VALUES ('ann', ?, ?, ?, ?, '2025-03-03T10:00:00+00:00', 200, ?, "
+            "0, 0.45, 'allow', 0, '[]', '{}')",
+            [SID, sc.kind, dumps(sc.skills), dumps(sc.roles), dumps({"prompt": "Draft a reply to [customer]."})]
+        ).lastrowid
+        for i, c in enumerate(sc.rubric.criteria):
+            db["criterion_results"].insert({"attempt_id": aid, "criterion": c.id, "check": c.check,
+                                            "passed": int(i == 0), "score": 1.0 if i == 0 else 0.2,
+                                            "required": int(c.required), "weight": c.weight, "feedback": "fb"})
+    blocks = create_ui(org, store)
+    blocks.queue()
+    port = _free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                  show_error=False, ssr_mode=False, **auth_kwargs(org, store))
+    try:
+        yield f"http://127.0.0.1:{port}/", sc.rubric.criteria[1].id
+    finally:
+        blocks.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def sign_in(browser, url, name):
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.fill("input[type=text]", name)
+    page.fill("input[type=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#tabs")
+    return page
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"review-{name}.png"), full_page=True)
+
+
+def agreement_text(page) -> str:
+    page.get_by_role("tab", name="Insights").click()
+    page.locator("#ins-apply").click()
+    page.wait_for_function("() => (document.querySelector('#ins-agreement')?.innerText || '').length > 0")
+    page.wait_for_timeout(500)
+    return page.locator("#ins-agreement").inner_text()
+
+
+def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, browser):
+    url, crit = app
+    author = sign_in(browser, url, "al")
+    before = agreement_text(author)
+    assert "No mentor reviews yet" in before
+
+    ann = sign_in(browser, url, "ann")
+    ann.get_by_role("tab", name="Review").click()
+    ann.wait_for_function("() => (document.querySelector('#rv-attempt input')?.value || '').includes('#')")
+    ann.locator("#rv-question textarea").fill("Why did the placeholder check fail? My reply used [customer].")
+    ann.locator("#rv-ask").click()
+    ann.get_by_text("Sent to the mentors as review #").wait_for()
+    assert "Waiting for a mentor" in ann.locator("#rv-replies").inner_text()
+    shot(ann, "1-asked")
+
+    meg = sign_in(browser, url, "meg")
+    meg.get_by_role("tab", name="Review").click()
+    meg.get_by_text("1 review(s) waiting.").wait_for()
+    assert meg.locator("#rv-attempt").is_hidden()  # a mentor-only account has no learner section
+    meg.locator("#rv-open").click()
+    meg.get_by_text("The learner asks:").wait_for()
+    assert "Why did the placeholder check fail?" in meg.locator("#rv-detail").inner_text()
+    meg.locator("#rv-crits").get_by_label(crit, exact=True).check()  # the mentor passes a criterion the machine failed
+    meg.locator("#rv-comment textarea").fill("You did use a placeholder; the check missed it. Counted as passed.")
+    meg.locator("#rv-send").click()
+    meg.get_by_text(f"changed 1 criterion grade(s): {crit}").wait_for()
+    shot(meg, "2-mentor-replied")
+
+    ann.reload()
+    ann.wait_for_selector("#tabs")
+    ann.get_by_role("tab", name="Review").click()
+    ann.get_by_text("You did use a placeholder; the check missed it.").wait_for()
+    replies = ann.locator("#rv-replies").inner_text()
+    assert "meg replied" in replies and f"{crit}: automatic fail → mentor pass" in replies
+    shot(ann, "3-learner-sees-reply")
+
+    after = agreement_text(author)
+    assert "No mentor reviews yet" not in after
+    row = next(line for line in after.splitlines() if crit in line)
+    assert SID in row and "0% (too few)" in row
+    shot(author, "4-agreement")
+    for p in (author, ann, meg):
+        p.close()
