@@ -65,7 +65,7 @@ def test_learner_handlers_need_a_signed_in_user(ctx):
 def test_tabs_are_shown_by_role(ctx):
     tab_roles = [("author",), ("compliance",), ("mentor", "author")]
     line, *tabs = whoami(ctx, req("learner"), tab_roles)
-    assert "Demo" not in line and "`learner`" in line and "team Claims" in line
+    assert "Demo" not in line and "<code>learner</code>" in line and "team Claims" in line
     assert [t["visible"] for t in tabs] == [False, False, False]
     _, *tabs = whoami(ctx, req("author"), tab_roles)
     assert [t["visible"] for t in tabs] == [True, False, True]

@@ -25,6 +25,8 @@ from .guard import current_user, require
 
 log = logging.getLogger("sparring.ui")
 
+# Relative, so it works under a proxy's path prefix; same tab (Markdown links would open a new one).
+SIGN_OUT = '<a href="./logout" target="_self" id="sign-out">Sign out</a>'
 LOCAL_USER = "local"  # auth mode "none": everything runs as this one user
 HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 
@@ -70,7 +72,9 @@ def whoami(ctx: UIContext, request: gr.Request | None, tab_roles: list[tuple[str
     user = current_user(request, ctx.store)
     roles = ", ".join(user.roles)
     team = f" · team {user.team}" if user.team else ""
-    line = f"Signed in as **{user.label}** (`{user.name}` · {roles}{team})"
+    out = f" · {SIGN_OUT}" if ctx.org.settings.auth.mode == "builtin" else ""
+    line = (f"Signed in as <b>{escape(user.label)}</b> (<code>{escape(user.name)}</code> · {escape(roles)}"
+            f"{escape(team)}){out}")
     return [line, *[gr.update(visible=user.has(*roles_)) for roles_ in tab_roles]]
 
 
@@ -107,10 +111,8 @@ def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
         with gr.Row(equal_height=True):
             gr.Markdown(f"# Sparring\n{org.settings.organisation}: practise judgment with AI tools on your own "
                         "work, and get feedback at once.", elem_id="app-title")
-            with gr.Column():
-                user_line = gr.Markdown(elem_id="whoami")
-                if org.settings.auth.mode == "builtin":  # static, so it is there even when a session has expired
-                    gr.HTML('<a href="./logout" id="sign-out">Sign out</a>', elem_id="sign-out-box")
+            # The sign-out link is there from the start, so it works even when the session has expired.
+            user_line = gr.HTML(SIGN_OUT if org.settings.auth.mode == "builtin" else "", elem_id="whoami")
         first = warmup is not None and not warmup.ready
         warm = gr.HTML(_busy("Warming up the checkers…") if first else "", visible=first, elem_id="warm-status")
         timer = gr.Timer(1.0, active=first)
