@@ -56,10 +56,11 @@ def grade_html(grade: Any, *, saved: bool = True) -> str:
     for c in grade.criteria:
         # ✓/✗ in a coloured badge: plain glyphs every font has (emoji fonts are not everywhere)
         icon = "✓" if c.passed else "✗"
+        word = "passed" if c.passed else "failed"
         req = ' <span class="sp-req">required</span>' if c.required else ""
         rows.append(
             f'<li class="sp-crit {"sp-ok" if c.passed else "sp-no"}" data-criterion="{escape(c.id)}">'
-            f'<span class="sp-icon" title="{"passed" if c.passed else "failed"}" aria-label="{"passed" if c.passed else "failed"}">{icon}</span> '
+            f'<span class="sp-icon" title="{word}" aria-label="{word}">{icon}</span> '
             f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{pct(c.score)}</span>'
             f'<div class="sp-feedback">{escape(c.feedback or "")}</div></li>')
     note = "" if saved else '<p class="sp-note">This attempt could not be saved; your feedback is still shown.</p>'
