@@ -92,7 +92,7 @@ def main() -> int:
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     url = f"http://127.0.0.1:{port}/"
-    page_s, filter_s, warm_page_s, server_cpu, browser_cpu = [], [], [], [], []
+    page_s, filter_s, server_cpu, browser_cpu = [], [], [], []
     from playwright.sync_api import sync_playwright
 
     drawn = ("() => { const h = document.querySelector('#ins-headline');"
@@ -119,14 +119,6 @@ def main() -> int:
                 page_s.append(time.perf_counter() - t)
                 server_cpu.append(time.process_time() - cpu0)
                 browser_cpu.append(_busy(cdp) - busy0)
-                # the same page again with the server's caches warm: what the browser and transport cost
-                page.get_by_role("tab", name="Review").click()
-                page.locator("#ins-headline").evaluate("e => e.setAttribute('data-old', '1')")
-                t = time.perf_counter()
-                page.get_by_role("tab", name="Insights").click()
-                page.wait_for_timeout(50)
-                page.wait_for_function(drawn, timeout=60_000)
-                warm_page_s.append(time.perf_counter() - t)
                 # a filter change: one skill (cold too)
                 page.locator("#ins-start input").fill(f"2025-02-0{i + 1}")
                 page.locator("#ins-start input").press("Tab")  # DateTime takes its value on blur
@@ -160,8 +152,6 @@ def main() -> int:
         f"{max(server_cpu):.2f} s | |",
         f"| of which CPU: chromium renderer main thread (Svelte + Vega drawing the charts) | {med(browser_cpu):.2f} s "
         f"| {max(browser_cpu):.2f} s | |",
-        f"| same, server caches warm (browser, transport and chart drawing only) | {med(warm_page_s):.2f} s | "
-        f"{max(warm_page_s):.2f} s | |",
         f"| same, after changing the date filter and pressing Show | {med(filter_s):.2f} s | {max(filter_s):.2f} s "
         "| < 2 s |",
         f"| compute only: `views.build_page` cold (SQLite → all chart frames and tables) | {med(cold):.3f} s | "

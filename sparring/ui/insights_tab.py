@@ -126,24 +126,27 @@ def build(ctx: UIContext) -> InsightsView:
             pass_rate = gr.LinePlot(x="week", y="rate", color="skill", title="First-attempt pass rate by skill",
                                     y_title="pass rate", y_lim=[0, 1], tooltip=["week", "skill", "rate", "learners"],
                                     height=300, elem_id="ins-pass-rate")
-            mean_score = gr.LinePlot(x="week", y="mean_score", color="skill", title="Mean score by skill",
-                                     y_title="mean score", y_lim=[0, 1],
-                                     tooltip=["week", "skill", "mean_score", "learners"], height=300,
-                                     elem_id="ins-mean-score")
-        with gr.Row():
             improvement = gr.BarPlot(x="skill", y="change", title="Improvement: latest minus first score on the "
                                      "same scenario", y_title="change in score", y_lim=[0, None], x_label_angle=-30,
                                      tooltip=["skill", "change", "learners"], height=300, elem_id="ins-improvement")
+        with gr.Row():
             retention = gr.BarPlot(x="skill", y="retained", title="Six weeks later: re-practice score as a share of "
                                    "the first pass", y_title="retained", y_lim=[0, 1.1], x_label_angle=-30,
                                    tooltip=["skill", "retained", "learners"], height=300, elem_id="ins-retention")
-        with gr.Row():
             trust = gr.LinePlot(x="week", y="value", color="measure", title="Trust calibration (lower is better)",
                                 y_lim=[0, 1], tooltip=["week", "measure", "value", "learners"], height=300,
                                 elem_id="ins-trust")
-            time_on_task = gr.BarPlot(x="skill", y="median_min", title="Time on task (median minutes)",
-                                      x_label_angle=-30, y_lim=[0, None], tooltip=["skill", "median_min", "learners"], height=300,
-                                      elem_id="ins-time")
+        # Secondary charts are drawn when opened: every chart costs the browser time (docs/benchmarks.md).
+        with gr.Accordion("More charts: mean score over time, time on task", open=False, elem_id="ins-more"):
+            with gr.Row():
+                mean_score = gr.LinePlot(x="week", y="mean_score", color="skill", title="Mean score by skill",
+                                         y_title="mean score", y_lim=[0, 1],
+                                         tooltip=["week", "skill", "mean_score", "learners"], height=300,
+                                         elem_id="ins-mean-score")
+                time_on_task = gr.BarPlot(x="skill", y="median_min", title="Time on task (median minutes)",
+                                          x_label_angle=-30, y_lim=[0, None],
+                                          tooltip=["skill", "median_min", "learners"], height=300,
+                                          elem_id="ins-time")
         gr.Markdown("#### Cohorts by team")
         cohorts = gr.Markdown(elem_id="ins-cohorts")
         gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
