@@ -339,6 +339,9 @@ def _r(x: float | None) -> float | None:
 # ------------------------------------------------------------------------------------------- report
 
 
+LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def machine() -> str:
     cores = os.cpu_count()
     mem = ""
@@ -349,7 +352,8 @@ def machine() -> str:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{cores} cores{mem}, no GPU, Python {platform.python_version()}, {platform.system()}; "
-            f"load average {load:.1f} at the end of the run")
+            f"load average {LOAD_AT_START:.1f} at the start and {load:.1f} at the end (other work on the machine "
+            "competes for the same 2 cores, and the simulated learners run on it too)")
 
 
 def markdown(runs: list[dict]) -> str:
@@ -379,6 +383,23 @@ def markdown(runs: list[dict]) -> str:
     for r in runs:
         lines.append(f"- {r['mode']}, {r['learners']} learners: p95 by kind {json.dumps(r['p95_by_kind_s'])}"
                      + (f"; errors: {r['error_samples']}" if r["errors"] else ""))
+    lines += ["", "Against the targets (computed by the script):", ""]
+    for r in runs:
+        if not r["mode"].startswith("http"):
+            continue
+        checks = [("0 errors", r["errors"] == 0), ("0 lost attempts", r["lost"] == 0),
+                  (f"p95 ≤ 1.0 s (was {r['p95_s']} s)", (r["p95_s"] or 99) <= 1.0),
+                  (f"cold start ≤ 20 s (was {r.get('cold_start_s')} s)", (r.get("cold_start_s") or 99) <= 20),
+                  (f"peak RSS ≤ 1.5 GB (was {r['peak_rss_mb']} MB)", r["peak_rss_mb"] <= 1536)]
+        lines.append(f"- {r['mode']}, {r['learners']} learners, think {r['think_s']} s: "
+                     + "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in checks))
+    service = [r for r in runs if r["mode"] == "inprocess" and r["learners"] == 1]
+    if service:
+        per = service[0]["p50_s"]
+        lines += ["", f"One attempt costs about {per} s of server time (in-process, one learner, p50), so this "
+                  f"machine grades at most ~{1 / per:.1f} attempts/s; {runs[-1]['learners']} learners who submit "
+                  f"every {runs[-1]['think_s']:g} s ask for up to ~{runs[-1]['learners'] / (runs[-1]['think_s'] + per):.1f}"
+                  "/s. When demand exceeds capacity, latency is queueing time."]
     lines.append("")
     return "\n".join(lines)
 
