@@ -40,6 +40,7 @@ NEGATIONS = [  # the same words, the opposite meaning
     (PROMISE, "Don't worry, but promise them the payout.", True),  # the negation is about worrying
     ("Asks the assistant to apologise for the delay.", "Do not apologise, just state the facts.", False),
     (ESTIMATE, "The claim is not waiting for the contractor's repair estimate.", False),
+    ("Keeps the reply under 150 words.", "Keep the reply to no more than 150 words.", True),  # an idiom, not negation
 ]
 
 

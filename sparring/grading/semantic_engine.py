@@ -99,6 +99,17 @@ _NEGATIONS = {"not", "no", "never", "n't", "without", "none", "nothing", "nobody
               "can't", "shouldn't", "mustn't", "isn't", "aren't", "wasn't", "weren't", "wouldn't", "couldn't",
               "dont", "doesnt", "cant", "wont", "shouldnt", "nowhere", "ohne", "pas", "nicht", "kein", "keine"}
 _NEG_PHRASES = re.compile(r"\b(stay away from|hold off on|steer clear of|leave out|refrain from)\b", re.I)
+# "no more than 150 words", "not only ... but", "no matter what": the words of negation, not its meaning
+_NOT_NEGATION = re.compile(r"\b(?:no|not)\s+(?:more|less|fewer|later|earlier|longer|sooner|greater|higher|lower)\s+"
+                           r"than\b|\bnot\s+only\b|\bno\s+matter\b|\bno\s+doubt\b|\bnothing\s+but\b|"
+                           r"\bnot\s+just\b", re.I)
+
+
+def _neg_text(text: str) -> str:
+    """Text with negation idioms normalised: non-negating ones removed, multi-word negations made 'not'."""
+    return _NEG_PHRASES.sub(" not ", _NOT_NEGATION.sub(" ", text or ""))
+
+
 _SCOPE_END = re.compile(r"[,;:.!?()]|\b(but|however|although|though|whereas|while|because|since|yet|so)\b", re.I)
 _SCOPE_WORDS = 10
 
@@ -172,7 +183,7 @@ def negated_terms(text: str) -> set[str]:
     """Content terms inside the scope of a negation: from the cue to the end of its clause (10 words at most).
     "The quote has not arrived yet" negates {arriv, yet}; "Do not promise a payout" negates {promis, payout}."""
     out: set[str] = set()
-    t = _NEG_PHRASES.sub(" not ", text or "")
+    t = _neg_text(text)
     for seg in _SCOPE_END.split(t):
         if not seg:
             continue
@@ -186,7 +197,7 @@ def negated_terms(text: str) -> set[str]:
 
 def polarity(text: str) -> int:
     """-1 when the text is negated (an odd number of negation cues), +1 otherwise."""
-    t = _NEG_PHRASES.sub(" not ", text or "")
+    t = _neg_text(text)
     n = sum(1 for w in words(t) if _is_cue(w))
     return -1 if n % 2 else 1
 
@@ -210,7 +221,7 @@ def contradicts(statement: str, unit: str) -> bool:
             return True
         # A negated instruction ("Never commit to when the money arrives") negates the whole unit, whatever
         # words it uses.
-        t = _NEG_PHRASES.sub(" not ", unit)
+        t = _neg_text(unit)
         first = next((seg for seg in _SCOPE_END.split(t) if seg and seg.strip()), "")
         lead = [w for w in words(first) if w not in ("please", "and", "also", "so")][:2]
         covers = len(words(first)) >= 0.6 * max(1, len(words(t)))
@@ -370,10 +381,9 @@ def match(prep: Prepared, statement: str, threshold: float | None = None, *,
     return best
 
 
-def similarity(a: str, b: str, *, remember_b: bool = True) -> float:
+def similarity(a: str, b: str) -> float:
     """Combined score of text `a` (learner's) against statement `b` (authored), without an attempt context."""
-    prep = Prepared(*_one(a))
-    return match(prep, b).score
+    return match(Prepared(*_one(a)), b).score
 
 
 def _one(text: str) -> tuple[list[Unit], np.ndarray]:

@@ -82,6 +82,8 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                feedback=f"Your answer covers this: {shown}.{note}")
     missing = [m for m in results if not m.matched]
     parts = []
+    if not need_all and len(results) > 1:
+        parts.append("Any one of these points would do.")
     if not prep.units:
         parts.append("Your answer gives nothing to judge here" + (" apart from words addressed to the grader"
                                                                    if prep.ignored else "") + ".")
