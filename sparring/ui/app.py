@@ -145,7 +145,7 @@ def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
             return warm_status(ctx, request)
 
         loaded = demo.load(on_load, None, [user_line, *[t for t, _ in restricted]], api_name="whoami")
-        cat.refresh(loaded.then, "catalogue")
+        cat.refresh(loaded.success, "catalogue")  # not after a refusal: one message is enough
         cat.refresh(t_cat.select, "catalogue_tab")
         prog.refresh(t_prog.select, "progress_tab")
         author.refresh(t_author.select, "author_tab")
