@@ -38,7 +38,7 @@ _email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
 # Regions whose national phone formats python-phonenumbers checks (each region is one more scan of the text).
 # Numbers written with a + prefix are found whatever the region.
-PHONE_REGIONS = ("GB", "US")  # national formats of other countries: PhoneFormatRecognizer's patterns
+PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE")
 
 
 class FastPhoneRecognizer(PhoneRecognizer):
