@@ -11,6 +11,7 @@ for _k, _v in {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "DO_NOT_TRACK": "1",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",  # tldextract (Presidio's email check): bundled snapshot, no fetch
     "TOKENIZERS_PARALLELISM": "false",
     # One torch/OpenMP thread per encode: the app serves many requests at once on few cores, and spinning
     # intra-op threads fighting for them made one MiniLM encode ~10x slower under load (bench/load_bench.py).
