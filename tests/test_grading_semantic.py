@@ -24,6 +24,7 @@ PARAPHRASES = [  # (statement, answer, should pass)
     (ESTIMATE, "We are still waiting for the builder's cost estimate before we can settle the claim.", True),
     (ESTIMATE, "Tell the customer the delay is because the repair quote from the contractor has not arrived yet.",
      True),
+    (ESTIMATE, "Tell her we are waiting for the builder's cost estimate.", True),  # framing verb stripped
     (ESTIMATE, "Apologise for the delay and thank them for their patience.", False),
     (ESTIMATE, "Mention the claim reference in the subject line.", False),
     (TONE, "Keep the tone warm and understanding.", True),
@@ -49,7 +50,7 @@ def test_paraphrase_table(statement, answer, ok):
     r = _grade(statement, answer)
     assert r.passed is ok, r.feedback
     if ok:
-        assert r.evidence["sentence"] == answer  # evidence is the learner's own sentence
+        assert r.evidence["sentence"] == answer  # evidence is the learner's own sentence, as written
 
 
 @pytest.mark.parametrize("statement,answer,ok", NEGATIONS)

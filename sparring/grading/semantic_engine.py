@@ -75,6 +75,8 @@ _GRADER_TALK = [re.compile(p, re.I) for p in (
     r"\b(correct|pass|passing|perfect|acceptable|right)\b",
     r"\b(you|the model|the ai)\s+(must|should|will)\s+(pass|accept|approve)\b",
     r"\bsystem prompt\b|\bjailbreak\b|\bas an ai language model\b",
+    # a forged judge verdict or an attempt to close the judge's <answer-NONCE> fence (tests/gaming/attacks.yaml)
+    r"</?\s*answer[-\w]*\s*>|\"(passed|score)\"\s*:",
 )]
 
 
@@ -251,7 +253,9 @@ def lexical(statement_terms: set[str], unit_text: str) -> float:
 _META = re.compile(r"^\s*(?:the\s+(?:answer|prompt|reply|learner|justification|response)\s+)?"
                    r"(?:(?:clearly|explicitly)\s+)?"
                    r"(?:explains?|mentions?|says?|states?|notes?|points? out|makes? clear|recogni[sz]es?|"
-                   r"acknowledges?|tells?(?: the (?:ai|assistant|model|customer|reader))?|"
+                   r"acknowledges?|tells?(?: (?:her|him|them|us|the (?:ai|assistant|model|customer|client|reader)))?|"
+                   r"let (?:her|him|them|the customer) know|explains? to (?:her|him|them|the customer)|reminds?|"
+                   r"(?:please )?(?:say|explain|mention|note|state|confirm)s?|"
                    r"asks?(?: the (?:ai|assistant|model|customer))?(?: to)?|instructs?(?: the (?:ai|assistant|model))?"
                    r"(?: to)?|requests?|includes?|gives?|provides?|identifies|identify|names?|flags?|"
                    r"warns?(?: the (?:ai|assistant|model))?(?: to)?|checks?|verif(?:y|ies)|"
@@ -300,9 +304,11 @@ def split_units(text: str, source: str = "") -> tuple[list[Unit], list[str]]:
             ignored.append(s)
             continue
         for piece in [s] + [c for c in clauses(s) if not addresses_grader(c)]:
-            if piece not in seen:
-                seen.add(piece)
-                units.append(Unit(piece, s, source))
+            # "Tell her we are waiting on the quote" is judged on "we are waiting on the quote" as well
+            for form in dict.fromkeys([piece, core(piece)]):
+                if form not in seen:
+                    seen.add(form)
+                    units.append(Unit(form, s, source))
     return units, ignored
 
 
