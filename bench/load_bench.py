@@ -342,7 +342,8 @@ def _r(x: float | None) -> float | None:
 LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
-def machine() -> str:
+def machine(runs: list[dict] | None = None) -> str:
+    first = (runs or [{}])[0]
     cores = os.cpu_count()
     mem = ""
     try:
@@ -350,18 +351,19 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = first.get("load_end", os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"))
+    start = first.get("load_start", LOAD_AT_START)
     return (f"{cores} cores{mem}, no GPU, Python {platform.python_version()}, {platform.system()}; "
-            f"load average {LOAD_AT_START:.1f} at the start and {load:.1f} at the end (other work on the machine "
+            f"load average {start:.1f} at the start and {load:.1f} at the end (other work on the machine "
             "competes for the same 2 cores, and the simulated learners run on it too)")
 
 
 def markdown(runs: list[dict]) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = runs[0].get("at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "## Load",
         "",
-        f"`python bench/load_bench.py` — {when}; machine: {machine()}. Offline, scripted assistant, a fresh "
+        f"`python bench/load_bench.py` — {when}; machine: {machine(runs)}. Offline, scripted assistant, a fresh "
         "database. Each simulated learner is a thread with its own `gradio_client.Client` (own sign-in and "
         "session) that opens a scenario, submits, reads the feedback and thinks for the stated time; latency is "
         "submit → feedback seen by the client. Tasks rotate over a trust, a spot and a frame scenario (their "
@@ -400,6 +402,12 @@ def markdown(runs: list[dict]) -> str:
                   f"machine grades at most ~{1 / per:.1f} attempts/s; {runs[-1]['learners']} learners who submit "
                   f"every {runs[-1]['think_s']:g} s ask for up to ~{runs[-1]['learners'] / (runs[-1]['think_s'] + per):.1f}"
                   "/s. When demand exceeds capacity, latency is queueing time."]
+        http = [r for r in runs if r["mode"].startswith("http")]
+        if http:
+            lines.append(f"Through the web app the same machine acknowledged {http[-1]['throughput_per_s']}/s against "
+                         f"{service[0]['throughput_per_s']}/s in-process: the difference is the web layer (a Gradio "
+                         "event to open the scenario and one to submit, each rendering the practice screen) and "
+                         "the simulated learners' own clients, which run on the same 2 cores.")
     lines.append("")
     return "\n".join(lines)
 
@@ -428,7 +436,20 @@ def main() -> int:
     ap.add_argument("--plan", default=None, help="several runs, e.g. 'inprocess:1:0,http:50:10' "
                     "(mode:learners:think); overrides --mode/--learners/--think")
     ap.add_argument("--write", action="store_true", help="replace the '## Load' section of docs/benchmarks.md")
+    ap.add_argument("--render", metavar="FILE", help="only re-render the report from a saved stdout of this script")
     args = ap.parse_args()
+
+    if args.render:  # the JSON documents this script printed, one after another
+        text, runs, dec, pos = Path(args.render).read_text(), [], json.JSONDecoder(), 0
+        while pos < len(text.rstrip()):
+            doc, pos = dec.raw_decode(text, pos)
+            runs.append(doc)
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+        print(markdown(runs))
+        if args.write:
+            write_section(markdown(runs))
+        return 0
 
     from sparring.content.loader import load_org
 
@@ -443,6 +464,8 @@ def main() -> int:
     for mode, n, think in plan:
         one = argparse.Namespace(**{**vars(args), "learners": n, "think": think})
         runs.append(run_inprocess(one, org, tasks) if mode == "inprocess" else run_http(one, org, tasks))
+        runs[-1].update(at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), load_start=LOAD_AT_START,
+                        load_end=os.getloadavg()[0])
         print(json.dumps(runs[-1], indent=2), flush=True)
     if args.write:
         write_section(markdown(runs))
