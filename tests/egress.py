@@ -8,12 +8,14 @@ non-loopback address or name is refused with `EgressBlocked` (an OSError, so lib
 path as they would inside `unshare -n`) and the test that was running fails at teardown, loudly, even when the
 library swallowed the error. A background thread's attempt fails the session at the end.
 
-Use it in a subprocess too (the crash test's server): `python -c "import egress; egress.install(); ..."`.
+Use it in a subprocess too (the crash test's server): `python -c "import egress; egress.install(); ..."` with
+SPARRING_EGRESS_LOG=FILE, and every refused attempt is appended to FILE for the parent test to read.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 import traceback
@@ -71,6 +73,9 @@ def _record(op: str, host: object, port: object) -> None:
     a = Attempt(op, str(host), port if isinstance(port, int) else None, allowed, where)
     with _lock:
         ATTEMPTS.append(a)
+    if not allowed and os.environ.get("SPARRING_EGRESS_LOG"):  # a guarded subprocess reports through a file
+        with open(os.environ["SPARRING_EGRESS_LOG"], "a", encoding="utf-8") as f:
+            f.write(f"{a.op} {a.host}:{a.port}\n{a.where}\n")
     if not allowed:
         raise EgressBlocked(f"egress guard: {op} to {host}:{port} refused; tests must not leave this machine "
                             "(serve fakes on 127.0.0.1)")

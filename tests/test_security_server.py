@@ -1,0 +1,159 @@
+"""The real app as a subprocess (python app.py, under the egress guard), driven through its JSON API:
+
+1. canaries: prompts, flags, justifications, review questions and mentor comments full of synthetic personal data
+   go in; the SQLite file, its WAL, the server log, Gradio's temp folder and the CSV/xAPI exports are scanned:
+   zero canary values, redacted placeholders present.
+2. SIGKILL mid-load: the server is killed while learners submit; `PRAGMA integrity_check` is ok and every
+   acknowledged attempt is in the database; the restarted server takes attempts again.
+
+One server start serves both (they run in file order); the long version of 2 is bench/security_bench.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from security_server import Load, Server, integrity, make_users
+
+pytestmark = pytest.mark.slow
+
+# Synthetic people (each value checked below to be flagged by the external-ai policy). Zero-width spaces inside an
+# identifier must not hide it from the policy.
+ZW = "\u200b"
+CANARY_TEXT = {
+    "frame-redact": "Draft a reply to Theodora Quennell (theodora.quennell7741@brightmail.co.uk, 07700 900417) "
+                    "about her claim CLM-2026-918273 on policy HL-7654321: the contractor's estimate is late.",
+    "frame-block": "Customer Bartholomew Ashdown-Frey paid with card 4111 1111 1111 1111; explain the delay.",
+    "frame-zero-width": f"Write to theo{ZW}dora.quen{ZW}nell7741@bright{ZW}mail.co.uk about the repair estimate.",
+    "spot": "This is wrong: Bartholomew Ashdown-Frey at 27 Larkspur Crescent, Leeds LS6 2QT told us the window "
+            "is six months.",
+    "trust": "I would verify with Theodora Quennell on 07700 900417 before using it; the schedule limit differs.",
+    "question": "Why did I fail? I only mentioned Theodora Quennell, born 14/03/1981, at 27 Larkspur Crescent.",
+    "comment": "Good effort. Next time replace Bartholomew Ashdown-Frey and theodora.quennell7741@brightmail.co.uk "
+               "with placeholders.",
+}
+# What must never be found at rest: the distinctive part of every canary value, in each spelling submitted.
+CANARIES = ["Quennell", "quennell7741", "quen" + ZW + "nell", "900417", "Ashdown-Frey", "Larkspur", "LS6 2QT",
+            "14/03/1981", "918273", "7654321", "4111 1111 1111 1111", "4111111111111111"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("server")
+    srv = Server(work)
+    make_users(srv.db, {"canary-learner": ["learner"], "canary-mentor": ["mentor"],
+                        **{f"load-{i:02d}": ["learner"] for i in range(6)}})
+    srv.start()
+    yield srv
+    srv.kill()
+
+
+def test_canary_values_are_flagged_by_the_policy(org):
+    """Precondition: every canary is something the policy flags (the promise covers flagged data)."""
+    eng = org.policy_engine("external-ai")
+    for key, text in CANARY_TEXT.items():
+        result = eng.check(text)
+        assert result.verdict in ("redact", "block"), (key, result.public())
+        leftovers = [c for c in CANARIES if c in result.redacted]
+        assert not leftovers, (key, result.redacted)
+
+
+def _scan(paths: list[Path]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for p in paths:
+        data = p.read_bytes()
+        hits = [c for c in CANARIES if c.encode("utf-8") in data or c.encode("utf-16-le") in data]
+        if hits:
+            found[str(p)] = hits
+    return found
+
+
+def test_no_canary_at_rest_after_practice_review_and_export(server, org):
+    from sparring import review
+    from sparring.insights import export
+    from sparring.store.db import Store
+
+    learner, mentor = server.client("canary-learner"), server.client("canary-mentor")
+    ids = []
+    for key in ("frame-redact", "frame-block", "frame-zero-width"):
+        out = learner.predict("support-delayed-claim", {"prompt": CANARY_TEXT[key]}, api_name="/attempt")
+        ids.append(out["attempt_id"])
+    out = learner.predict("support-final-response-letter", {"flags": {"s2": CANARY_TEXT["spot"]}},
+                          api_name="/attempt")
+    ids.append(out["attempt_id"])
+    out = learner.predict("support-laptop-damaged-abroad", {"decision": "verify", "confidence": 0.7,
+                                                            "justification": CANARY_TEXT["trust"]},
+                          api_name="/attempt")
+    ids.append(out["attempt_id"])
+    assert all(isinstance(i, int) for i in ids), ids
+    assert mentor is not None
+
+    # Review question and mentor comment through the review service the Review tab calls, on the same file.
+    store = Store(server.db)
+    rid = review.request_review(org, store, ids[0], "canary-learner", CANARY_TEXT["question"])
+    review.answer_review(org, store, rid, "canary-mentor", CANARY_TEXT["comment"], {})
+
+    # Exports: CSV and the xAPI statements exactly as they would be sent.
+    csv_path = server.workdir / "export.csv"
+    export.write_csv(store, csv_path)
+    xapi_path = server.workdir / "xapi.json"
+    xapi_path.write_text(json.dumps(export.statements(org, export.attempt_rows(store)), ensure_ascii=False),
+                         encoding="utf-8")
+    stored = store.query("SELECT answer, grade FROM attempts WHERE id IN (%s)" % ",".join(map(str, ids)))
+    reviews = store.query("SELECT question, comment FROM reviews WHERE id = ?", [rid])
+    store.close()
+
+    files = [p for p in server.workdir.rglob("*") if p.is_file() and p.name != "egress.log"]
+    names = {p.name for p in files}
+    assert {"sparring.db", "server.log", "export.csv", "xapi.json"} <= names, names
+    assert "sparring.db-wal" in names, "scan the WAL while the server still has it open"
+    assert _scan(files) == {}, "raw personal data at rest"
+    # ... and what is stored is still useful: placeholders where the data was.
+    text = json.dumps(stored, ensure_ascii=False) + json.dumps(reviews, ensure_ascii=False)
+    for placeholder in ("<PERSON>", "<EMAIL_ADDRESS>", "<PHONE_NUMBER>", "<POSTCODE>", "<STREET_ADDRESS>"):
+        assert placeholder in text, placeholder
+    assert re.search(r"<CREDIT_CARD>|<PERSON>", json.dumps(stored[1])), "the blocked prompt is stored redacted too"
+
+
+def test_server_made_no_outbound_attempt(server):
+    assert not server.egress_log.exists() or server.egress_log.read_text() == ""
+
+
+def test_sigkill_mid_load_loses_no_acknowledged_attempt(server):
+    ok, before = integrity(server.db)
+    assert ok == "ok"
+    load = Load(server, [f"load-{i:02d}" for i in range(6)]).start()
+    load.wait_for(len(before) + 12, timeout=240)
+    load.wait_for(len(load.acked) + 3, timeout=30)  # kill while attempts are in flight
+    server.kill()
+    load.finish()
+    assert len(load.acked) >= 12, load.errors
+
+    ok, ids = integrity(server.db)
+    assert ok == "ok"
+    missing = set(load.acked) - ids
+    assert not missing, f"acknowledged attempts lost after SIGKILL: {sorted(missing)}"
+
+    # Restart on the same file: it opens, migrates and takes new attempts.
+    server.start()
+    out = server.client("load-00").predict(*_task0(), api_name="/attempt")
+    assert isinstance(out["attempt_id"], int) and out["attempt_id"] not in ids
+    ok, after = integrity(server.db)
+    assert ok == "ok" and ids | {out["attempt_id"]} <= after
+
+
+def _task0():
+    from security_server import TASKS
+
+    return TASKS[0]
+
+
+def test_the_scan_would_find_a_canary(tmp_path):
+    """Guard against a vacuous scan: a canary written in UTF-8 or UTF-16 is found."""
+    (tmp_path / "a.log").write_text("x Quennell y", encoding="utf-8")
+    (tmp_path / "b.db").write_bytes("LS6 2QT".encode("utf-16-le"))
+    assert set(_scan([tmp_path / "a.log", tmp_path / "b.db"])) == {str(tmp_path / "a.log"), str(tmp_path / "b.db")}
