@@ -102,3 +102,64 @@ def test_a_swallowed_attempt_still_fails_the_test(tmp_path):
     assert out.returncode == 1, out.stdout + out.stderr
     assert "outbound network attempt" in out.stdout and "192.0.2.1" in out.stdout
     assert "ERROR test_leaky.py::test_swallowed" in out.stdout and "test_clean" not in out.stdout.split("short test summary")[-1]
+
+
+# ------------------------------------------------------------------------------------------- practice flows
+
+FLOWS = [
+    ("support-delayed-claim", {"prompt": "Draft a reply to [customer]: the contractor's repair estimate is late; "
+                               "we chased twice and will appoint another contractor if it is not in by [date]."}),
+    ("support-delayed-claim", {"prompt": "Reply to Maria Lopez, card 4111 1111 1111 1111, about her claim."}),
+    ("support-final-response-letter", {"flags": {"s2": "The Ombudsman window is six months, not eight weeks."}}),
+    ("support-laptop-damaged-abroad", {"decision": "verify", "confidence": 0.8,
+                                       "justification": "The limit is not in the schedule; check it first."}),
+]
+
+
+@pytest.fixture
+def practice_store(tmp_path):
+    from sparring.store.db import Store
+
+    s = Store(tmp_path / "egress.db")
+    yield s
+    s.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sid,answer", FLOWS, ids=["frame-allowed", "frame-blocked", "spot", "trust"])
+def test_full_practice_flow_makes_no_outbound_attempt(org, practice_store, sid, answer, egress_recorder):
+    from sparring.practice import attempt
+
+    out = attempt(org, practice_store, sid, "egress-learner", answer)
+    assert out.attempt_id is not None and out.grade.criteria
+    assert egress_recorder.outbound == [], [str(a) for a in egress_recorder.outbound]
+    # nothing at all left the process over IP: the scripted assistant and local models need no socket
+    assert [a for a in egress_recorder.attempts if a.op != "getaddrinfo"] == []
+
+
+@pytest.mark.slow
+def test_a_configured_model_is_the_only_connection_and_only_to_its_host(org, practice_store, egress_recorder,
+                                                                        monkeypatch):
+    """Setting a model in sparring.toml opens a connection to that model's host, and nowhere else."""
+    import dataclasses
+
+    from gaming.hostile_judge import HostileJudge
+    from sparring.config import ModelSettings
+    from sparring.practice import attempt
+
+    judge = HostileJudge().start()
+    port = judge.port
+    try:
+        settings = org.settings.model_copy(update={"models": {"default": ModelSettings(
+            model="openai/local", api_base=judge.url, api_key_env="SPARRING_TEST_KEY", timeout_s=10, retries=0)}})
+        monkeypatch.setenv("SPARRING_TEST_KEY", "sk-test")
+        sc = org.scenarios["support-delayed-claim"].model_copy(deep=True)
+        sc.assistant.model = "default"
+        o = dataclasses.replace(org, settings=settings, scenarios={**org.scenarios, sc.id: sc})
+        out = attempt(o, practice_store, sc.id, "egress-learner", FLOWS[0][1])
+    finally:
+        judge.stop()
+    assert out.assistant["status"] == "ok" and out.assistant["text"].startswith("Echo:")
+    connects = [a for a in egress_recorder.attempts if a.op.startswith("connect")]
+    assert connects and {(a.host, a.port) for a in connects} == {("127.0.0.1", port)}
+    assert egress_recorder.outbound == []
