@@ -43,7 +43,7 @@ def bare(org, scenario, answer) -> float:
     parsed = parse_answer(scenario, answer)
     ctx = GradeContext(org=org, scenario=scenario, answer=parsed)
     text = ctx.text
-    units = [u.text for u in se.split_units(text)[0]] or [text or " "]
+    units = se.sentences(text) or [text or " "]  # the answer's sentences: what any sentence-level grader embeds
     pid = scenario.policy or ("external-ai" if "external-ai" in org.policies else None)
     t = time.perf_counter()
     if pid:
@@ -95,7 +95,7 @@ def to_markdown(rows: list[dict], s: dict, reps: int) -> str:
     lines = ["### Full grade latency (bench/grading_bench.py)", "",
              f"Run {date.today().isoformat()} on this machine (2 cores, 24 GB, Python {platform.python_version()}, "
              f"no GPU, torch CPU), warm, {reps} rounds over each scenario's labelled example answers; no LLM. "
-             "`bare` = one Presidio analysis of the answer text plus one batched MiniLM call on its sentences, "
+             "`bare` = one Presidio analysis of the answer text plus one batched MiniLM call on its sentences (not the grader's extra clause and framing-free forms), "
              "measured in the same run; `ratio` = median of grade time / bare time per attempt.", "",
              "`CPU` = process CPU time of the grade (all threads), which other load on the machine disturbs less than "
              f"wall time; 1-minute load average at the end of the run: {s['load']:.1f}.", "",
