@@ -168,3 +168,18 @@ def test_policy_highlight_keeps_valid_non_overlapping_spans():
                                           ("error", "could not be reached")])
 def test_assistant_failures_are_explained(status, words):
     assert words in render.assistant_md({"status": status, "text": None, "message": None})
+
+
+def test_progress_shows_the_mentors_reply_to_my_review(ctx):
+    from sparring import review
+
+    add_attempt(ctx.store, "learner", "support-delayed-claim", 0.4, False, NOW - timedelta(days=1))
+    attempt_id = ctx.store.one("SELECT id FROM attempts WHERE learner = 'learner'")["id"]
+    rid = review.request_review(ctx.org, ctx.store, attempt_id, "learner", "Why did my placeholder not count?")
+    *_, mentor = progress_tab.load(ctx, req())
+    assert "Waiting for a mentor" in mentor
+    review.answer_review(ctx.org, ctx.store, rid, "mentor", "Use square brackets, e.g. [customer].")
+    *_, mentor = progress_tab.load(ctx, req())
+    assert "Use square brackets" in mentor and "Waiting" not in mentor
+    *_, others = progress_tab.load(ctx, req("other"))
+    assert "Use square brackets" not in others  # only the learner's own reviews
