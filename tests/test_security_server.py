@@ -123,10 +123,53 @@ def test_server_made_no_outbound_attempt(server):
     assert not server.egress_log.exists() or server.egress_log.read_text() == ""
 
 
+def _session(server, name: str, password: str):
+    import httpx
+
+    c = httpx.Client(base_url=server.url, timeout=30, follow_redirects=True)
+    r = c.post("login", data={"username": name, "password": password})
+    return c, r
+
+
+def test_files_outside_the_app_cannot_be_fetched_even_signed_in(server):
+    """blocked_paths and Gradio's file rules: the database, the settings, the source and system files are not
+    served, to a signed-in learner either (Gradio file-access CVEs were all variations of this)."""
+    c, r = _session(server, "canary-learner", "security-test-password")
+    assert r.status_code == 200 and c.cookies, r.text[:200]
+    targets = {server.db: b"SQLite format 3", server.db.parent / "server.log": b"INFO",
+               Path(__file__).resolve().parent.parent / "sparring.toml": b"[store]",
+               Path(__file__).resolve().parent.parent / "app.py": b"import", Path("/etc/passwd"): b"root:"}
+    for path, marker in targets.items():
+        for url in (f"gradio_api/file={path}", f"file={path}", f"gradio_api/file={path}".replace("/", "%2F", 3)):
+            resp = c.get(url)
+            assert not (resp.status_code == 200 and marker in resp.content), (url, resp.status_code)
+    c.close()
+
+
+def test_login_is_rate_limited_per_user(server):
+    """After [auth] max_login_failures wrong passwords, even the right one is refused for a while."""
+    from sparring.config import AuthSettings
+
+    def signed_in(c) -> bool:
+        return any(k.startswith("access-token") for k in c.cookies.keys())
+
+    good, _ = _session(server, "load-05", "security-test-password")
+    assert signed_in(good), list(good.cookies.keys())  # the check below is not vacuous
+    good.close()
+    n = AuthSettings().max_login_failures
+    for _ in range(n):
+        c, r = _session(server, "load-05", "wrong-password")
+        assert not signed_in(c)
+        c.close()
+    c, r = _session(server, "load-05", "security-test-password")
+    assert not signed_in(c), "a locked-out user signed in with the right password"
+    c.close()
+
+
 def test_sigkill_mid_load_loses_no_acknowledged_attempt(server):
     ok, before = integrity(server.db)
     assert ok == "ok"
-    load = Load(server, [f"load-{i:02d}" for i in range(6)]).start()
+    load = Load(server, [f"load-{i:02d}" for i in range(5)]).start()  # load-05 is locked out above
     load.wait_for(len(before) + 12, timeout=240)
     load.wait_for(len(load.acked) + 3, timeout=30)  # kill while attempts are in flight
     server.kill()

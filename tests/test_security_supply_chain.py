@@ -160,3 +160,10 @@ def test_lock_covers_the_full_installed_dependency_set_at_the_installed_versions
     assert not missing, f"requirements.lock misses {missing}; regenerate it (docs/security.md)"
     drift = sorted(f"{n}: installed {v}, locked {lock[n][0]}" for n, v in closure.items() if lock[n][0] != v)
     assert not drift, "installed versions differ from requirements.lock:\n" + "\n".join(drift)
+
+
+def test_gradio_is_the_pinned_release():
+    """Gradio pinned exactly (file-access CVEs were fixed release by release; upgrades are deliberate)."""
+    pins = {canonicalize_name(r.name): str(r.specifier) for r in _pyproject_requirements()}
+    assert pins["gradio"] == "==6.31.0"
+    assert md.version("gradio") == "6.31.0"
