@@ -60,6 +60,7 @@ def load_scenario_file(path: Path, shown: str | None = None, max_bytes: int = MA
         return Loaded(path, None, src, [Problem(shown, 1, 1, "a scenario file must be a YAML mapping (id:, title:, "
                                                 "kind:, ...)", "see docs/authoring.md for a template")])
     kind = src.data.get("kind")
+    kind = kind if isinstance(kind, str) else None  # `kind: {a: b}` must be a problem, not an unhashable crash
     try:
         obj = SCENARIO_ADAPTER.validate_python(src.data)
     except ValidationError as e:
