@@ -274,3 +274,13 @@ def test_broken_settings_file_is_a_problem_not_a_crash(org_copy, content):
     org = load_org(org_copy)
     assert any(p.file.endswith("sparring.toml") for p in org.problems), org.problems
     assert_actionable([p for p in org.problems if p.file.endswith("sparring.toml")])
+
+
+@pytest.mark.parametrize("value", ["{when: {any: null}}", "[frame, spot]", "12", "null", "!!binary aGk="])
+def test_scenario_kind_of_the_wrong_type_is_a_located_problem(tmp_path, value):
+    """Found by the mutation test above: `kind: {a mapping}` crashed the loader (unhashable dict)."""
+    p = tmp_path / "k.yaml"
+    p.write_text(f"id: x\ntitle: X\nkind: {value}\n", encoding="utf-8")
+    loaded = load_scenario_file(p, "k.yaml")
+    assert loaded.obj is None
+    assert_actionable(loaded.problems, 4)
