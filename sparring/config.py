@@ -32,6 +32,11 @@ class ModelSettings(_Strict):
     def api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
+    def client_key(self) -> str:
+        """The key to hand to litellm. A keyless server (a local vLLM or Ollama) still needs some value, or the
+        OpenAI client refuses to send the request with "Missing credentials"."""
+        return self.api_key() or "sk-not-needed"
+
 
 class LimitSettings(_Strict):
     max_answer_chars: int = Field(20_000, ge=100, le=1_000_000, description="Longest answer accepted.")

@@ -123,6 +123,15 @@ def test_model_timeout_becomes_a_message(stub):
     assert r.status == "timeout" and "0.5 s" in r.message
 
 
+def test_keyless_local_model_is_reached(stub):
+    """A local server needs no key: no api_key_env configured must still send the request."""
+    _Handler.mode = "ok"
+    cfg = ModelSettings(model="openai/stub-model", api_base=stub, retries=0)
+    r = complete("default", cfg, "Draft a reply")
+    assert r.status == "ok" and r.text.startswith("Dear [customer]")
+    assert len(_Handler.seen) == 1
+
+
 def test_missing_key_names_the_variable_and_sends_nothing(stub, monkeypatch):
     monkeypatch.delenv("SPARRING_TEST_KEY")
     r = complete("default", _cfg(stub), "Draft a reply")

@@ -45,7 +45,7 @@ def complete(alias: str, cfg: ModelSettings, prompt: str, system: str | None = N
     for attempt in range(cfg.retries + 1):
         try:
             resp = litellm.completion(model=cfg.model, messages=_messages(system, prompt), api_base=cfg.api_base,
-                                      api_key=cfg.api_key(), timeout=cfg.timeout_s, max_retries=0,
+                                      api_key=cfg.client_key(), timeout=cfg.timeout_s, max_retries=0,
                                       temperature=cfg.temperature, max_tokens=cfg.max_tokens)
             text = resp.choices[0].message.content or ""
             return Reply(status="ok", text=text)

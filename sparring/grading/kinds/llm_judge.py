@@ -130,7 +130,7 @@ def call_judge(cfg, messages: list[dict]) -> str:
     import litellm  # heavy; only when a judge is configured
 
     resp = litellm.completion(
-        model=cfg.model, messages=messages, api_base=cfg.api_base, api_key=cfg.api_key() or "sk-not-needed",
+        model=cfg.model, messages=messages, api_base=cfg.api_base, api_key=cfg.client_key(),
         timeout=cfg.timeout_s, max_retries=0, num_retries=0, temperature=0.0, max_tokens=min(cfg.max_tokens, 800),
         response_format={"type": "json_schema",
                          "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True}},
