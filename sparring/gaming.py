@@ -47,7 +47,12 @@ def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[s
     mine = shingles(ws)
     if scenario.model_answer and len(ws) >= 8:
         model = shingles(words(scenario.model_answer))
-        if mine and model and len(mine & model) / len(mine | model) >= 0.7:
+        # Word 3-grams catch a pasted model answer; its distinct content words catch one that was reordered or
+        # lightly reworded (the words are the model answer's, only the order changed).
+        own = {w for w in ws if w not in _STOP}
+        theirs = {w for w in words(scenario.model_answer) if w not in _STOP}
+        if (mine and model and len(mine & model) / len(mine | model) >= 0.7) or (
+                own and theirs and len(own) >= 0.5 * len(theirs) and len(own & theirs) / len(own) >= 0.8):
             out.append("copies-model-answer")
     sources = [scenario.brief, scenario.material or ""]
     out_text = getattr(scenario, "output", None)

@@ -29,6 +29,19 @@ def test_one_reason_of_two_needed_fails_and_suggests_one():
     assert "1 of the 2" in r.feedback and "Next step" in r.feedback
 
 
+def test_reasons_copied_from_the_scenario_do_not_count():
+    """Pasting the AI output back restates the task; the same point in the learner's own words counts."""
+    sc = trust([{"id": "j", "check": "justification", "reasons": ["The limit of £10,000 is not in the schedule."],
+                 "min_covered": 1}], pass_mark=0.5)
+    sc.output = "The contents limit for this home policy is £10,000 per claim, as shown in the schedule."
+    copied = grade(org(), sc, {"decision": "reject", "confidence": 0.8, "justification": sc.output}).criteria[0]
+    assert not copied.passed and copied.evidence["copied"] == [sc.output]
+    assert "own words" in copied.feedback
+    own = grade(org(), sc, {"decision": "reject", "confidence": 0.8,
+                            "justification": "That £10,000 limit is not in our schedule; the AI made it up."})
+    assert own.criteria[0].passed
+
+
 def test_min_covered_one():
     assert _just("There is no clause 14.2 in the wording.", min_covered=1).passed
 

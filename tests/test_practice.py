@@ -184,3 +184,15 @@ def test_a_database_failure_still_returns_the_feedback_unsaved(org, tmp_path):
     assert out.attempt_id is None and out.due is None and out.grade.criteria
     assert s.count("attempts") == 0  # the half-written attempt was rolled back
     s.close()
+
+
+def test_reordered_model_answer_is_flagged_but_own_words_are_not(org):
+    """A model answer with its sentences reversed keeps its words: it is flagged as a copy. An answer in the
+    learner's own words (a shipped passing example) is not."""
+    from sparring import gaming
+
+    sc = org.scenarios["support-delayed-claim"]
+    reordered = " ".join(reversed(sc.model_answer.split(". ")))
+    assert "copies-model-answer" in gaming.signals(sc, reordered, duration_s=None)
+    own = sc.examples[0].answer["prompt"]
+    assert "copies-model-answer" not in gaming.signals(sc, own, duration_s=None)

@@ -293,15 +293,56 @@ class Prepared:
     vectors: np.ndarray
     ignored: list[str] = field(default_factory=list)  # sentences that addressed the grader
     truncated: bool = False
+    copied: list[str] = field(default_factory=list)  # sentences copied from the scenario's own text
 
 
-def split_units(text: str, source: str = "") -> tuple[list[Unit], list[str]]:
+# ------------------------------------------------------------------------------ text copied from the scenario
+
+COPY_MIN_WORDS = 8  # shorter quotes ("the limit is £5,000") are how people cite a source, not copying
+COPY_SHARE = 0.8  # share of a sentence's word 3-grams found in the scenario's text
+_scenario_shingles: dict[tuple[str, int], set] = {}  # authored content only, never learners' text
+
+
+def scenario_shingles(scenario: Any) -> set:
+    """Word 3-grams of everything the learner was shown (title, outcome, brief, material, question, the AI
+    output). Pasting these back restates the task; it is not the learner's reasoning. The model answer is not
+    included: it is shown only after an attempt, and copying it is a gaming signal of its own."""
+    from ..gaming import shingles, words as gwords
+
+    texts = [scenario.title, scenario.outcome, scenario.brief, scenario.material or "",
+             getattr(scenario, "question", None) or ""]
+    out = getattr(scenario, "output", None)
+    texts += [out] if isinstance(out, str) else [x.text for x in out or []]
+    key = (scenario.id, hash(tuple(texts)))  # keyed by content: an edited or reloaded scenario is recomputed
+    got = _scenario_shingles.get(key)
+    if got is None:
+        got = set().union(*(shingles(gwords(t)) for t in texts if t))
+        _scenario_shingles[key] = got
+    return got
+
+
+def is_copied(sentence: str, source: set) -> bool:
+    from ..gaming import shingles, words as gwords
+
+    ws = gwords(sentence)
+    if len(ws) < COPY_MIN_WORDS or not source:
+        return False
+    mine = shingles(ws)
+    return len(mine & source) / len(mine) >= COPY_SHARE
+
+
+def split_units(text: str, source: str = "", scenario_text: set | None = None,
+                copied: list[str] | None = None) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     ignored: list[str] = []
     seen: set[str] = set()  # a repeated sentence is judged once
     for s in sentences(text):
         if addresses_grader(s):
             ignored.append(s)
+            continue
+        if scenario_text and is_copied(s, scenario_text):
+            if copied is not None:
+                copied.append(s)
             continue
         for piece in [s] + [c for c in clauses(s) if not addresses_grader(c)]:
             # "Tell her we are waiting on the quote" is judged on "we are waiting on the quote" as well
@@ -323,8 +364,12 @@ def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iter
         return cache[key]
     units: list[Unit] = []
     ignored: list[str] = []
+    copied: list[str] = []
+    # Only reasons (spot flags, trust justifications) are checked for copying: a frame prompt rightly carries the
+    # material's facts to the assistant.
+    source = scenario_shingles(ctx.scenario) if ctx is not None and ctx.scenario.kind != "frame" else None
     for src, text in parts:
-        u, ig = split_units(text, src)
+        u, ig = split_units(text, src, source, copied)
         units += u
         ignored += ig
     truncated = len(units) > MAX_UNITS
@@ -332,7 +377,7 @@ def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iter
     authored = list(dict.fromkeys(authored_texts(ctx) + list(authored)))
     texts = [u.text for u in units] + authored
     vecs = embeddings.embed(texts, remember=authored)
-    prep = Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated)
+    prep = Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
     cache[key] = prep
     return prep
 
@@ -414,6 +459,11 @@ def looks_english(text: str) -> bool:
 def language_note(text: str) -> str:
     return ("" if looks_english(text) else " Answers are graded in English here; your answer does not look like "
             "English, so write it in English.")
+
+
+def copied_note(prep: Prepared) -> str:
+    return (" Sentences copied from the scenario's own text were not counted as reasons: say why in your own "
+            "words." if prep.copied else "")
 
 
 def quote(text: str | None, limit: int = 160) -> str:

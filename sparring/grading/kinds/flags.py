@@ -134,5 +134,7 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
                          "correct fact is.")
         elif false_flags:
             parts.append("Next step: only flag a sentence when you can say what the correct fact is.")
+    if prep is not None and prep.copied:
+        ev["copied"] = prep.copied
     return CriterionResult(id=opts.id, passed=passed, score=max(0.0, min(1.0, score)), evidence=ev,
-                           feedback=" ".join(parts))
+                           feedback=" ".join(parts) + (se.copied_note(prep) if prep is not None else ""))

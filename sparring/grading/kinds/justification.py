@@ -49,6 +49,9 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     if prep.ignored:
         ev["ignored"] = prep.ignored
     note = " Sentences addressed to the grader were not counted." if prep.ignored else ""
+    note += se.copied_note(prep)
+    if prep.copied:
+        ev["copied"] = prep.copied
     got = "; ".join(f"{se.quote(m.evidence, 100)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
     if passed:
         more = ""

@@ -61,6 +61,9 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             if prep.ignored else "")
     if not prep.units and not prep.ignored:
         note = ""
+    note += se.copied_note(prep)
+    if prep.copied:
+        ev["copied"] = prep.copied
     if opts.absent:
         if hits:
             m = max(hits, key=lambda m: m.score)
