@@ -13,6 +13,7 @@ for _k, _v in {
     "DO_NOT_TRACK": "1",
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",  # tldextract (Presidio's email check): bundled snapshot, no fetch
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # a model loading bar on stderr is noise in the CLI and the server log
     # One torch/OpenMP thread per encode: the app serves many requests at once on few cores, and spinning
     # intra-op threads fighting for them made one MiniLM encode ~10x slower under load (bench/load_bench.py).
     "OMP_NUM_THREADS": "1",
