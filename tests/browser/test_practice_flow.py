@@ -7,20 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
+from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium
 
 FRAME = "Reply to a customer whose escape-of-water claim is delayed"
 SPOT = "Check an AI summary of travel cancellation cover before it goes to a customer"
@@ -36,24 +29,11 @@ GOOD_PROMPT = ("Draft a reply for our complaints team to [customer], whose water
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing on CI; install it with `apt-get install -y chromium`")
-        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` to run browser tests")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    _need_chromium()
+    need_chromium()
     tmp = tmp_path_factory.mktemp("app")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SPARRING_ROOT": str(REPO), "SPARRING_DB": str(tmp / "sparring.db"),
            "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
     log = open(tmp / "app.log", "wb")

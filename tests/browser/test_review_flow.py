@@ -5,38 +5,22 @@ artifacts/screenshots/review-*.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-from pathlib import Path
 
 import pytest
+from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium
 
 from sparring.store.db import dumps
 
-REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 PASSWORD = "review flow password 7"
 SID = "support-delayed-claim"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing on CI; install it with `apt-get install -y chromium`")
-        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
+    need_chromium()
     from sparring.auth import hash_password
     from sparring.content.loader import load_org
     from sparring.store.db import Store
@@ -66,7 +50,7 @@ def app(tmp_path_factory):
                                             "required": int(c.required), "weight": c.weight, "feedback": "fb"})
     blocks = create_ui(org, store)
     blocks.queue()
-    port = _free_port()
+    port = free_port()
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     try:
