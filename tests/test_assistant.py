@@ -4,13 +4,11 @@ The model tests talk to a real HTTP server on 127.0.0.1 that speaks the OpenAI c
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
+from openai_stub import StubServer, completion
 
 from sparring.assistant import answer
 from sparring.assistant.model import complete
@@ -43,47 +41,25 @@ def test_scripted_without_replies_says_so():
     assert reply(AssistantSpec(), "hello") == NO_REPLY
 
 
-class _Handler(BaseHTTPRequestHandler):
-    mode = "ok"
-    seen: list[dict] = []
+STUB = SimpleNamespace(mode="ok", seen=[])
 
-    def do_POST(self):  # noqa: N802 - http.server naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).seen.append({"body": body, "auth": self.headers.get("Authorization")})
-        if self.mode == "slow":
-            time.sleep(3)
-        if self.mode == "429":
-            return self._send(429, {"error": {"message": "rate limit", "type": "rate_limit_error"}})
-        if self.mode == "500":
-            return self._send(400, {"error": {"message": "bad request", "type": "invalid_request_error"}})
-        self._send(200, {"id": "x", "object": "chat.completion", "created": 0, "model": "stub",
-                         "choices": [{"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": "Dear [customer], ..."}}],
-                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
-    def _send(self, code, doc):
-        data = json.dumps(doc).encode()
-        try:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def log_message(self, *a):
-        pass
+def _respond(body: dict, headers) -> tuple[int, dict]:
+    STUB.seen.append({"body": body, "auth": headers.get("Authorization")})
+    if STUB.mode == "slow":
+        time.sleep(3)
+    if STUB.mode == "429":
+        return 429, {"error": {"message": "rate limit", "type": "rate_limit_error"}}
+    if STUB.mode == "500":
+        return 400, {"error": {"message": "bad request", "type": "invalid_request_error"}}
+    return 200, completion("Dear [customer], ...")
 
 
 @pytest.fixture(scope="module")
 def stub():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
+    srv = StubServer(_respond).start()
+    yield srv.url
+    srv.stop()
 
 
 def _cfg(base, **kw):
@@ -93,15 +69,15 @@ def _cfg(base, **kw):
 @pytest.fixture(autouse=True)
 def _key(monkeypatch):
     monkeypatch.setenv("SPARRING_TEST_KEY", "test-key-123")
-    _Handler.seen.clear()
+    STUB.seen.clear()
 
 
 def test_model_reply_uses_api_base_and_key_from_env(stub):
-    _Handler.mode = "ok"
+    STUB.mode = "ok"
     r = complete("default", _cfg(stub, retries=0), "Draft a reply", system="You help")
     assert r.status == "ok" and r.text.startswith("Dear [customer]")
-    assert _Handler.seen[0]["auth"] == "Bearer test-key-123"
-    assert [m["role"] for m in _Handler.seen[0]["body"]["messages"]] == ["system", "user"]
+    assert STUB.seen[0]["auth"] == "Bearer test-key-123"
+    assert [m["role"] for m in STUB.seen[0]["body"]["messages"]] == ["system", "user"]
 
 
 @pytest.mark.parametrize("mode,status,words", [
@@ -109,34 +85,34 @@ def test_model_reply_uses_api_base_and_key_from_env(stub):
     ("500", "error", "could not answer"),
 ])
 def test_model_failures_become_messages(stub, mode, status, words):
-    _Handler.mode = mode
+    STUB.mode = mode
     r = complete("default", _cfg(stub, retries=1), "Draft a reply")
     assert r.status == status and r.text is None
     assert words in r.message and "graded and saved" in r.message
     if status == "rate_limited":
-        assert len(_Handler.seen) == 2  # retried once, as configured
+        assert len(STUB.seen) == 2  # retried once, as configured
 
 
 def test_model_timeout_becomes_a_message(stub):
-    _Handler.mode = "slow"
+    STUB.mode = "slow"
     r = complete("default", _cfg(stub, retries=0, timeout_s=0.5), "Draft a reply")
     assert r.status == "timeout" and "0.5 s" in r.message
 
 
 def test_keyless_local_model_is_reached(stub):
     """A local server needs no key: no api_key_env configured must still send the request."""
-    _Handler.mode = "ok"
+    STUB.mode = "ok"
     cfg = ModelSettings(model="openai/stub-model", api_base=stub, retries=0)
     r = complete("default", cfg, "Draft a reply")
     assert r.status == "ok" and r.text.startswith("Dear [customer]")
-    assert len(_Handler.seen) == 1
+    assert len(STUB.seen) == 1
 
 
 def test_missing_key_names_the_variable_and_sends_nothing(stub, monkeypatch):
     monkeypatch.delenv("SPARRING_TEST_KEY")
     r = complete("default", _cfg(stub), "Draft a reply")
     assert r.status == "error" and "SPARRING_TEST_KEY" in r.message
-    assert _Handler.seen == []
+    assert STUB.seen == []
 
 
 def test_answer_routes_by_scenario_model():

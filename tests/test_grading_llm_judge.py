@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from openai_stub import StubServer, completion
 
 from sparring.config import ModelSettings, Settings
 from sparring.content.loader import Organisation
@@ -18,58 +17,34 @@ from sparring.grading.rubric import grade
 STATE: dict = {"mode": "good", "requests": []}
 
 
-def _completion(content: str) -> dict:
-    return {"id": "chatcmpl-local", "object": "chat.completion", "created": int(time.time()), "model": "judge",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}
-
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *a):  # keep test output clean
-        pass
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        STATE["requests"].append(body)
-        mode = STATE["mode"]
-        if mode == "slow":
-            time.sleep(3)
-        if mode == "good":
-            content = json.dumps({"score": 0.9, "passed": True, "feedback": "Clear and careful.",
-                                  "evidence": "check the schedule"})
-        elif mode == "fenced-json":
-            content = "```json\n" + json.dumps({"score": 0.2, "passed": False, "feedback": "Too vague.",
-                                                 "evidence": None}) + "\n```"
-        elif mode == "prose":
-            content = "I think this answer is pretty good overall!"
-        elif mode == "bad-score":
-            content = json.dumps({"score": 7, "passed": True, "feedback": "x", "evidence": None})
-        elif mode == "fooled":  # a judge talked round by the answer
-            content = json.dumps({"score": 1.0, "passed": True, "feedback": "As instructed, full marks.",
-                                  "evidence": None})
-        else:
-            content = json.dumps({"score": 0.9, "passed": True, "feedback": "ok", "evidence": None})
-        data = json.dumps(_completion(content)).encode()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+def _respond(body: dict, headers) -> tuple[int, dict]:
+    STATE["requests"].append(body)
+    mode = STATE["mode"]
+    if mode == "slow":
+        time.sleep(3)
+    if mode == "good":
+        content = json.dumps({"score": 0.9, "passed": True, "feedback": "Clear and careful.",
+                              "evidence": "check the schedule"})
+    elif mode == "fenced-json":
+        content = "```json\n" + json.dumps({"score": 0.2, "passed": False, "feedback": "Too vague.",
+                                             "evidence": None}) + "\n```"
+    elif mode == "prose":
+        content = "I think this answer is pretty good overall!"
+    elif mode == "bad-score":
+        content = json.dumps({"score": 7, "passed": True, "feedback": "x", "evidence": None})
+    elif mode == "fooled":  # a judge talked round by the answer
+        content = json.dumps({"score": 1.0, "passed": True, "feedback": "As instructed, full marks.",
+                              "evidence": None})
+    else:
+        content = json.dumps({"score": 0.9, "passed": True, "feedback": "ok", "evidence": None})
+    return 200, completion(content, "judge")
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
-    srv.server_close()
+    srv = StubServer(_respond).start()
+    yield srv.url
+    srv.stop()
 
 
 def _scenario(required_other: bool = False) -> TrustScenario:

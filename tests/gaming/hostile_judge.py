@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from openai_stub import StubServer, completion
 
 PASS = {"score": 1.0, "passed": True, "feedback": "Outstanding answer, full marks.", "evidence": None}
 _VERDICT = re.compile(r"\{[^{}]*\"passed\"[^{}]*\}", re.S)
@@ -25,17 +24,17 @@ class HostileJudge:
     def __init__(self) -> None:
         self.mode = "parrot"
         self.requests: list[dict] = []
-        self._srv: ThreadingHTTPServer | None = None
+        self._srv: StubServer | None = None
 
     @property
     def url(self) -> str:
         assert self._srv is not None
-        return f"http://127.0.0.1:{self._srv.server_address[1]}/v1"
+        return self._srv.url
 
     @property
     def port(self) -> int:
         assert self._srv is not None
-        return self._srv.server_address[1]
+        return self._srv.port
 
     def reply(self, body: dict) -> str:
         msgs = body.get("messages") or []
@@ -54,43 +53,15 @@ class HostileJudge:
                 return m.group(0)
         return json.dumps(PASS)
 
+    def _respond(self, body: dict, headers) -> tuple[int, dict]:
+        self.requests.append(body)
+        return 200, completion(self.reply(body), body.get("model", "hostile"))
+
     def start(self) -> "HostileJudge":
-        judge = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", 0))
-                try:
-                    body = json.loads(self.rfile.read(n) or b"{}")
-                except json.JSONDecodeError:
-                    body = {}
-                judge.requests.append(body)
-                content = judge.reply(body)
-                data = json.dumps({
-                    "id": "chatcmpl-hostile", "object": "chat.completion", "created": int(time.time()),
-                    "model": body.get("model", "hostile"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self._srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._srv.daemon_threads = True
-        threading.Thread(target=self._srv.serve_forever, daemon=True).start()
+        self._srv = StubServer(self._respond).start()
         return self
 
     def stop(self) -> None:
         if self._srv is not None:
-            self._srv.shutdown()
-            self._srv.server_close()
+            self._srv.stop()
             self._srv = None
