@@ -6,6 +6,7 @@ Cheap text statistics only (no model): they run on every attempt, including unde
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -33,6 +34,21 @@ def shingles(ws: list[str], n: int = 3) -> set[tuple[str, ...]]:
     return {tuple(ws[i:i + n]) for i in range(len(ws) - n + 1)}
 
 
+def shown_texts(scenario: Any) -> tuple[str, ...]:
+    """What the learner works from: the brief, the material, and the AI output (and question) to judge."""
+    out = getattr(scenario, "output", None)
+    texts = [scenario.brief, scenario.material or "", getattr(scenario, "question", None) or ""]
+    texts += [out] if isinstance(out, str) else [x.text for x in out or []]
+    return tuple(texts)
+
+
+@functools.lru_cache(maxsize=256)
+def text_shingles(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """Word 3-grams of authored texts. Cached by content: a scenario's text is the same for every attempt, so
+    an edited scenario is simply a new key. Never called with learners' text."""
+    return frozenset().union(*(shingles(words(t)) for t in texts if t))
+
+
 def fast_threshold_s(minutes: int) -> float:
     """Less than a twentieth of the expected time, and never more than 30 s: nobody reads a brief that fast."""
     return min(30.0, max(5.0, minutes * 60 / 20))
@@ -54,14 +70,8 @@ def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[s
         if (mine and model and len(mine & model) / len(mine | model) >= 0.7) or (
                 own and theirs and len(own) >= 0.5 * len(theirs) and len(own & theirs) / len(own) >= 0.8):
             out.append("copies-model-answer")
-    sources = [scenario.brief, scenario.material or ""]
-    out_text = getattr(scenario, "output", None)
-    if isinstance(out_text, str):
-        sources += [out_text, getattr(scenario, "question", None) or ""]
-    elif isinstance(out_text, list):
-        sources += [s.text for s in out_text]
     if len(ws) >= 8 and "copies-model-answer" not in out:
-        src = set().union(*(shingles(words(s)) for s in sources if s))
+        src = text_shingles(shown_texts(scenario))
         if mine and len(mine & src) / len(mine) >= 0.8:
             out.append("copies-material")
     if len(ws) >= 8:

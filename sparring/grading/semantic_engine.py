@@ -23,6 +23,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..gaming import shingles, shown_texts, text_shingles
+from ..gaming import words as gwords
 from . import embeddings
 
 W_COS = 0.7  # weight of the cosine in the combined score; the rest is lexical recall
@@ -300,30 +302,16 @@ class Prepared:
 
 COPY_MIN_WORDS = 8  # shorter quotes ("the limit is £5,000") are how people cite a source, not copying
 COPY_SHARE = 0.8  # share of a sentence's word 3-grams found in the scenario's text
-_scenario_shingles: dict[tuple[str, int], set] = {}  # authored content only, never learners' text
 
 
-def scenario_shingles(scenario: Any) -> set:
+def scenario_shingles(scenario: Any) -> frozenset:
     """Word 3-grams of everything the learner was shown (title, outcome, brief, material, question, the AI
     output). Pasting these back restates the task; it is not the learner's reasoning. The model answer is not
     included: it is shown only after an attempt, and copying it is a gaming signal of its own."""
-    from ..gaming import shingles, words as gwords
-
-    texts = [scenario.title, scenario.outcome, scenario.brief, scenario.material or "",
-             getattr(scenario, "question", None) or ""]
-    out = getattr(scenario, "output", None)
-    texts += [out] if isinstance(out, str) else [x.text for x in out or []]
-    key = (scenario.id, hash(tuple(texts)))  # keyed by content: an edited or reloaded scenario is recomputed
-    got = _scenario_shingles.get(key)
-    if got is None:
-        got = set().union(*(shingles(gwords(t)) for t in texts if t))
-        _scenario_shingles[key] = got
-    return got
+    return text_shingles((scenario.title, scenario.outcome) + shown_texts(scenario))
 
 
 def is_copied(sentence: str, source: set) -> bool:
-    from ..gaming import shingles, words as gwords
-
     ws = gwords(sentence)
     if len(ws) < COPY_MIN_WORDS or not source:
         return False
