@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..config import Settings, load_settings
 from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTest, PolicyTestFile, Scenario, ScenarioBase,
                      FrameScenario, SpotScenario, TrustScenario)
-from .problems import ContentError, Problem, from_validation_error, rel, suggest
+from .problems import ContentError, Problem, did_you_mean, from_validation_error, rel, suggest
 from .yamlsrc import MAX_BYTES, Source, YamlError, parse
 
 SCENARIO_ADAPTER: TypeAdapter = TypeAdapter(Scenario)
@@ -211,10 +211,7 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
             problems.extend(_raw_policy_problems(loaded.src, rel(f, root), loaded.problems))
     for key, loaded in list(org.files.items()):
         if key.startswith("policytests:") and loaded.obj.policy not in org.policies:
-            close = suggest(loaded.obj.policy, org.policies)
-            problems.append(Problem(rel(loaded.path, root), *loaded.src.locate(("policy",)),
-                                    f"unknown policy '{loaded.obj.policy}'",
-                                    f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
+            problems.append(_unknown_policy(loaded.obj.policy, loaded.src, rel(loaded.path, root), org))
         elif key.startswith("policytests:"):
             problems.extend(_check_test_entities(loaded, rel(loaded.path, root), org.policies[loaded.obj.policy]))
 
@@ -241,24 +238,37 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
     return org
 
 
+def _unknown_policy(pid: str, src: Source, shown: str, org: Organisation) -> Problem:
+    known = ", ".join(sorted(org.policies)) or "none (add one under policies/)"
+    return Problem(shown, *src.locate(("policy",)), f"unknown policy '{pid}'",
+                   did_you_mean(pid, org.policies, f"known policies: {known}"))
+
+
+def _unknown_kind(check: str, where: tuple, src: Source, shown: str, org: Organisation) -> Problem:
+    return Problem(shown, *src.locate(where + ("check",)), f"unknown grader kind '{check}'",
+                   did_you_mean(check, org.registry.names(), f"registered kinds: {', '.join(org.registry.names())}"))
+
+
+def _unknown_entity(ent: str, own: set, src: Source, shown: str) -> Problem:
+    from ..policy.entities import KNOWN_ENTITIES
+
+    return Problem(shown, *src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
+                   did_you_mean(ent, list(KNOWN_ENTITIES) + [o for o in own if isinstance(o, str)],
+                                "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
+
+
 def _raw_references(src: Source, shown: str, org: Organisation) -> list[Problem]:
     """Policy id and grader kinds of a scenario whose structure did not validate."""
     out: list[Problem] = []
     data = src.data if isinstance(src.data, dict) else {}
     pid = data.get("policy")
     if isinstance(pid, str) and pid not in org.policies:
-        close = suggest(pid, org.policies)
-        out.append(Problem(shown, *src.locate(("policy",)), f"unknown policy '{pid}'",
-                           f"did you mean '{close}'?" if close else "use the id of a file in policies/"))
+        out.append(_unknown_policy(pid, src, shown, org))
     crits = (data.get("rubric") or {}).get("criteria") if isinstance(data.get("rubric"), dict) else None
     for i, c in enumerate(crits if isinstance(crits, list) else []):
         check = c.get("check") if isinstance(c, dict) else None
         if isinstance(check, str) and org.registry.get(check) is None:
-            close = suggest(check, org.registry.names())
-            out.append(Problem(shown, *src.locate(("rubric", "criteria", i, "check")),
-                               f"unknown grader kind '{check}'",
-                               f"did you mean '{close}'?" if close else
-                               f"registered kinds: {', '.join(org.registry.names())}"))
+            out.append(_unknown_kind(check, ("rubric", "criteria", i), src, shown, org))
     return out
 
 
@@ -275,10 +285,7 @@ def _raw_policy_problems(src: Source, shown: str, already: list[Problem]) -> lis
     ents = data.get("entities") if isinstance(data.get("entities"), dict) else {}
     for ent in ents:
         if isinstance(ent, str) and ent not in KNOWN_ENTITIES and ent not in own:
-            close = suggest(ent, list(KNOWN_ENTITIES) + [o for o in own if isinstance(o, str)])
-            out.append(Problem(shown, *src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
-                               f"did you mean '{close}'?" if close else
-                               "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
+            out.append(_unknown_entity(ent, own, src, shown))
     if not any("defined twice" in p.message for p in already):
         seen: set[str] = set()
         for i, r in enumerate(recs):
@@ -303,10 +310,9 @@ def _check_test_entities(loaded: Loaded, shown: str, pol: Policy) -> list[Proble
     for i, t in enumerate(loaded.obj.tests):
         for j, ent in enumerate(t.entities):
             if ent not in known:
-                close = suggest(ent, known)
                 out.append(Problem(shown, *loaded.src.locate(("tests", i, "entities", j)),
                                    f"test expects unknown entity '{ent}'",
-                                   f"did you mean '{close}'?" if close else "use an entity the policy knows"))
+                                   did_you_mean(ent, known, "use an entity the policy knows")))
     return out
 
 
@@ -318,10 +324,7 @@ def _check_policy(loaded: Loaded, shown: str) -> list[Problem]:
     out = []
     for ent in pol.entities:
         if ent not in KNOWN_ENTITIES and ent not in own:
-            close = suggest(ent, list(KNOWN_ENTITIES) + list(own))
-            out.append(Problem(shown, *loaded.src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
-                               f"did you mean '{close}'?" if close else
-                               "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
+            out.append(_unknown_entity(ent, own, loaded.src, shown))
     known = set(KNOWN_ENTITIES) | own
     for i, t in enumerate(pol.tests):
         for j, ent in enumerate(t.entities):
@@ -336,18 +339,12 @@ def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Probl
     src = loaded.src
     out: list[Problem] = []
     if sc.policy and sc.policy not in org.policies:
-        close = suggest(sc.policy, org.policies)
-        out.append(Problem(shown, *src.locate(("policy",)), f"unknown policy '{sc.policy}'",
-                           f"did you mean '{close}'?" if close else
-                           f"known policies: {', '.join(sorted(org.policies)) or 'none (add one under policies/)'}"))
+        out.append(_unknown_policy(sc.policy, src, shown, org))
     for i, crit in enumerate(sc.rubric.criteria):
         where = ("rubric", "criteria", i)
         kind = org.registry.get(crit.check)
         if kind is None:
-            close = suggest(crit.check, org.registry.names())
-            out.append(Problem(shown, *src.locate(where + ("check",)), f"unknown grader kind '{crit.check}'",
-                               f"did you mean '{close}'?" if close else
-                               f"registered kinds: {', '.join(org.registry.names())}"))
+            out.append(_unknown_kind(crit.check, where, src, shown, org))
             continue
         if sc.kind not in kind.kinds:
             out.append(Problem(shown, *src.locate(where + ("check",)),
@@ -381,10 +378,9 @@ def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Probl
         if sc.kind == "spot":
             for sid in ans.flags:
                 if sid not in ids:
-                    close = suggest(sid, ids)
                     out.append(Problem(shown, *src.locate(where + ("answer", "flags", sid), key=True),
                                        f"example flags sentence '{sid}', which is not in `output`",
-                                       f"did you mean '{close}'?" if close else f"sentence ids: {', '.join(sorted(ids))}"))
+                                       did_you_mean(sid, ids, f"sentence ids: {', '.join(sorted(ids))}")))
         if sc.kind == "trust" and ans.decision not in sc.decision.options:
             out.append(Problem(shown, *src.locate(where + ("answer", "decision")),
                                f"example decision '{ans.decision}' is not one of the options",
@@ -392,11 +388,9 @@ def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Probl
         for key in ("failed", "passed_criteria"):
             for j, cid in enumerate(getattr(ex.expect, key)):
                 if cid not in crit_ids:
-                    close = suggest(cid, crit_ids)
                     out.append(Problem(shown, *src.locate(where + ("expect", key, j)),
                                        f"example expects unknown criterion '{cid}'",
-                                       f"did you mean '{close}'?" if close else
-                                       f"criteria: {', '.join(sorted(crit_ids))}"))
+                                       did_you_mean(cid, crit_ids, f"criteria: {', '.join(sorted(crit_ids))}")))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, get_args, get_origin
+from typing import Any, Iterable, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +40,12 @@ class ContentError(Exception):
 def suggest(word: str, choices: Iterable[str]) -> str | None:
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
+
+
+def did_you_mean(value: object, choices: Iterable[str], otherwise: str) -> str:
+    """The hint for a name that is not known: the closest known name, else `otherwise`."""
+    close = suggest(value, choices)
+    return f"did you mean '{close}'?" if close else otherwise
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -88,8 +94,7 @@ def from_validation_error(err: ValidationError, src: Source, file: str, root: ty
             model = _model_at(root, loc[:-1])
             hint = None
             if model is not None:
-                close = suggest(key, _field_names(model))
-                hint = f"did you mean '{close}'?" if close else "allowed: " + ", ".join(_field_names(model))
+                hint = did_you_mean(key, _field_names(model), "allowed: " + ", ".join(_field_names(model)))
             line, col = src.locate(path, key=True)
             problems.append(Problem(file, line, col, f"unknown field '{key}'", hint))
         elif typ == "missing":
@@ -101,15 +106,14 @@ def from_validation_error(err: ValidationError, src: Source, file: str, root: ty
             expected = e.get("ctx", {}).get("expected", "")
             got = e.get("input")
             choices = [c.strip().strip("'") for c in str(expected).replace(" or ", ",").split(",") if c.strip()]
-            close = suggest(got, choices) if isinstance(got, str) else None
-            hint = f"did you mean '{close}'?" if close else f"use one of {expected}"
+            hint = did_you_mean(got, choices if isinstance(got, str) else [], f"use one of {expected}")
             where = f"'{loc[-1]}'" if loc else "value"
             problems.append(Problem(file, line, col, f"{where} is {got!r}, not an allowed value", hint))
         elif typ == "union_tag_invalid":
             line, col = src.locate(path + ("kind",))
             got = e.get("input", {}).get("kind") if isinstance(e.get("input"), dict) else None
-            close = suggest(got, ["frame", "spot", "trust"]) if isinstance(got, str) else None
-            hint = f"did you mean '{close}'?" if close else "use frame, spot or trust"
+            hint = did_you_mean(got, ["frame", "spot", "trust"] if isinstance(got, str) else [],
+                                "use frame, spot or trust")
             problems.append(Problem(file, line, col, f"unknown scenario kind {got!r}", hint))
         elif typ == "union_tag_not_found":
             problems.append(Problem(file, *src.locate(path), "missing required field 'kind'",

@@ -71,7 +71,7 @@ def parse(text: str, max_bytes: int = MAX_BYTES) -> Source:
     except yaml.YAMLError as e:  # reader errors (bad characters) carry no mark
         raise YamlError(f"YAML error: {e}", hint="save the file as UTF-8 text") from None
     except RecursionError:
-        raise YamlError(f"YAML is nested too deeply", hint=f"keep nesting under {MAX_DEPTH} levels") from None
+        raise YamlError("YAML is nested too deeply", hint=f"keep nesting under {MAX_DEPTH} levels") from None
     src = Source(None)
     if node is None:
         return src
