@@ -14,13 +14,12 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from ..config import Settings, load_settings
-from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTest, PolicyTestFile, Scenario, ScenarioBase,
+from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTestFile, Scenario, ScenarioBase,
                      FrameScenario, SpotScenario, TrustScenario)
 from .problems import ContentError, Problem, did_you_mean, from_validation_error, rel, suggest
 from .yamlsrc import MAX_BYTES, Source, YamlError, parse
 
 SCENARIO_ADAPTER: TypeAdapter = TypeAdapter(Scenario)
-SCHEMA_LINE = "# yaml-language-server: $schema="
 
 
 @dataclass
@@ -138,14 +137,6 @@ class Organisation:
             if eng is None:
                 eng = self._engines[key] = PolicyEngine(pol)
             return eng
-
-    def policy_tests(self, policy_id: str) -> list[PolicyTest]:
-        pol = self.policies[policy_id]
-        tests = list(pol.tests)
-        for loaded in self.files.values():
-            if isinstance(loaded.obj, PolicyTestFile) and loaded.obj.policy == policy_id:
-                tests.extend(loaded.obj.tests)
-        return tests
 
     def ok(self) -> bool:
         return not self.problems
