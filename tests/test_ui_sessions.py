@@ -1,0 +1,71 @@
+"""Built-in sessions expire per sign-in (sparring/ui/sessions.py), checked through Gradio's real login routes."""
+
+from __future__ import annotations
+
+import gradio as gr
+import httpx
+import pytest
+
+from sparring.ui.sessions import SessionTokens, install
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_token_lives_session_hours_from_its_own_sign_in():
+    clock = Clock()
+    tokens = SessionTokens(hours=1, clock=clock)
+    tokens["a"] = "learner"
+    clock.now += 1800
+    tokens["b"] = "learner"  # the same person signs in on a second device half an hour later
+    assert tokens.get("a") == "learner" and "a" in tokens
+    clock.now += 1801  # a is 1 h 0 min 1 s old, b half an hour younger
+    assert tokens.get("a") is None and "a" not in tokens
+    assert tokens.get("b") == "learner", "a new sign-in must not be cut short by an older one"
+    assert tokens.get("never issued") is None
+
+
+def test_expired_tokens_are_forgotten_and_logout_still_works():
+    clock = Clock()
+    tokens = SessionTokens(hours=1, clock=clock)
+    tokens["old"] = "mentor"
+    clock.now += 3601
+    tokens["new"] = "mentor"  # a sign-in prunes sessions that have expired
+    assert "old" not in dict.keys(tokens)
+    # Gradio's /logout walks the keys and indexes them: that must not raise for any key it sees.
+    for t in list(tokens.keys()):
+        if tokens[t] == "mentor":
+            del tokens[t]
+    assert not dict(tokens)
+
+
+@pytest.fixture()
+def tiny_app():
+    with gr.Blocks() as demo:
+        gr.Markdown("hello")
+    demo.launch(server_name="127.0.0.1", server_port=None, auth=lambda u, p: p == "right",
+                prevent_thread_lock=True, quiet=True)
+    clock = Clock()
+    tokens = install(demo.server_app, hours=0.5)
+    tokens.clock = clock
+    yield demo, clock
+    demo.close()
+
+
+def test_gradio_treats_an_expired_session_as_signed_out(tiny_app):
+    demo, clock = tiny_app
+    with httpx.Client(base_url=demo.local_url) as c:
+        assert c.get("gradio_api/login_check").status_code == 401
+        assert c.post("login", data={"username": "learner", "password": "right"}).status_code == 200
+        assert c.get("gradio_api/login_check").status_code == 200
+        clock.now += 0.5 * 3600 - 1
+        assert c.get("gradio_api/login_check").status_code == 200
+        clock.now += 2
+        assert c.get("gradio_api/login_check").status_code == 401, "the session outlived [auth] session_hours"
+        assert c.post("login", data={"username": "learner", "password": "right"}).status_code == 200
+        assert c.get("gradio_api/login_check").status_code == 200, "signing in again starts a new session"
