@@ -20,10 +20,12 @@ policy blocks — the scripted assistant answers, as in an offline deployment.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import re
+import signal
 import socket
 import sqlite3
 import statistics
@@ -33,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -141,44 +144,104 @@ def wait_for_page(url: str, proc: subprocess.Popen, timeout: float = 180) -> flo
     raise RuntimeError(f"no page at {url} after {timeout:.0f} s")
 
 
+class CallError(Exception):
+    """The server answered an event with an error (a gr.Error message, a full queue, a refused sign-in)."""
+
+
 class Learner:
-    """One simulated person: own client, own session, own sign-in."""
+    """One simulated person, as the browser does it: own cookie jar (own sign-in), own session hash (own
+    gr.State on the server), each event sent with POST /gradio_api/queue/join and its result read from the
+    session's SSE stream at GET /gradio_api/queue/data. Many learners share one asyncio event loop."""
 
-    def __init__(self, url: str, name: str):
-        from gradio_client import Client
+    def __init__(self, url: str, name: str, fns: dict[str, tuple[int, int | None]]):
+        import httpx
 
+        self.name = name
+        self.fns = fns  # api_name -> (fn_index, trigger component id)
+        self.session = uuid.uuid4().hex[:11]
+        # generous timeouts: a busy server answers late, and the bench measures that rather than failing on it
+        self.http = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(300, connect=30))
+        self.ids: list[int] = []
+        self.last = 0.0
+
+    async def sign_in(self) -> None:
+        r = await self.http.post("login", data={"username": self.name, "password": PASSWORD})
+        if r.status_code != 200 or not any(k.startswith("access-token") for k in self.http.cookies.keys()):
+            raise CallError(f"sign-in refused ({r.status_code}): {r.text[:200]}")
         from sparring.ui.catalogue import ALL
 
-        # generous timeouts: a busy server answers late, and the bench measures that rather than failing on it
-        self.c = Client(url, auth=(name, PASSWORD), verbose=False, download_files=False, analytics_enabled=False,
-                        httpx_kwargs={"timeout": 300})
-        self.c.predict(ALL, ALL, ALL, False, None, api_name="/catalogue")  # what the page does on load
-        self.ids: list[int] = []
+        await self.call("catalogue", [ALL, ALL, ALL, False, None])  # what the page does on load
 
-    def submit(self, task: Task, org, endpoint: str = "screens") -> bool:
+    async def call(self, api_name: str, data: list) -> list:
+        fn, trigger = self.fns[api_name]
+        r = await self.http.post("gradio_api/queue/join", json={
+            "data": data, "fn_index": fn, "trigger_id": trigger, "session_hash": self.session, "event_data": None})
+        if r.status_code != 200:
+            raise CallError(f"/{api_name}: join refused ({r.status_code}): {r.text[:200]}")
+        event_id = r.json()["event_id"]
+        async with self.http.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session}) as resp:
+            if resp.status_code != 200:
+                raise CallError(f"/{api_name}: stream refused ({resp.status_code})")
+            async for line in resp.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                kind = msg.get("msg")
+                if kind == "process_completed" and msg.get("event_id") == event_id:
+                    if not msg.get("success"):
+                        raise CallError(f"/{api_name}: {(msg.get('output') or {}).get('error')}")
+                    return msg["output"]["data"]
+                if kind in ("unexpected_error", "close_stream"):
+                    raise CallError(f"/{api_name}: {kind}: {msg.get('message')}")
+        raise CallError(f"/{api_name}: the stream ended without a result")
+
+    async def submit(self, task: Task, org, endpoint: str = "screens") -> bool:
         if endpoint == "json":  # the programs' endpoint: same attempt path, answer as JSON, attempt id back
             t0 = time.perf_counter()
-            out = self.c.predict(task.scenario, task.answer, api_name="/attempt")
+            out = (await self.call("attempt", [task.scenario, task.answer]))[0]
             self.last = time.perf_counter() - t0
-            self.ids.append(out["attempt_id"])
-            return out.get("attempt_id") is not None
-        self.c.predict(task.scenario, api_name="/open_scenario")
+            if out.get("attempt_id") is not None:
+                self.ids.append(out["attempt_id"])
+                return True
+            return False
+        await self.call("open_scenario", [task.scenario])
         t0 = time.perf_counter()
         if task.kind == "frame":
-            out = self.c.predict(task.answer["prompt"], api_name="/submit_frame")
+            out = await self.call("submit_frame", [None, task.answer["prompt"]])
         elif task.kind == "trust":
             a = task.answer
-            out = self.c.predict(a["decision"], a.get("confidence", 0.75), a.get("justification", ""),
-                                 api_name="/submit_trust")
+            out = await self.call("submit_trust", [None, a["decision"], a.get("confidence", 0.75),
+                                                   a.get("justification", "")])
         else:
             from sparring.ui.practice_tab import MAX_SENTENCES
 
             sents = org.scenarios[task.scenario].output
             checks = [i < len(sents) and sents[i].id in task.answer["flags"] for i in range(MAX_SENTENCES)]
             reasons = [task.answer["flags"].get(sents[i].id, "") if i < len(sents) else "" for i in range(MAX_SENTENCES)]
-            out = self.c.predict(*checks, *reasons, api_name="/submit_spot")
+            out = await self.call("submit_spot", [None, *checks, *reasons])
         self.last = time.perf_counter() - t0
         return any(isinstance(x, str) and "Saved to your progress" in x for x in out)
+
+
+def event_table(url: str) -> dict[str, tuple[int, int | None]]:
+    """api_name -> (fn_index, first trigger's component id), from the app's /config (signed in)."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=60) as c:
+        c.post("login", data={"username": "bench-000", "password": PASSWORD}).raise_for_status()
+        cfg = c.get("config").json()
+    out = {}
+    for dep in cfg["dependencies"]:
+        if dep.get("api_name"):
+            targets = dep.get("targets") or []
+            out[dep["api_name"]] = (dep["id"], targets[0][0] if targets else None)
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc; clock ticks → seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_http(args, org, tasks: list[Task]) -> dict:
@@ -189,88 +252,103 @@ def run_http(args, org, tasks: list[Task]) -> dict:
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "SPARRING_DB": str(db), "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "app.py"]
+    if args.profile:  # the same app, with a CPU-weighted stack sampler that writes its report on exit
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-sampled", str(Path(args.profile).resolve())]
     log = open(tmp / "server.log", "w")
     t_launch = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    out: dict = {"mode": f"http ({args.endpoint})", "learners": args.learners, "duration_s": args.duration, "think_s": args.think}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    out: dict = {"mode": f"http ({args.endpoint})", "learners": args.learners, "duration_s": args.duration,
+                 "think_s": args.think}
     try:
         out["cold_start_s"] = round(wait_for_page(url, proc) - t_launch, 2)
         print(f"first page served after {out['cold_start_s']} s", file=sys.stderr)
-        # the first attempt waits for the models the app warms up in the background
-        first = Learner(url, names[0])
-        t0 = time.perf_counter()
-        first.submit(tasks[0], org)
-        out["first_submit_s"] = round(time.perf_counter() - t0, 2)
-        out["ready_s"] = round(time.perf_counter() - t_launch, 2)
-        print(f"first attempt graded {out['ready_s']} s after launch", file=sys.stderr)
-        with sqlite3.connect(db) as c:  # the warm-up attempt is not part of the run
-            before = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
-
-        learners: list[Learner | None] = [None] * args.learners
-        setup_errors: list[str] = []
-
-        gate = threading.Semaphore(4)  # sign people in a few at a time, as a morning would
-
-        def connect(i: int) -> None:
-            for attempt in range(3):
-                try:
-                    with gate:
-                        learners[i] = Learner(url, names[i])
-                    return
-                except Exception as e:  # noqa: BLE001
-                    if attempt == 2:
-                        setup_errors.append(f"{names[i]}: {type(e).__name__}: {e}")
-                    time.sleep(1)
-
-        ts = [threading.Thread(target=connect, args=(i,)) for i in range(args.learners)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        if setup_errors:
-            raise RuntimeError(f"{len(setup_errors)} learners could not sign in: {setup_errors[:3]}")
-        res = Results()
-        deadline = time.perf_counter() + args.duration
-
-        def loop(i: int) -> None:
-            me = learners[i]
-            k = i
-            while time.perf_counter() < deadline:
-                task = tasks[k % len(tasks)]
-                k += 1
-                try:
-                    if me.submit(task, org, args.endpoint):
-                        res.ok(task.kind, me.last)
-                    else:
-                        res.fail(f"{task.label}: no 'Saved' in the response")
-                except Exception as e:  # noqa: BLE001
-                    res.fail(f"{task.label}: {type(e).__name__}: {e}")
-                if args.think:
-                    time.sleep(args.think)
-
-        t_run = time.perf_counter()
-        ts = [threading.Thread(target=loop, args=(i,)) for i in range(args.learners)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        wall = time.perf_counter() - t_run
-        out["peak_rss_mb"] = round(peak_rss_mb(proc.pid) or 0, 1)
-        with sqlite3.connect(db) as c:
-            stored = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] - before
-            ids = [i for lr in learners for i in lr.ids]
-            if ids:  # json endpoint: every acknowledged id must be in the file
-                have = {r[0] for r in c.execute(f"SELECT id FROM attempts WHERE id IN ({','.join('?' * len(ids))})", ids)}
-                out["acknowledged_ids_missing"] = len(set(ids) - have)
+        out.update(asyncio.run(_drive(args, org, tasks, url, names, db, proc, t_launch)))
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM: the sampled server writes its report
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-    out.update(summarise(res, wall, stored))
     out["server_log"] = str(tmp / "server.log")
+    return out
+
+
+async def _drive(args, org, tasks, url, names, db, proc, t_launch) -> dict:
+    out: dict = {}
+    fns = event_table(url)
+    # the first attempt waits for the models the app warms up in the background
+    first = Learner(url, names[0], fns)
+    await first.sign_in()
+    t0 = time.perf_counter()
+    await first.submit(tasks[0], org)
+    await first.http.aclose()
+    out["first_submit_s"] = round(time.perf_counter() - t0, 2)
+    out["ready_s"] = round(time.perf_counter() - t_launch, 2)
+    print(f"first attempt graded {out['ready_s']} s after launch", file=sys.stderr)
+    with sqlite3.connect(db) as c:  # the warm-up attempt is not part of the run
+        before = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+
+    learners = [Learner(url, n, fns) for n in names]
+    gate = asyncio.Semaphore(4)  # sign people in a few at a time, as a morning would
+    setup_errors: list[str] = []
+
+    async def connect(lr: Learner) -> None:
+        for attempt in range(3):
+            try:
+                async with gate:
+                    await lr.sign_in()
+                return
+            except Exception as e:  # noqa: BLE001
+                if attempt == 2:
+                    setup_errors.append(f"{lr.name}: {type(e).__name__}: {e}")
+                await asyncio.sleep(1)
+
+    await asyncio.gather(*(connect(lr) for lr in learners))
+    if setup_errors:
+        raise RuntimeError(f"{len(setup_errors)} learners could not sign in: {setup_errors[:3]}")
+    res = Results()
+    if args.profile:
+        os.kill(proc.pid, signal.SIGUSR1)  # our own child: the sampler counts the measured run only
+    cpu_server0, cpu_self0 = cpu_seconds(proc.pid), time.process_time()
+    deadline = time.perf_counter() + args.duration
+
+    async def loop(i: int) -> None:
+        me = learners[i]
+        k = i
+        # learners start spread over one think time, as people do, not all in the same millisecond
+        await asyncio.sleep(args.think * i / len(learners))
+        while time.perf_counter() < deadline:
+            task = tasks[k % len(tasks)]
+            k += 1
+            try:
+                if await me.submit(task, org, args.endpoint):
+                    res.ok(task.kind, me.last)
+                else:
+                    res.fail(f"{task.label}: no 'Saved' in the response")
+            except Exception as e:  # noqa: BLE001
+                res.fail(f"{task.label}: {type(e).__name__}: {e}")
+            if args.think:
+                await asyncio.sleep(args.think)
+
+    t_run = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(len(learners))))
+    wall = time.perf_counter() - t_run
+    out["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_server0, 1)
+    out["client_cpu_s"] = round(time.process_time() - cpu_self0, 1)
+    out["peak_rss_mb"] = round(peak_rss_mb(proc.pid) or 0, 1)
+    for lr in learners:
+        await lr.http.aclose()
+    with sqlite3.connect(db) as c:
+        stored = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] - before
+        ids = [i for lr in learners for i in lr.ids]
+        if ids:  # json endpoint: every acknowledged id must be in the file
+            have = {r[0] for r in c.execute(f"SELECT id FROM attempts WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            out["acknowledged_ids_missing"] = len(set(ids) - have)
+    out.update(summarise(res, wall, stored))
+    if res.acked:
+        out["server_cpu_per_attempt_s"] = round(out["server_cpu_s"] / res.acked, 3)
     return out
 
 
@@ -334,6 +412,84 @@ def summarise(res: Results, wall: float, stored: int) -> dict:
 
 def _r(x: float | None) -> float | None:
     return round(x, 3) if x is not None else None
+
+
+# ------------------------------------------------------------------------------------ server profiling
+
+
+def serve_sampled(report: Path, hz: float = 50) -> None:
+    """Run app.py in this process with a stack sampler: each tick, every thread that used CPU since the last
+    tick (per-thread utime+stime from /proc/self/task) is charged one sample at its current stack. Idle threads
+    (waiting on a socket, a lock, the queue) cost nothing, so the report shows where the CPU goes. Written on
+    SIGTERM, as collapsed stacks and a table of the hottest functions (self and inclusive)."""
+    import collections
+    import runpy
+
+    tick = os.sysconf("SC_CLK_TCK")
+    stacks: collections.Counter[str] = collections.Counter()
+    last: dict[int, int] = {}
+    stopping = threading.Event()
+    me = threading.get_native_id
+
+    def thread_cpu(tid: int) -> int:
+        try:
+            f = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(f[11]) + int(f[12])
+        except OSError:
+            return 0
+
+    def sample() -> None:
+        own = me()
+        while not stopping.is_set():
+            time.sleep(1 / hz)
+            busy = []
+            for t in threading.enumerate():
+                tid = t.native_id
+                if tid is None or tid == own:
+                    continue
+                used = thread_cpu(tid)
+                if tid in last and used > last[tid]:
+                    busy.append(t.ident)
+                last[tid] = used
+            if not busy:
+                continue
+            frames = sys._current_frames()
+            for ident in busy:
+                parts, f = [], frames.get(ident)
+                while f is not None and len(parts) < 60:
+                    co = f.f_code
+                    parts.append(f"{Path(co.co_filename).name}:{co.co_name}")
+                    f = f.f_back
+                if parts:
+                    stacks[";".join(reversed(parts))] += 1
+            # holding a frame keeps its locals alive (an open SQLite cursor blocks COMMIT): let go at once
+            del frames, f
+            # threads started outside `threading` (torch's pool) are not seen here; they show in the total
+            # CPU of the process only
+
+    def write(*_a) -> None:
+        stopping.set()
+        time.sleep(3 / hz)  # let the sampler finish its tick before the counts are read
+        total = sum(stacks.values()) or 1
+        own_c: collections.Counter[str] = collections.Counter()
+        incl: collections.Counter[str] = collections.Counter()
+        for st, n in stacks.items():
+            fs = st.split(";")
+            own_c[fs[-1]] += n
+            for fn in set(fs):
+                incl[fn] += n
+        lines = [f"# {total} CPU samples at {hz:g} Hz", "", "## self", *[f"{n / total:6.1%}  {fn}" for fn, n in
+                 own_c.most_common(40)], "", "## inclusive", *[f"{n / total:6.1%}  {fn}" for fn, n in
+                 incl.most_common(80)], "", "## stacks"]
+        lines += [f"{n} {st}" for st, n in stacks.most_common()]
+        report.write_text("\n".join(lines) + "\n")
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, write)
+    signal.signal(signal.SIGUSR1, lambda *_a: stacks.clear())  # the bench starts the measured run: forget start-up
+    threading.Thread(target=sample, name="bench-sampler", daemon=True).start()
+    sys.argv = ["app.py"]
+    runpy.run_path(str(REPO / "app.py"), run_name="__main__")
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -436,9 +592,15 @@ def main() -> int:
     ap.add_argument("--plan", default=None, help="several runs, e.g. 'inprocess:1:0,http:50:10' "
                     "(mode:learners:think); overrides --mode/--learners/--think")
     ap.add_argument("--write", action="store_true", help="replace the '## Load' section of docs/benchmarks.md")
+    ap.add_argument("--profile", metavar="FILE", help="http mode: sample the server's CPU by stack and write the "
+                    "report to FILE (adds some overhead of its own)")
+    ap.add_argument("--serve-sampled", metavar="FILE", help=argparse.SUPPRESS)
     ap.add_argument("--render", metavar="FILE", help="only re-render the report from a saved stdout of this script")
     args = ap.parse_args()
 
+    if args.serve_sampled:
+        serve_sampled(Path(args.serve_sampled))
+        return 0
     if args.render:  # the JSON documents this script printed, one after another
         text, runs, dec, pos = Path(args.render).read_text(), [], json.JSONDecoder(), 0
         while pos < len(text.rstrip()):

@@ -216,6 +216,14 @@ def _inputs_enabled(on: bool) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------------- build
 
 
+# What each event can change. Opening a scenario resets the whole screen; a submit and a retry touch only the
+# feedback area and the buttons (listing all ~90 components cost ~30 ms of the server's event loop per event).
+SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer_box", "model_answer", "next_step",
+                  "submit_frame", "submit_spot", "submit_trust", "retry")
+FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "policy_html", "highlight", "redacted", "reply", "reply_label")
+RETRY_OUTPUTS = FRAME_OUTPUTS
+
+
 @dataclass
 class PracticeView:
     """The practice screen's components by name, and the ordered list every handler's dict is mapped onto."""
@@ -230,11 +238,17 @@ class PracticeView:
     def outputs(self) -> list[Any]:
         return list(self.c.values())
 
-    def as_list(self, updates: dict[str, Any]) -> list[Any]:
-        unknown = set(updates) - set(self.c)
-        if unknown:  # a handler naming a component that does not exist is a programming error: fail loudly
-            raise KeyError(f"unknown practice components: {sorted(unknown)}")
-        return [updates.get(name, gr.update()) for name in self.names]
+    def outputs_of(self, names: tuple[str, ...]) -> list[Any]:
+        return [self.c[n] for n in names]
+
+    def as_list(self, updates: dict[str, Any], names: tuple[str, ...] | None = None) -> list[Any]:
+        """The handler's updates in the order of `names` (default: every component). Gradio rebuilds each output
+        component of an event on the server, changed or not, so events list only what they can change."""
+        names = names or tuple(self.names)
+        unknown = set(updates) - set(names)
+        if unknown:  # a handler naming a component the event does not output is a programming error: fail loudly
+            raise KeyError(f"not outputs of this practice event: {sorted(unknown)}")
+        return [updates.get(name, gr.update()) for name in names]
 
 
 def build(ctx: UIContext) -> PracticeView:
@@ -306,35 +320,34 @@ def build(ctx: UIContext) -> PracticeView:
                 c["model_answer"] = gr.Markdown(elem_id="model-answer")
 
     state = c["state"]
-    outs = v.outputs
 
     def on_frame(st, prompt, request: gr.Request):
-        return v.as_list(submit_frame(ctx, st, prompt, request))
+        return v.as_list(submit_frame(ctx, st, prompt, request), FRAME_OUTPUTS)
 
     # gr.Request is injected only into positional parameters before *args, hence this order.
     def on_spot(st, request: gr.Request, *vals):
-        return v.as_list(submit_spot(ctx, st, list(vals), request))
+        return v.as_list(submit_spot(ctx, st, list(vals), request), SUBMIT_OUTPUTS)
 
     def on_trust(st, decision, confidence, justification, request: gr.Request):
-        return v.as_list(submit_trust(ctx, st, decision, confidence, justification, request))
+        return v.as_list(submit_trust(ctx, st, decision, confidence, justification, request), SUBMIT_OUTPUTS)
 
     def on_retry(st, request: gr.Request):
-        return v.as_list(retry(ctx, st, request))
+        return v.as_list(retry(ctx, st, request), RETRY_OUTPUTS)
 
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
     # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
     # on grading as a whole ([server] concurrency), not per button.
     submits = [
-        c["submit_frame"].click(on_frame, [state, c["prompt"]], outs, api_name="submit_frame",
+        c["submit_frame"].click(on_frame, [state, c["prompt"]], v.outputs_of(FRAME_OUTPUTS), api_name="submit_frame",
                                 concurrency_id="grading"),
-        c["submit_spot"].click(on_spot, [state, *spot_inputs], outs, api_name="submit_spot",
+        c["submit_spot"].click(on_spot, [state, *spot_inputs], v.outputs_of(SUBMIT_OUTPUTS), api_name="submit_spot",
                                concurrency_id="grading"),
-        c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]], outs,
-                                api_name="submit_trust", concurrency_id="grading"),
+        c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]],
+                                v.outputs_of(SUBMIT_OUTPUTS), api_name="submit_trust", concurrency_id="grading"),
     ]
     for event in submits:  # bring the feedback into view (browser-side only; no server round trip)
         event.success(None, None, None, js=SCROLL_TO_FEEDBACK)
-    c["retry"].click(on_retry, [state], outs, api_name="retry")
+    c["retry"].click(on_retry, [state], v.outputs_of(RETRY_OUTPUTS), api_name="retry")
     return v
 
 
