@@ -89,6 +89,7 @@ class Page:
     agreement: pd.DataFrame       # table
     cautions: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # raw metric tables, for the CSV
+    drawn: dict[tuple, list[str]] = field(default_factory=dict)  # the tab's SVG charts, memoised with the page
 
 
 def _learners(df: pd.DataFrame) -> pd.Series:

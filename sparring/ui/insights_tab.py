@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 from gradio.context import Context
 
-from ..insights import views
+from ..insights import charts, views
 from .context import UIContext
 from .guard import require
 
@@ -53,8 +53,54 @@ def _filters(team: Any, job_role: Any, skill: Any, start: Any, end: Any) -> view
         raise gr.Error(str(e)) from None
 
 
-def _plot(df: pd.DataFrame) -> Any:
-    return df if df is not None and len(df) else pd.DataFrame()
+def _chart(elem_id: str) -> gr.HTML:
+    # No click handler (gr.HTML adds one by default): the charts only show, their tooltips are SVG <title>s.
+    return gr.HTML(elem_id=elem_id, css_template=charts.CSS, js_on_load=None, container=True, padding=True,
+                   min_height=120)
+
+
+def _charts(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
+    """The eight charts as SVG, in the order of the tab's outputs (see `build`): pass rate, mean score,
+    improvement, retention, trust, time on task, then (after the two tables) slips and slips by entity.
+    Memoised with the page (pages are memoised per data version and filters), so re-opening the tab is instant."""
+    key = (skills_view, slips_view)
+    if key not in page.drawn:
+        page.drawn[key] = _draw(page, skills_view, slips_view)
+    return page.drawn[key]
+
+
+def _draw(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
+    out = ["", "", "", "", "", ""]
+    if skills_view:
+        out = [
+            charts.line_chart(page.pass_rate, x="week", y="rate", color="skill", title="First-attempt pass rate "
+                              "by skill", y_title="pass rate", y_lim=[0, 1], tooltip=["skill", "week", "rate",
+                                                                                      "learners"]),
+            charts.line_chart(page.mean_score, x="week", y="mean_score", color="skill", title="Mean score by skill",
+                              y_title="mean score", y_lim=[0, 1],
+                              tooltip=["skill", "week", "mean_score", "learners"]),
+            charts.bar_chart(page.improvement, x="skill", y="change", title="Improvement: latest minus first score "
+                             "on the same scenario", y_title="change in score", fmt=charts.signed_pct,
+                             tooltip=["skill", "change", "learners"]),
+            charts.bar_chart(page.retention, x="skill", y="retained", title="Six weeks later: re-practice score as "
+                             "a share of the first pass", y_title="retained", y_lim=[0, 1],
+                             tooltip=["skill", "retained", "learners"]),
+            charts.line_chart(page.trust, x="week", y="value", color="measure", title="Trust calibration (lower is "
+                              "better)", y_lim=[0, 1], fmt=charts.number,
+                              tooltip=["measure", "week", "value", "learners"]),
+            charts.bar_chart(page.time_on_task, x="skill", y="median_min", title="Time on task (median minutes)",
+                             y_title="minutes", fmt=charts.minutes, tooltip=["skill", "median_min", "learners"]),
+        ]
+    slips = ["", ""]
+    if slips_view:
+        slips = [
+            charts.line_chart(page.slips, x="week", y="slip_rate", title="Policy slips: share of frame attempts "
+                              "blocked", y_title="slip rate", y_lim=[0, 1], tooltip=["week", "slip_rate", "learners"]),
+            charts.bar_chart(page.slips_entity, x="entity", y="rate", title="Policy slips by entity type",
+                             y_title="share of frame attempts", tooltip=["entity", "rate", "learners"]),
+        ]
+    return [*out, md_table(page.cohorts),
+            md_table(page.agreement, limit=AGREEMENT_ROWS, more="more criteria in the CSV download"), *slips]
 
 
 def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None, skill: str | None,
@@ -63,15 +109,11 @@ def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_rol
     skills_view = user.has(*SKILL_ROLES)
     flt = _filters(team, job_role, skill, start, end)
     page = views.build_page(ctx.store, ctx.org, flt, skills_view=skills_view, slips_view=True)
-    note = page.cautions and ("**Small numbers.** " + "A rate over fewer than 5 learners is shown as 'too few to "
-                              "read' in the tooltips and tables:\n" + page.cautions)
+    note = page.cautions and ("**Small numbers.** A rate over fewer than 5 learners is drawn as a hollow point or a "
+                              "pale bar, and marked 'too few to read' in the tooltips and tables:\n" + page.cautions)
     if not skills_view:
         note = (note or "") + "\n\n_Your role (compliance) shows the policy-slip charts; skill charts are for L&D._"
-    return [page.headline, note or "", gr.update(visible=skills_view),
-            _plot(page.pass_rate), _plot(page.mean_score), _plot(page.improvement), _plot(page.retention),
-            _plot(page.trust), _plot(page.time_on_task), md_table(page.cohorts),
-            md_table(page.agreement, limit=AGREEMENT_ROWS, more="more criteria in the CSV download"),
-            _plot(page.slips), _plot(page.slips_entity)]
+    return [page.headline, note or "", gr.update(visible=skills_view), *_charts(page, skills_view, slips_view=True)]
 
 
 def filter_options(ctx: UIContext, request: gr.Request | None) -> list[Any]:
@@ -123,40 +165,22 @@ def build(ctx: UIContext) -> InsightsView:
     caution = gr.Markdown(elem_id="ins-caution")
     with gr.Group(visible=True) as skills_box:
         with gr.Row():
-            pass_rate = gr.LinePlot(x="week", y="rate", color="skill", title="First-attempt pass rate by skill",
-                                    y_title="pass rate", y_lim=[0, 1], tooltip=["week", "skill", "rate", "learners"],
-                                    height=300, elem_id="ins-pass-rate")
-            improvement = gr.BarPlot(x="skill", y="change", title="Improvement: latest minus first score on the "
-                                     "same scenario", y_title="change in score", y_lim=[0, None], x_label_angle=-30,
-                                     tooltip=["skill", "change", "learners"], height=300, elem_id="ins-improvement")
+            pass_rate = _chart("ins-pass-rate")
+            improvement = _chart("ins-improvement")
         with gr.Row():
-            retention = gr.BarPlot(x="skill", y="retained", title="Six weeks later: re-practice score as a share of "
-                                   "the first pass", y_title="retained", y_lim=[0, 1.1], x_label_angle=-30,
-                                   tooltip=["skill", "retained", "learners"], height=300, elem_id="ins-retention")
-            trust = gr.LinePlot(x="week", y="value", color="measure", title="Trust calibration (lower is better)",
-                                y_lim=[0, 1], tooltip=["week", "measure", "value", "learners"], height=300,
-                                elem_id="ins-trust")
-        # Secondary charts are drawn when opened: every chart costs the browser time (docs/benchmarks.md).
-        with gr.Accordion("More charts: mean score over time, time on task", open=False, elem_id="ins-more"):
-            with gr.Row():
-                mean_score = gr.LinePlot(x="week", y="mean_score", color="skill", title="Mean score by skill",
-                                         y_title="mean score", y_lim=[0, 1],
-                                         tooltip=["week", "skill", "mean_score", "learners"], height=300,
-                                         elem_id="ins-mean-score")
-                time_on_task = gr.BarPlot(x="skill", y="median_min", title="Time on task (median minutes)",
-                                          x_label_angle=-30, y_lim=[0, None],
-                                          tooltip=["skill", "median_min", "learners"], height=300,
-                                          elem_id="ins-time")
+            retention = _chart("ins-retention")
+            trust = _chart("ins-trust")
+        with gr.Row():
+            mean_score = _chart("ins-mean-score")
+            time_on_task = _chart("ins-time")
         gr.Markdown("#### Cohorts by team")
         cohorts = gr.Markdown(elem_id="ins-cohorts")
         gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
                     "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
         agreement = gr.Markdown(elem_id="ins-agreement")
     with gr.Row():
-        slips = gr.LinePlot(x="week", y="slip_rate", title="Policy slips: share of frame attempts blocked",
-                            y_lim=[0, 1], tooltip=["week", "slip_rate", "learners"], height=300, elem_id="ins-slips")
-        slips_entity = gr.BarPlot(x="entity", y="rate", title="Policy slips by entity type", y_lim=[0, None],
-                                  tooltip=["entity", "rate", "learners"], height=300, elem_id="ins-slips-entity")
+        slips = _chart("ins-slips")
+        slips_entity = _chart("ins-slips-entity")
     with gr.Group(visible=True) as summary_box:
         gr.Markdown("#### One page: six weeks later")
         with gr.Row():

@@ -1,0 +1,233 @@
+"""Line and bar charts as small inline SVG, drawn on the server from the aggregated chart frames.
+
+Why not Gradio's LinePlot/BarPlot: they draw with Vega in the browser, which on the Insights page cost more than
+the whole rest of the page (a 650 kB library to load and compile, then about 0.2 s of CPU per chart; measured in
+docs/benchmarks.md). An SVG of a few dozen marks costs the browser almost nothing, needs no script, and carries
+what the Vega charts did: the values, and per point or bar a tooltip (SVG <title>) with the number of learners.
+Rates over fewer than SMALL_N learners are also drawn differently (hollow points, pale bars), so the caution is
+visible without hovering.
+
+Every text that comes from data (skill, team, entity names) is escaped: the SVG goes into the page as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Callable, Sequence
+
+import pandas as pd
+
+# Tableau 10 plus four: enough distinct colours for a dozen skills; beyond that colours repeat dashed.
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac", "#8cd17d", "#499894", "#d37295", "#79706e"]
+TEXT = "var(--body-text-color, #374151)"
+GRID = "var(--border-color-primary, #e5e7eb)"
+BACKGROUND = "var(--block-background-fill, #fff)"
+FONT = 'font-family="inherit" font-size="11"'
+
+# Scoped to each chart's component by gr.HTML(css_template=...): series fade except the one under the pointer.
+CSS = """
+.sp-chart { width: 100%; }
+.sp-chart .sp-title { font-weight: 600; text-align: center; margin: 2px 0 4px; }
+.sp-chart svg { width: 100%; height: auto; display: block; overflow: visible; }
+.sp-chart svg:hover .sp-series { opacity: 0.3; }
+.sp-chart svg .sp-series:hover { opacity: 1; }
+.sp-chart .sp-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; justify-content: center; font-size: 12px; }
+.sp-chart .sp-legend span { white-space: nowrap; }
+.sp-chart .sp-legend i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
+  vertical-align: middle; }
+.sp-chart .sp-note { font-size: 11px; opacity: 0.75; text-align: center; }
+"""
+
+
+def pct(v: float) -> str:
+    return f"{v:.0%}"
+
+
+def signed_pct(v: float) -> str:
+    return f"{v:+.0%}"
+
+
+def minutes(v: float) -> str:
+    return f"{v:.1f} min"
+
+
+def number(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def _esc(v: object) -> str:
+    # '{' too: gr.HTML runs its value through a template engine.
+    return html.escape(str(v), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _small(v: object) -> bool:
+    return "too few" in str(v)
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi] (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / max(count - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step + 1e-9) * step
+    ticks, t = [], start
+    while t <= hi + step * 1e-6:
+        ticks.append(round(t, 10))
+        t += step
+    if ticks[-1] < hi - step * 1e-6:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _domain(values: pd.Series, lim: Sequence[float | None] | None) -> tuple[float, float, list[float]]:
+    lo_lim, hi_lim = (list(lim) + [None, None])[:2] if lim else (None, None)
+    vals = pd.to_numeric(values, errors="coerce").dropna()
+    lo = min(0.0, float(vals.min())) if len(vals) else 0.0
+    hi = max(float(vals.max()) if len(vals) else 1.0, 0.0)
+    if lo_lim is not None:
+        lo = min(lo_lim, lo)
+    if hi_lim is not None:
+        hi = max(hi_lim, hi)
+    ticks = _nice_ticks(lo, hi if hi > lo else lo + 1)
+    return ticks[0], ticks[-1], ticks
+
+
+def _frame(title: str, svg: str, legend: str = "", note: str = "") -> str:
+    parts = [f'<div class="sp-chart"><div class="sp-title">{_esc(title)}</div>', svg]
+    if legend:
+        parts.append(f'<div class="sp-legend">{legend}</div>')
+    if note:
+        parts.append(f'<div class="sp-note">{_esc(note)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def empty(title: str) -> str:
+    return _frame(title, '<p class="sp-note">Nothing to show for these filters.</p>')
+
+
+def _tips(df: pd.DataFrame, tooltip: Sequence[str], fmt: dict[str, Callable[[float], str]]) -> list[str]:
+    """One tooltip text per row: 'column: value' for each tooltip column (dates as their week, numbers formatted)."""
+    cols = []
+    for col in tooltip:
+        vals = df[col].tolist()
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            shown = [f"week of {v:%d %b %Y}" for v in vals]
+        elif col in fmt:
+            shown = ["–" if v is None or v != v else fmt[col](float(v)) for v in vals]
+        else:
+            shown = [str(v) for v in vals]
+        cols.append([f"{col}: {v}" for v in shown])
+    return [_esc(" · ".join(parts)) for parts in zip(*cols)]
+
+
+def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: str | None = None,
+               y_title: str = "", y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
+               tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 280) -> str:
+    """One line per value of `color` (or a single line), x a date column (one point per week)."""
+    if df is None or df.empty:
+        return empty(title)
+    df = df.sort_values([c for c in (color, x) if c])
+    left, right, top, bottom = 44, 12, 8, 26
+    pw, ph = width - left - right, height - top - bottom
+    # Dates as whole seconds: the arithmetic below is then on plain numbers.
+    secs = pd.to_datetime(df[x]).astype("datetime64[s]").astype("int64")
+    xs = sorted(set(secs.tolist()))
+    x0, span = xs[0], (xs[-1] - xs[0]) or 1
+
+    def px(v: float) -> float:
+        return left + pw * ((v - x0) / span if len(xs) > 1 else 0.5)
+
+    lo, hi, ticks = _domain(df[y], y_lim)
+
+    def py(v: float) -> float:
+        return top + ph * (1 - (v - lo) / (hi - lo))
+
+    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_esc(title)}" {FONT} fill="{TEXT}">']
+    for t in ticks:  # horizontal grid with value labels
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{GRID}"/>'
+                   f'<text x="{left - 5}" y="{py(t) + 3.5:.1f}" text-anchor="end">{_esc(fmt(t))}</text>')
+    every = max(1, math.ceil(len(xs) / 8))  # at most ~8 date labels
+    for i, v in enumerate(xs):
+        if i % every == 0:
+            out.append(f'<text x="{px(v):.1f}" y="{height - 8}" text-anchor="middle">'
+                       f'{pd.Timestamp(v, unit="s"):%d %b}</text>')
+    if y_title:
+        out.append(f'<text transform="translate(10 {top + ph / 2:.0f}) rotate(-90)" text-anchor="middle">'
+                   f'{_esc(y_title)}</text>')
+    legend, any_small = [], False
+    df = df.assign(_x=secs).dropna(subset=[y])
+    tips = _tips(df, tooltip or [x, y], {y: fmt})
+    flags = df[small].map(_small).tolist() if small in df.columns else [False] * len(df)
+    series: dict[object, list[tuple[float, float, str, bool]]] = {}  # plain lists: no per-group frames
+    names = df[color].tolist() if color else [None] * len(df)
+    for name, v, w, tip, hollow in zip(names, df["_x"].tolist(), df[y].tolist(), tips, flags):
+        series.setdefault(name, []).append((px(v), py(w), tip, hollow))
+    for i, (name, pts) in enumerate(series.items()):
+        c = PALETTE[i % len(PALETTE)]
+        dash = ' stroke-dasharray="5 3"' if i >= len(PALETTE) else ""
+        label = f"<title>{_esc(name)}</title>" if name is not None else ""
+        line = " ".join(f"{a:.1f},{b:.1f}" for a, b, _, _ in pts)
+        out.append(f'<g class="sp-series">{label}<polyline points="{line}" fill="none" stroke="{c}" '
+                   f'stroke-width="2"{dash}/>')
+        for a, b, tip, hollow in pts:
+            any_small |= hollow
+            fill = BACKGROUND if hollow else c
+            out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3.2" fill="{fill}" stroke="{c}" stroke-width="1.5">'
+                       f'<title>{tip}</title></circle>')
+        out.append("</g>")
+        if name is not None:
+            legend.append(f'<span><i style="background:{c}"></i>{_esc(name)}</span>')
+    out.append("</svg>")
+    note = "Hollow points: fewer than 5 learners, too few to read." if any_small else ""
+    return _frame(title, "".join(out), "".join(legend), note)
+
+
+def bar_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, y_title: str = "",
+              y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
+              tooltip: Sequence[str] = (), small: str = "learners", width: int = 560) -> str:
+    """Horizontal bars, one per value of `x` (category names stay readable on the left), sorted as given."""
+    if df is None or df.empty:
+        return empty(title)
+    df = df.dropna(subset=[y])
+    label_w = min(170, 20 + 6.2 * max(len(str(v)) for v in df[x]))
+    left, right, top, bar, gap = label_w, 48, 4, 18, 6
+    axis_h = 34 if y_title else 20
+    height = int(top + len(df) * (bar + gap) + axis_h)
+    pw = width - left - right
+    lo, hi, ticks = _domain(df[y], y_lim)
+
+    def px(v: float) -> float:
+        return left + pw * (v - lo) / (hi - lo)
+
+    plot_bottom = top + len(df) * (bar + gap)
+    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_esc(title)}" {FONT} fill="{TEXT}">']
+    for t in ticks:
+        out.append(f'<line x1="{px(t):.1f}" x2="{px(t):.1f}" y1="{top}" y2="{plot_bottom}" stroke="{GRID}"/>'
+                   f'<text x="{px(t):.1f}" y="{plot_bottom + 13}" text-anchor="middle">{_esc(fmt(t))}</text>')
+    if y_title:
+        out.append(f'<text x="{left + pw / 2:.0f}" y="{height - 4}" text-anchor="middle">{_esc(y_title)}</text>')
+    any_small = False
+    zero = px(max(lo, 0.0))
+    tips = _tips(df, tooltip or [x, y], {y: fmt})
+    flags = df[small].map(_small).tolist() if small in df.columns else [False] * len(df)
+    for i, (name, v, tip, hollow) in enumerate(zip(df[x].astype(str), df[y].astype(float), tips, flags)):
+        yy = top + i * (bar + gap)
+        x_a, x_b = sorted((zero, px(v)))
+        any_small |= hollow
+        shown = name if len(name) <= 26 else name[:25] + "…"
+        pale = ' fill-opacity="0.35"' if hollow else ""
+        out.append(f'<g class="sp-series"><title>{tip}</title>'
+                   f'<text x="{left - 6}" y="{yy + bar / 2 + 4:.1f}" text-anchor="end">{_esc(shown)}</text>'
+                   f'<rect x="{x_a:.1f}" y="{yy}" width="{max(x_b - x_a, 1):.1f}" height="{bar}" '
+                   f'fill="{PALETTE[0]}"{pale}/>'
+                   f'<text x="{x_b + 4 if v >= 0 else x_a - 4:.1f}" y="{yy + bar / 2 + 4:.1f}" '
+                   f'text-anchor="{"start" if v >= 0 else "end"}">{_esc(fmt(v))}</text></g>')
+    out.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{plot_bottom}" stroke="{TEXT}" '
+               'stroke-opacity="0.5"/></svg>')
+    note = "Pale bars: fewer than 5 learners, too few to read." if any_small else ""
+    return _frame(title, "".join(out), "", note)
