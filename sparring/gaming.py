@@ -1,27 +1,85 @@
-"""Signals that an attempt may be gaming the rubric rather than practising. They are recorded with the attempt
-for mentors and insights to look at; they never change the grade (signals, not punishment).
+"""Signals that an attempt may be gaming the rubric rather than practising, and the one rule for which of them hold
+an attempt for a mentor.
+
+Two sorts of signal:
+- text signals (copies of the model answer, of the scenario's own text or of another scenario's model answer;
+  keyword lists) look at the answer alone. A copied or stuffed answer can carry exactly the words a grader looks
+  for, so the grade cannot vouch for it: `grading.rubric.grade` computes these for every answer and HOLDS an
+  answer that raises one (no automatic pass; the score is kept; a mentor decides).
+- behaviour signals ('fast', 'flags-everything') are recorded for mentors and insights only. Speed alone says
+  nothing about the answer, and over-flagging is already scored by the flags grader (every flag on a sound
+  sentence costs precision), so neither holds anything.
 
 Cheap text statistics only (no model): they run on every attempt, including under the load benchmark.
+Thresholds were set on the shipped examples and the hand-written genuine answers of tests/gaming/ (no hold on
+any of them) and the attack library (tests/test_security_gaming.py); see docs/security.md.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from typing import Any
 
 GAMING_SIGNALS: dict[str, str] = {
     "fast": "submitted within seconds of opening the scenario",
-    "copies-model-answer": "nearly identical to the scenario's model answer",
-    "copies-material": "mostly copies the brief, the material or the AI output back",
+    "copies-model-answer": "nearly identical to the scenario's model answer, or its words reordered",
+    "copies-other-model-answer": "nearly identical to the model answer of another scenario",
+    "copies-material": "mostly the scenario's own text (title, brief, material, question, AI output) copied back",
     "keyword-stuffing": "a list of repeated or unconnected keywords rather than sentences",
     "flags-everything": "flags (nearly) every sentence instead of choosing",
 }
+
+# The signals that hold an attempt for a mentor instead of passing it automatically.
+HOLDING: frozenset[str] = frozenset({"copies-model-answer", "copies-other-model-answer", "copies-material",
+                                     "keyword-stuffing"})
+
+# The criterion result a held answer carries (grading.rubric adds it); a mentor who passes it lifts the hold.
+HOLD_CRITERION = "own-words"
+
+# What the learner reads when their answer is held: what we saw, and what to do instead.
+HOLD_REASONS: dict[str, str] = {
+    "copies-model-answer": "it repeats the model answer; write your own reasoning",
+    "copies-other-model-answer": "it repeats the model answer of a different scenario; answer this scenario",
+    "copies-material": "it mostly repeats the scenario's own text; say in your own words what matters and why",
+    "keyword-stuffing": "it reads as a list of keywords; write the reasons as sentences",
+}
+
+# An answer shorter than this (in words) is too short to judge as a copy or a keyword list.
+MIN_WORDS = 8
+# A run of this many content words with no punctuation and no function word between them is a keyword list, not
+# writing: the longest run in the shipped examples and the genuine answers is 9 (figures and names included).
+MAX_CONTENT_RUN = 12
+# A stretch of this many words without punctuation in which at most this share are function words: a list with
+# the odd "per" or "the" left in. In honest writing such a stretch has at least 18% function words (shipped
+# examples and genuine answers); the keyword lists of the attack library have 0-8%.
+LIST_CHUNK = 12
+LIST_FUNCTION_SHARE = 0.1
+# Share of distinct words below which an answer is repetition (PASS PASS PASS ...).
+MIN_DISTINCT = 0.4
+# Share of the model answer's word 3-grams that an answer reproduces, and share of the answer's 3-grams that come
+# from the model answer: either high means it was pasted (with or without additions, whole or in part).
+MODEL_CONTAINED = 0.6
+ANSWER_FROM_MODEL = 0.7
+# Weighted overlap of the two bags of words (every word, with its count): a reordered or lightly reworded model
+# answer keeps its bag; an honest answer to the same question shares the facts but not the bag (at most 0.64 on
+# the shipped examples and the genuine answers).
+SAME_BAG = 0.75
+# Share of the answer's word 3-grams found in the scenario's own text.
+FROM_SHOWN = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset("a an the to of and or in on for with is are was be it this that as at by from we you i they "
                   "he she our your their not no if then so but about what when will can should would could do "
                   "does has have had my me us them his her its there here which who how".split())
+# Function words of a few other languages, for the keyword-list check only: without them an honest answer in
+# French or Spanish reads as one long run of content words.
+_FOREIGN_STOP = frozenset("le la les l de des du d et est un une que qui pas en au aux ce il elle ne se sa son "
+                          "der die das und ist nicht ein eine zu den dem im mit von für auf es sie er "
+                          "el los las del y es una por para se su lo al con "
+                          "il lo gli di e è che per non si al della del con una".split())
+_BREAK = re.compile(r"[.,;:!?()\[\]{}|/\"“”—–=+*<>]|\s-\s|^-|\n")
 
 
 def words(text: str) -> list[str]:
@@ -35,9 +93,10 @@ def shingles(ws: list[str], n: int = 3) -> set[tuple[str, ...]]:
 
 
 def shown_texts(scenario: Any) -> tuple[str, ...]:
-    """What the learner works from: the brief, the material, and the AI output (and question) to judge."""
+    """Everything the learner is shown: title, outcome, brief, material, and the AI output (and question)."""
     out = getattr(scenario, "output", None)
-    texts = [scenario.brief, scenario.material or "", getattr(scenario, "question", None) or ""]
+    texts = [scenario.title or "", getattr(scenario, "outcome", None) or "", scenario.brief, scenario.material or "",
+             getattr(scenario, "question", None) or ""]
     texts += [out] if isinstance(out, str) else [x.text for x in out or []]
     return tuple(texts)
 
@@ -49,38 +108,121 @@ def text_shingles(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return frozenset().union(*(shingles(words(t)) for t in texts if t))
 
 
+@functools.lru_cache(maxsize=8)
+def _model_answers(answers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, frozenset, Counter], ...]:
+    """(scenario id, 3-grams, bag of words) of every model answer of an organisation, computed once per set of
+    model answers (an edited scenario makes a new key). Never called with learners' text."""
+    return tuple((sid, frozenset(shingles(words(t))), Counter(words(t))) for sid, t in answers)
+
+
 def fast_threshold_s(minutes: int) -> float:
     """Less than a twentieth of the expected time, and never more than 30 s: nobody reads a brief that fast."""
     return min(30.0, max(5.0, minutes * 60 / 20))
 
 
-def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[str, str] | None = None) -> list[str]:
-    """Signal codes (keys of GAMING_SIGNALS) for one attempt; `text` is the answer's main free text."""
+def _bag_overlap(a: Counter, b: Counter) -> float:
+    """Weighted Jaccard of two bags of words: 1.0 for the same words in any order."""
+    keys = a.keys() | b.keys()
+    top = sum(max(a[k], b[k]) for k in keys)
+    return sum(min(a[k], b[k]) for k in keys) / top if top else 0.0
+
+
+def _copies(mine: set, bag: Counter, model: frozenset, model_bag: Counter) -> bool:
+    if not mine or not model:
+        return False
+    shared = len(mine & model)
+    return (shared / len(model) >= MODEL_CONTAINED or shared / len(mine) >= ANSWER_FROM_MODEL
+            or _bag_overlap(bag, model_bag) >= SAME_BAG)
+
+
+def _lines(text: str) -> list[str]:
+    return list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))
+
+
+def _chunks(text: str) -> list[list[str]]:
+    """The words of each stretch of text between punctuation marks or line breaks (lines de-duplicated)."""
+    return [words(piece) for line in _lines(text) for piece in _BREAK.split(line)]
+
+
+def _function_word(w: str) -> bool:
+    return w in _STOP or w in _FOREIGN_STOP
+
+
+def longest_content_run(text: str) -> int:
+    """The longest run of content words with no punctuation and no function word between them."""
+    best = 0
+    for ws in _chunks(text):
+        run = 0
+        for w in ws:
+            run = 0 if _function_word(w) else run + 1
+            best = max(best, run)
+    return best
+
+
+def _stuffed(text: str) -> bool:
+    """A keyword list: a long stretch without punctuation that is (almost) all content words, or mostly the same
+    few words repeated. Judged per distinct line, so the same short reason given on several spot flags is not
+    repetition."""
+    alpha = [w for w in words(" ".join(_lines(text))) if not w.isdigit()]
+    if len(alpha) < MIN_WORDS:
+        return False
+    if len(set(alpha)) / len(alpha) < MIN_DISTINCT or longest_content_run(text) >= MAX_CONTENT_RUN:
+        return True
+    return any(len(ws) >= LIST_CHUNK and sum(map(_function_word, ws)) / len(ws) <= LIST_FUNCTION_SHARE
+               for ws in _chunks(text))
+
+
+def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = None, org: Any = None) -> list[str]:
+    """Signal codes that need only the answer: the copy and stuffing checks (and flags-everything for spot).
+    `text` is the answer's main free text; `org` (optional) lets the copy check see every scenario's model
+    answer."""
     out: list[str] = []
-    if duration_s is not None and duration_s < fast_threshold_s(scenario.minutes):
-        out.append("fast")
     ws = words(text)
-    mine = shingles(ws)
-    if scenario.model_answer and len(ws) >= 8:
-        model = shingles(words(scenario.model_answer))
-        # Word 3-grams catch a pasted model answer; its distinct content words catch one that was reordered or
-        # lightly reworded (the words are the model answer's, only the order changed).
-        own = {w for w in ws if w not in _STOP}
-        theirs = {w for w in words(scenario.model_answer) if w not in _STOP}
-        if (mine and model and len(mine & model) / len(mine | model) >= 0.7) or (
-                own and theirs and len(own) >= 0.5 * len(theirs) and len(own & theirs) / len(own) >= 0.8):
-            out.append("copies-model-answer")
-    if len(ws) >= 8 and "copies-model-answer" not in out:
-        src = text_shingles(shown_texts(scenario))
-        if mine and len(mine & src) / len(mine) >= 0.8:
-            out.append("copies-material")
-    if len(ws) >= 8:
-        distinct = len(set(ws)) / len(ws)
-        stop_share = sum(w in _STOP for w in ws) / len(ws)
-        if distinct < 0.4 or stop_share < 0.08:
-            out.append("keyword-stuffing")
+    if len(ws) >= MIN_WORDS:
+        mine, bag = shingles(ws), Counter(ws)
+        if scenario.model_answer:
+            (_, model, model_bag), = _model_answers(((scenario.id, scenario.model_answer),))
+            if _copies(mine, bag, model, model_bag):
+                out.append("copies-model-answer")
+        if org is not None and "copies-model-answer" not in out:
+            others = tuple(sorted((sid, sc.model_answer) for sid, sc in org.scenarios.items()
+                                  if sc.model_answer and sid != scenario.id))
+            if any(_copies(mine, bag, model, model_bag) for _, model, model_bag in _model_answers(others)):
+                out.append("copies-other-model-answer")
+        if "copies-model-answer" not in out:
+            src = text_shingles(shown_texts(scenario))
+            if mine and len(mine & src) / len(mine) >= FROM_SHOWN:
+                out.append("copies-material")
+    if _stuffed(text):
+        out.append("keyword-stuffing")
     if flags is not None and scenario.kind == "spot":
         n = len(scenario.output)
         if n >= 3 and len(flags) >= max(3, round(0.9 * n)):
             out.append("flags-everything")
     return out
+
+
+def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[str, str] | None = None,
+            org: Any = None) -> list[str]:
+    """Every signal code (keys of GAMING_SIGNALS) for one attempt: 'fast' from the duration, then the text
+    signals."""
+    out = ["fast"] if duration_s is not None and duration_s < fast_threshold_s(scenario.minutes) else []
+    return out + text_signals(scenario, text, flags=flags, org=org)
+
+
+def holds(codes: list[str]) -> list[str]:
+    """The codes among `codes` that hold an attempt for a mentor (in the order given)."""
+    return [c for c in codes if c in HOLDING]
+
+
+def review_question(codes: list[str]) -> str:
+    """What the mentor queue shows for an attempt held automatically (no learner text in it)."""
+    return ("Held automatically (not asked by the learner): the answer reached the pass mark, but it is "
+            + "; ".join(GAMING_SIGNALS[c] for c in holds(codes))
+            + f". Pass the '{HOLD_CRITERION}' criterion if it is the learner's own work.")
+
+
+def hold_message(codes: list[str]) -> str:
+    """Why an answer is held, in words a learner can act on."""
+    why = "; ".join(HOLD_REASONS[c] for c in holds(codes))
+    return f"Held for a mentor: {why}. Your score is kept, and a mentor can pass the attempt after reading it."

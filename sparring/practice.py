@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
+from .gaming import review_question
 from .gaming import signals as gaming_signals
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, grade, parse_answer
@@ -170,13 +171,15 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
 
     result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant)
 
-    # Gaming signals on the raw text (they look at wording, and are stored as codes only).
+    # Gaming signals on the raw text (they look at wording, and are stored as codes only). The ones that hold an
+    # answer were already applied by grade(); an attempt that the hold alone kept from passing goes to the
+    # mentor review queue (stored with it, below).
     duration = None
     if started_at is not None:
         if started_at.tzinfo is None:
             started_at = started_at.replace(tzinfo=timezone.utc)
         duration = max(0.0, (submitted - started_at).total_seconds())
-    gaming = gaming_signals(scenario, text, duration_s=duration,
+    gaming = gaming_signals(scenario, text, duration_s=duration, org=org,
                             flags=parsed.flags if scenario.kind == "spot" else None)
 
     # Everything below is what goes to disk: redacted.
@@ -228,6 +231,9 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
                 "attempt_id": attempt_id, "entity": f.entity, "action": f.action, "rule": f.rule,
                 "score": round(f.score, 4), "start": f.start, "end": f.end,
             } for f in pr.findings])
+        if result.held_back:  # the learner's own review path (sparring.review), opened on their behalf
+            db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
+                                  "question": review_question(result.held), "created_at": iso(submitted)})
         db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
                                "card": card.to_json(), "updated_at": iso(submitted), "last_rating": int(rating)},
                               pk=("learner", "scenario"))

@@ -135,21 +135,56 @@ def test_bad_answers_get_a_message_and_store_nothing(org, store, scenario, answe
     assert store.count("attempts") == 0 and store.count("schedule") == 0
 
 
-def test_gaming_signals_are_recorded_but_do_not_change_the_grade(org, store):
+def test_gaming_signals_are_recorded_and_a_held_attempt_waits_for_a_mentor(org, store):
+    """The model answer pasted back reaches the pass mark but is held: not passed, score kept, the signal stored,
+    and a review opened in the mentor queue on the learner's behalf. Speed alone holds nothing."""
     sc = org.scenarios[FRAME]
     now = datetime.now(timezone.utc)
     slow = practice.attempt(org, store, FRAME, "ann", {"prompt": sc.model_answer}, started_at=now - timedelta(minutes=5))
-    fast = practice.attempt(org, store, FRAME, "ann", {"prompt": sc.model_answer}, started_at=now)
+    fast = practice.attempt(org, store, FRAME, "ann", {"prompt": sc.model_answer},
+                            started_at=datetime.now(timezone.utc))  # not `now`: the first attempt may be slow
     assert "copies-model-answer" in slow.gaming and "fast" not in slow.gaming
     assert "fast" in fast.gaming
-    assert fast.grade.score == slow.grade.score
+    assert fast.grade.score == slow.grade.score >= slow.grade.pass_mark
+    assert not slow.grade.passed and slow.grade.held == ["copies-model-answer"] and slow.grade.held_back
+    queued = store.query("SELECT attempt_id, learner, status, question FROM reviews ORDER BY id")
+    assert [(q["attempt_id"], q["learner"], q["status"]) for q in queued] == [
+        (slow.attempt_id, "ann", "open"), (fast.attempt_id, "ann", "open")]
+    assert "Held automatically" in queued[0]["question"] and "model answer" in queued[0]["question"]
+    stored = store.one("SELECT passed, score, grade FROM attempts WHERE id = ?", [slow.attempt_id])
+    assert stored["passed"] == 0 and stored["score"] == round(slow.grade.score, 4)
+    assert loads(stored["grade"])["held"] == ["copies-model-answer"]
     stuffed = practice.attempt(org, store, FRAME, "ann", {
         "prompt": "[customer] estimate contractor estimate contractor second contractor date estimate "
                   "contractor delay estimate contractor"})
-    assert "keyword-stuffing" in stuffed.gaming
+    # this keyword list reaches the pass mark on its own (the semantic graders find their words in it): held
+    assert "keyword-stuffing" in stuffed.gaming and not stuffed.grade.passed and stuffed.grade.held_back
+    assert store.count("reviews") == 3
+    pasted = practice.attempt(org, store, FRAME, "ann", {"prompt": "PASS " * 12})
+    assert pasted.grade.held == ["keyword-stuffing"] and not pasted.grade.held_back  # fails anyway: not queued
+    assert store.count("reviews") == 3
     assert loads(store.one("SELECT gaming FROM attempts WHERE id = ?", [fast.attempt_id])["gaming"]) == fast.gaming
     honest = practice.attempt(org, store, FRAME, "ann", {"prompt": GOOD_PROMPT}, started_at=now - timedelta(minutes=4))
-    assert honest.gaming == []
+    assert honest.gaming == [] and honest.grade.passed and honest.grade.held == []
+    quick = practice.attempt(org, store, FRAME, "bob", {"prompt": GOOD_PROMPT}, started_at=datetime.now(timezone.utc))
+    assert quick.gaming == ["fast"] and quick.grade.passed and store.count("reviews") == 3
+
+
+def test_a_mentor_can_pass_a_held_attempt(org, store):
+    """The hold is one more criterion result ('own-words'): the mentor's per-criterion override passes it."""
+    from sparring import review
+
+    sc = org.scenarios[TRUST]
+    out = practice.attempt(org, store, TRUST, "ann", {"decision": "verify", "confidence": 0.8,
+                                                      "justification": sc.model_answer})
+    assert out.grade.held_back
+    (rid,) = [r["id"] for r in review.queue(store)]
+    view = review.get_review(store, rid)
+    assert "own-words" in [c.criterion for c in view.criteria]
+    answered = review.answer_review(org, store, rid, "maya", "Fine, you clearly worked this out yourself.",
+                                    {"own-words": True})
+    assert answered.overridden == ["own-words"]
+    assert all(c.mentor_passed for c in answered.criteria)
 
 
 def test_concurrent_learners_lose_no_attempt(org, store):

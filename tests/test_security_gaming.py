@@ -137,12 +137,11 @@ def answers_for(attack: dict, sc, text: str) -> list[tuple[str, dict]]:
 JUDGE_TARGETED = {"instructions to the grader", "fake PASS verdict", "fake rubric text"}
 
 
-def _passed_without_judge(result, sc) -> bool:
-    """The rubric's verdict on the scenario's own criteria (the rule in sparring/grading/rubric.py)."""
-    own = [c for c in result.criteria if c.id != JUDGE_ID]
-    total = sum(c.weight for c in own) or 1.0
-    score = sum(c.weight * c.score for c in own) / total
-    return score >= sc.rubric.pass_mark - 1e-9 and not any(c.required and not c.passed for c in own)
+def _judged(attack: dict) -> int:
+    """How long a text must be before the product judges it for the attack's signals: keyword lists need a
+    stretch of gaming.LIST_CHUNK words (a shorter list reads like an honest terse note: see
+    tests/test_gaming_false_alarms.py); copies need gaming.MIN_WORDS."""
+    return gaming.LIST_CHUNK if attack.get("signals") == ["keyword-stuffing"] else gaming.MIN_WORDS
 
 
 def _run(attack: dict, org) -> tuple[list[str], Counter]:
@@ -158,11 +157,12 @@ def _run(attack: dict, org) -> tuple[list[str], Counter]:
             except AnswerError:
                 tally["refused"] += 1  # refused before grading (size, shape): no pass, nothing stored
                 continue
-            sig = gaming.signals(sc, text, duration_s=None, flags=ans.get("flags"))
+            sig = gaming.signals(sc, text, duration_s=None, flags=ans.get("flags"), org=org)
             judged = next((c for c in result.criteria if c.id == JUDGE_ID), None)
-            # The judge is captured (it says "pass" to anything). Attacks aimed at it must fail the whole rubric,
-            # captured judge included; attacks aimed at the other graders must fail on those graders alone.
-            passed = result.passed if attack["family"] in JUDGE_TARGETED else _passed_without_judge(result, sc)
+            # The product's verdict (sparring/grading/rubric.py), anti-gaming hold included. Attacks aimed at the
+            # judge run with the captured judge (it says "pass" to anything) and must fail all the same; the others
+            # run on the scenarios' own rubrics (see the test below).
+            passed = result.passed
             tally["passed" if passed else "failed"] += 1
             tally.update(f"signal:{s}" for s in sig)
             if attack.get("judge") == "fail" and judged is not None and judged.passed:
@@ -172,7 +172,7 @@ def _run(attack: dict, org) -> tuple[list[str], Counter]:
                 problems.append(f"{where}: PASSED with {result.score:.0%} (criteria passed: {ok})")
             if passed and attack["expect"] == "flagged" and not set(sig) & set(attack.get("signals", [])):
                 problems.append(f"{where}: passed without any of {attack.get('signals')} (signals: {sig})")
-            if (attack.get("signals") and attack["expect"] == "fail" and len(gaming.words(text)) >= 8
+            if (attack.get("signals") and attack["expect"] == "fail" and len(gaming.words(text)) >= _judged(attack)
                     and not set(sig) & set(attack["signals"])):
                 problems.append(f"{where}: not flagged as {attack['signals']} (signals: {sig})")
     return problems, tally

@@ -37,13 +37,23 @@ class GradeResult(BaseModel):
     assistant: dict[str, Any] | None = Field(None, description="What the sandbox assistant answered, if anything.")
     model_answer: str | None = Field(None, description="The scenario's expert answer, shown after the attempt.")
     summary: str = ""
+    held: list[str] = Field(default_factory=list, description="Anti-gaming signal codes (sparring.gaming.HOLDING) "
+                            "that held this answer for a mentor instead of passing it automatically; empty when "
+                            "nothing was held.")
 
     def public(self) -> dict[str, Any]:
         """The `grade --json` contract (docs/cli.md)."""
         return {"scenario": self.scenario, "kind": self.kind, "passed": self.passed, "score": round(self.score, 4),
                 "pass_mark": self.pass_mark, "summary": self.summary,
                 "criteria": [c.public() for c in self.criteria], "policy": self.policy,
-                "assistant": self.assistant, "model_answer": self.model_answer}
+                "assistant": self.assistant, "model_answer": self.model_answer, "held": list(self.held)}
+
+    @property
+    def held_back(self) -> bool:
+        """The hold alone stopped a pass: every other criterion the rubric requires passed and the score reaches
+        the pass mark. Such an attempt waits for a mentor's decision (sparring.practice queues it)."""
+        others = [c for c in self.criteria if c.check != "gaming"]
+        return bool(self.held) and self.score >= self.pass_mark - 1e-9 and all(c.passed for c in others if c.required)
 
     def failed_ids(self) -> list[str]:
         return [c.id for c in self.criteria if not c.passed]

@@ -9,11 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .. import gaming
 from ..content.models import ANSWER_MODELS, AnyScenario
 from .feedback import render
 from .result import CriterionResult, GradeResult
 
 log = logging.getLogger("sparring.grading")
+
+HOLD_ID = gaming.HOLD_CRITERION
 
 
 class AnswerError(ValueError):
@@ -105,10 +108,21 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
         results.append(r)
     total_w = sum(r.weight for r in results) or 1.0
     score = sum(r.weight * r.score for r in results) / total_w
+    # Anti-gaming hold (sparring/gaming.py): a copied or keyword-stuffed answer can carry exactly what the
+    # graders look for, so it gets no automatic pass. The score is kept; the answer carries one more criterion
+    # result, required and weightless, which a mentor can pass (the review queue's per-criterion override).
+    held = gaming.holds(gaming.text_signals(scenario, ctx.text, org=org,
+                                            flags=parsed.flags if scenario.kind == "spot" else None))
+    if held:
+        results.append(CriterionResult(id=HOLD_ID, passed=False, score=0.0, feedback=gaming.hold_message(held),
+                                       evidence={"signals": held}, check="gaming", label="Your own words",
+                                       required=True, weight=0.0))
     req_failed = [r for r in results if r.required and not r.passed]
     passed = score >= scenario.rubric.pass_mark - 1e-9 and not req_failed
     if passed:
         summary = f"Passed with {score:.0%} (pass mark {scenario.rubric.pass_mark:.0%})."
+    elif held and len(req_failed) == 1 and score >= scenario.rubric.pass_mark - 1e-9:  # only the hold
+        summary = f"{gaming.hold_message(held)} (score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%})"
     elif req_failed:
         summary = (f"Not yet: {', '.join(r.label for r in req_failed)} must pass "
                    f"(score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%}).")
@@ -117,4 +131,4 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     return GradeResult(scenario=scenario.id, kind=scenario.kind, passed=passed, score=max(0.0, min(1.0, score)),
                        pass_mark=scenario.rubric.pass_mark, criteria=results,
                        policy=ctx.policy.public() if ctx.policy is not None else None, assistant=assistant,
-                       model_answer=scenario.model_answer, summary=summary)
+                       model_answer=scenario.model_answer, summary=summary, held=held)
