@@ -205,6 +205,8 @@ class Learner:
                 return True
             return False
         await self.call("open_scenario", [task.scenario])
+        if task.kind == "spot":  # the page asks for the sentence rows when the hidden spot key changes
+            await self.call("spot_rows", [None])
         t0 = time.perf_counter()
         if task.kind == "frame":
             out = await self.call("submit_frame", [None, task.answer["prompt"]])
@@ -385,17 +387,21 @@ def run_inprocess(args, org, tasks: list[Task]) -> dict:
             if args.think:
                 time.sleep(args.think)
 
-    t_run = time.perf_counter()
+    t_run, cpu0 = time.perf_counter(), time.process_time()
     ts = [threading.Thread(target=loop, args=(i,)) for i in range(args.learners)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
     wall = time.perf_counter() - t_run
+    cpu = time.process_time() - cpu0
     stored = store.count("attempts") - before
     out = {"mode": "inprocess", "learners": args.learners, "duration_s": args.duration, "think_s": args.think,
            "first_submit_s": round(warm, 2), "peak_rss_mb": round(peak_rss_mb(os.getpid()) or 0, 1)}
     out.update(summarise(res, wall, stored))
+    out["server_cpu_s"] = round(cpu, 1)
+    if res.acked:
+        out["server_cpu_per_attempt_s"] = round(cpu / res.acked, 3)
     return out
 
 

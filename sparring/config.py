@@ -57,7 +57,9 @@ class AuthSettings(_Strict):
 class ServerSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = 7860
-    concurrency: int = Field(8, ge=1, le=256, description="Worker threads for grading.")
+    concurrency: int = Field(2, ge=1, le=256, description="Events of one kind handled at once (all submits "
+                             "share one group). Grading is CPU-bound: about one per core; more only adds thread "
+                             "switching and makes every learner wait longer (bench/load_bench.py).")
     max_queue: int = Field(256, ge=1)
 
 

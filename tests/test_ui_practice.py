@@ -34,17 +34,37 @@ def test_open_shows_only_the_screen_of_the_kind(ctx):
     for sid, kind in [(FRAME, "frame"), (SPOT, "spot"), (TRUST, "trust")]:
         up = pt.open_scenario(ctx, sid, req())
         assert up["state"]["scenario"] == sid
+        # spot: the page asks for spot_rows when spot_key changes, and that shows the box with its sentences
+        up.update(pt.spot_rows(ctx, up["state"], req()))
         assert {k: up[f"{k}_box"]["visible"] for k in ("frame", "spot", "trust")} == \
             {k: k == kind for k in ("frame", "spot", "trust")}
         assert up["result_box"]["visible"] is False and up["submit_" + kind]["interactive"] is True
+        assert ("spot_key" in up) == (kind == "spot")
 
 
 def test_open_spot_labels_one_row_per_sentence(ctx):
     sc = ctx.org.scenarios[SPOT]
-    up = pt.open_scenario(ctx, SPOT, req())
+    first = pt.open_scenario(ctx, SPOT, req())
+    up = pt.spot_rows(ctx, first["state"], req())
     shown = [i for i in range(pt.MAX_SENTENCES) if up[f"row{i}"]["visible"]]
     assert shown == list(range(len(sc.output)))
     assert up["check0"]["label"] == f"1. {sc.output[0].text}"
+    again = pt.open_scenario(ctx, SPOT, req())  # reopening must trigger the rows again (fresh tick boxes)
+    assert again["spot_key"] != first["spot_key"]
+
+
+def test_events_output_only_what_they_change(ctx):
+    """Gradio rebuilds every output component of an event on the server: submits and retry must not list the
+    screen's ~90 components, and opening a scenario must not list the 60 spot sentence components."""
+    with gr.Blocks() as demo:
+        view = pt.build(ctx)
+        pick, start, tabs = gr.Dropdown(), gr.Button(), gr.Tabs()
+        pt.wire_open(ctx, view, start.click, pick, tabs)
+    outputs = {fn.api_name: len(fn.outputs) for fn in demo.fns.values() if fn.api_name}
+    assert outputs["submit_frame"] == len(pt.FRAME_OUTPUTS) and outputs["submit_spot"] == len(pt.SUBMIT_OUTPUTS)
+    assert outputs["retry"] == len(pt.RETRY_OUTPUTS) < 20
+    assert outputs["spot_rows"] == 1 + 3 * pt.MAX_SENTENCES
+    assert outputs["open_scenario"] < len(view.names) - 3 * pt.MAX_SENTENCES + 2
 
 
 def test_open_trust_offers_the_scenario_options(ctx):

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,9 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     from ..store.db import StoreError, open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Gradio resolves its temp folder (realpath: several syscalls) every time it builds a component, and it
+    # builds one per output of every event; the same folder, resolved once, costs nothing.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str((Path(tempfile.gettempdir()) / "gradio").resolve()))
     root = Path(root or os.environ.get("SPARRING_ROOT") or ".").resolve()
     try:
         org = get_org(root)

@@ -80,7 +80,7 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
         "material_col": gr.update(visible=bool(sc.material)),
         "material": sc.material or "",
         "frame_box": gr.update(visible=sc.kind == "frame"),
-        "spot_box": gr.update(visible=sc.kind == "spot"),
+        "spot_box": gr.update(visible=False),  # spot_rows shows it once its sentences are in place
         "trust_box": gr.update(visible=sc.kind == "trust"),
         **_results_hidden(),
         **_inputs_enabled(True),
@@ -88,17 +88,30 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     if sc.kind == "frame":
         up["prompt"] = gr.update(value="")
     elif sc.kind == "spot":
-        for i in range(MAX_SENTENCES):
-            s = sc.output[i] if i < len(sc.output) else None
-            up[f"row{i}"] = gr.update(visible=s is not None)
-            up[f"check{i}"] = gr.update(value=False, label=f"{i + 1}. {s.text}" if s else "")
-            up[f"reason{i}"] = gr.update(value="")
+        # A new value (never the same twice) makes the page ask for spot_rows: the 60 sentence components are
+        # outputs of that event only, so opening a frame or trust scenario does not rebuild them all.
+        up["spot_key"] = f"{sc.id}@{up['state']['started_at']}"
     else:
         up["question"] = f"**What was asked:** {sc.question}" if sc.question else ""
         up["output"] = sc.output
         up["decision"] = gr.update(value=None, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
         up["confidence"] = gr.update(value=0.75, visible=sc.decision.ask_confidence)
         up["justification"] = gr.update(value="")
+    return up
+
+
+def spot_rows(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
+    """The open spot scenario's sentences, one row each (tick box unticked, reason empty), and its screen."""
+    require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    if sc.kind != "spot":
+        return {}
+    up: dict[str, Any] = {"spot_box": gr.update(visible=True)}
+    for i in range(MAX_SENTENCES):
+        s = sc.output[i] if i < len(sc.output) else None
+        up[f"row{i}"] = gr.update(visible=s is not None)
+        up[f"check{i}"] = gr.update(value=False, label=f"{i + 1}. {s.text}" if s else "")
+        up[f"reason{i}"] = gr.update(value="")
     return up
 
 
@@ -222,6 +235,7 @@ SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer_box", "model_
                   "submit_frame", "submit_spot", "submit_trust", "retry")
 FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "policy_html", "highlight", "redacted", "reply", "reply_label")
 RETRY_OUTPUTS = FRAME_OUTPUTS
+SPOT_ROW_OUTPUTS = ("spot_box", *(f"{part}{i}" for i in range(MAX_SENTENCES) for part in ("row", "check", "reason")))
 
 
 @dataclass
@@ -294,6 +308,7 @@ def build(ctx: UIContext) -> PracticeView:
                     c[f"reason{i}"] = gr.Textbox(show_label=False, placeholder="What is wrong with it?", scale=2,
                                                  lines=1, elem_id=f"spot-reason-{i}")
             c["submit_spot"] = gr.Button("Submit my flags", variant="primary", elem_id="spot-submit")
+            c["spot_key"] = gr.Textbox(visible="hidden", elem_id="spot-key")  # in the page, never seen
 
         with gr.Column(visible=False, elem_id="trust-box") as trust_box:
             c["trust_box"] = trust_box
@@ -334,6 +349,9 @@ def build(ctx: UIContext) -> PracticeView:
     def on_retry(st, request: gr.Request):
         return v.as_list(retry(ctx, st, request), RETRY_OUTPUTS)
 
+    def on_spot_rows(st, request: gr.Request):
+        return v.as_list(spot_rows(ctx, st, request), SPOT_ROW_OUTPUTS)
+
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
     # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
     # on grading as a whole ([server] concurrency), not per button.
@@ -348,6 +366,8 @@ def build(ctx: UIContext) -> PracticeView:
     for event in submits:  # bring the feedback into view (browser-side only; no server round trip)
         event.success(None, None, None, js=SCROLL_TO_FEEDBACK)
     c["retry"].click(on_retry, [state], v.outputs_of(RETRY_OUTPUTS), api_name="retry")
+    c["spot_key"].change(on_spot_rows, [state], v.outputs_of(SPOT_ROW_OUTPUTS), api_name="spot_rows",
+                         show_progress="hidden")
     return v
 
 
@@ -355,7 +375,9 @@ def wire_open(ctx: UIContext, view: PracticeView, trigger: Any, scenario_input: 
               tab_id: str = "practice") -> None:
     """Open the scenario picked in the catalogue and switch to the practice tab."""
 
-    def on_open(scenario_id, request: gr.Request):
-        return [*view.as_list(open_scenario(ctx, scenario_id, request)), gr.Tabs(selected=tab_id)]
+    names = tuple(n for n in view.names if n not in SPOT_ROW_OUTPUTS[1:])
 
-    trigger(on_open, [scenario_input], [*view.outputs, tabs], api_name="open_scenario")
+    def on_open(scenario_id, request: gr.Request):
+        return [*view.as_list(open_scenario(ctx, scenario_id, request), names), gr.Tabs(selected=tab_id)]
+
+    trigger(on_open, [scenario_input], [*view.outputs_of(names), tabs], api_name="open_scenario")
