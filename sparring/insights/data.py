@@ -19,6 +19,10 @@ ORDER BY a.submitted_at, a.id
 """
 
 
+ATTEMPT_COLUMNS = ["id", "learner", "team", "job_roles", "roles", "scenario", "kind", "skills", "submitted_at",
+                   "score", "passed", "blocked", "duration_s", "decision", "confidence"]
+
+
 @dataclass
 class Frames:
     attempts: pd.DataFrame
@@ -43,22 +47,31 @@ def expected_decisions(org: Any) -> dict[str, str]:
     return out
 
 
+def _rows(store: Any, sql: str, columns: list[str]) -> pd.DataFrame:
+    """A query as a frame, from the cursor's tuples (building a dict per row first costs more than the query)."""
+    cur = store.db.execute(sql)
+    names = [d[0] for d in cur.description] if cur.description else columns
+    return pd.DataFrame.from_records(cur.fetchall(), columns=names)
+
+
+def _parsed(col: pd.Series, parse: Any) -> pd.Series:
+    # A few distinct JSON texts repeat over thousands of attempts (a scenario's skills, a user's roles): parse each
+    # distinct text once.
+    seen = {v: parse(v) for v in col.dropna().unique()}
+    return col.map(seen)
+
+
 def load(store: Any, org: Any = None) -> Frames:
     """All attempts (with the learner's team, job role and start month) and all findings."""
-    rows = store.query(ATTEMPTS_SQL)
-    df = pd.DataFrame(rows)
-    if df.empty:
-        df = pd.DataFrame(columns=["id", "learner", "team", "job_roles", "roles", "scenario", "kind", "skills",
-                                   "submitted_at", "score", "passed", "blocked", "duration_s", "decision",
-                                   "confidence"])
-    df["skills"] = df["skills"].map(lambda s: json.loads(s) if s else [])
+    df = _rows(store, ATTEMPTS_SQL, ATTEMPT_COLUMNS)
+    skills = _parsed(df["skills"], lambda s: json.loads(s) if s else [])
+    df["skills"] = pd.Series([v if isinstance(v, list) else [] for v in skills], index=df.index, dtype=object)
     # The learner's job role: from their account, else the role of the scenarios they practise.
-    df["job_role"] = df["job_roles"].map(_first).fillna(df["roles"].map(_first))
+    df["job_role"] = _parsed(df["job_roles"], _first).fillna(_parsed(df["roles"], _first))
     expected = expected_decisions(org) if org is not None else {}
     df["expected"] = df["scenario"].map(expected)
     frame = attempts_frame(df.drop(columns=["job_roles", "roles"]))
-    findings = pd.DataFrame(store.query("SELECT attempt_id, entity, action FROM findings"),
-                            columns=["attempt_id", "entity", "action"])
+    findings = _rows(store, "SELECT attempt_id, entity, action FROM findings", ["attempt_id", "entity", "action"])
     return Frames(frame, findings)
 
 
