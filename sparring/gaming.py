@@ -56,6 +56,10 @@ MAX_CONTENT_RUN = 12
 # examples and genuine answers); the keyword lists of the attack library have 0-8%.
 LIST_CHUNK = 12
 LIST_FUNCTION_SHARE = 0.1
+# The same share over the whole answer, when its pieces between punctuation marks average this many words or
+# fewer: a list separated by commas or line breaks. Honest answers that sparse in function words (at least 11%)
+# still average 3.6 words or more per piece; the comma lists of the attack library average 1-1.2.
+LIST_ITEM_WORDS = 2.5
 # Share of distinct words below which an answer is repetition (PASS PASS PASS ...).
 MIN_DISTINCT = 0.4
 # Share of the model answer's word 3-grams that an answer reproduces, and share of the answer's 3-grams that come
@@ -79,7 +83,9 @@ _FOREIGN_STOP = frozenset("le la les l de des du d et est un une que qui pas en 
                           "der die das und ist nicht ein eine zu den dem im mit von für auf es sie er "
                           "el los las del y es una por para se su lo al con "
                           "il lo gli di e è che per non si al della del con una".split())
-_BREAK = re.compile(r"[.,;:!?()\[\]{}|/\"“”—–=+*<>]|\s-\s|^-|\n")
+# Where a stretch of writing ends: punctuation (but not the point or comma inside a figure such as £4,860.00),
+# brackets, dashes, bullets and line breaks.
+_BREAK = re.compile(r"[.,](?!\d)|[;:!?()\[\]{}|/\"“”—–=+*<>]|\s-\s|^-|\n")
 
 
 def words(text: str) -> list[str]:
@@ -168,8 +174,13 @@ def _stuffed(text: str) -> bool:
         return False
     if len(set(alpha)) / len(alpha) < MIN_DISTINCT or longest_content_run(text) >= MAX_CONTENT_RUN:
         return True
-    return any(len(ws) >= LIST_CHUNK and sum(map(_function_word, ws)) / len(ws) <= LIST_FUNCTION_SHARE
-               for ws in _chunks(text))
+    chunks = _chunks(text)
+    if any(len(ws) >= LIST_CHUNK and sum(map(_function_word, ws)) / len(ws) <= LIST_FUNCTION_SHARE
+           for ws in chunks):
+        return True  # words separated by spaces
+    items = [ws for ws in chunks if any(not w.isdigit() for w in ws)]
+    return (len(alpha) >= LIST_CHUNK and sum(map(_function_word, alpha)) / len(alpha) <= LIST_FUNCTION_SHARE
+            and sum(map(len, items)) / len(items) <= LIST_ITEM_WORDS)  # words separated by commas or lines
 
 
 def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = None, org: Any = None) -> list[str]:
@@ -177,7 +188,8 @@ def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = Non
     `text` is the answer's main free text; `org` (optional) lets the copy check see every scenario's model
     answer."""
     out: list[str] = []
-    ws = words(text)
+    # Repeated lines count once: the same reason pasted on every spot flag is one copy, not three.
+    ws = words("\n".join(_lines(text)))
     if len(ws) >= MIN_WORDS:
         mine, bag = shingles(ws), Counter(ws)
         if scenario.model_answer:

@@ -80,10 +80,13 @@ PAIRS = [
     ("finance-ipt-on-home-premium", "keyword-stuffing",
      "rate outdated standard Insurance Premium Tax now twelve IPT gross premium percent VAT exempt",
      "Old rate: IPT has been 12% since June 2017, so IPT is £57.60 and the gross premium £537.60. VAT is exempt."),
+    ("finance-ipt-on-home-premium", "keyword-stuffing",
+     "rate, outdated, standard, Insurance, Premium, Tax, now, twelve, IPT, gross, premium, percent, VAT, exempt",
+     "Reject: outdated rate, standard IPT now 12%, IPT £57.60, gross £537.60, VAT exemption correct, AI wrong"),
 ]
 
 
-@pytest.mark.parametrize("sid,code,attack,honest", PAIRS, ids=[p[1] for p in PAIRS])
+@pytest.mark.parametrize("sid,code,attack,honest", PAIRS, ids=[f"{p[1]}-{i}" for i, p in enumerate(PAIRS)])
 def test_each_holding_signal_separates_a_copy_from_an_honest_answer(org, sid, code, attack, honest):
     sc = org.scenarios[sid]
     other = next(s.model_answer for i, s in sorted(org.scenarios.items()) if i != sid and s.model_answer)

@@ -114,6 +114,7 @@ def _fill(template: str, sc, org) -> str:
         "paraphrase": paraphrase(sc.model_answer or ""), "shuffled": " ".join(shuffled),
         "other_model_answer": other or "", "brief_words": _content_words([sc.brief, sc.material or ""]),
         "rubric_words": _content_words(_hidden_texts(sc), 60),
+        "rubric_list": ", ".join(_content_words(_hidden_texts(sc), 60).split()),
         "rubric_ids": ", ".join(c.id for c in sc.rubric.criteria), "pad": "a " * 9_000,
     }
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
