@@ -3,13 +3,14 @@ Insights page built from it."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
 
 import gradio as gr
 import pandas as pd
 import pytest
 
-from sparring.insights import demo, metrics as m, views
+from sparring.insights import charts, demo, metrics as m, views
 from sparring.store.db import Store
 
 T0 = datetime(2025, 3, 3, 10, tzinfo=timezone.utc)  # a Monday
@@ -22,6 +23,58 @@ def att(i, learner, scenario="s1", *, day=0, score=0.5, passed=False, kind="spot
 
 def frame(rows):
     return m.attempts_frame(rows)
+
+
+# -------------------------------------------------------------------------------------------- charts
+
+
+def _svg(html_text):
+    """The chart's HTML parsed as XML (it must be well-formed: it goes into the page as markup)."""
+    return ET.fromstring(html_text)
+
+
+def _texts(root):
+    return [t.text for t in root.iter("text")]
+
+
+def test_line_chart_has_one_line_per_series_axes_labels_and_marks_small_numbers_hollow():
+    df = pd.DataFrame({"week": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-03-03", "2025-03-10"]),
+                       "skill": ["<b>x</b>", "<b>x</b>", "plain {name}", "plain {name}"],
+                       "rate": [0.25, 0.5, 0.75, 1.0],
+                       "learners": ["12", "3 (too few to read)", "7", "8"]})
+    out = charts.line_chart(df, x="week", y="rate", color="skill", title="Pass rate", y_title="pass rate",
+                            y_lim=[0, 1], tooltip=["skill", "week", "rate", "learners"])
+    root = _svg(out)
+    assert len(list(root.iter("polyline"))) == 2                       # a line per skill
+    circles = list(root.iter("circle"))
+    assert len(circles) == 4
+    hollow = [c for c in circles if c.get("fill") == charts.BACKGROUND]
+    assert len(hollow) == 1 and "3 (too few to read)" in hollow[0].find("title").text
+    texts = _texts(root)
+    assert {"0%", "50%", "100%", "03 Mar", "10 Mar", "pass rate", "week (starting Monday)"} <= set(texts)
+    assert len(list(root.iter("path"))) == 1                            # the two axes
+    assert "Hollow points: fewer than 5 learners" in out
+    assert "<b>" not in out and "{" not in out                          # data text is escaped (HTML and template)
+    legend = "".join(root.find(".//div[@class='sp-legend']").itertext())
+    assert "<b>x</b>" in legend and "plain {name}" in legend
+
+
+def test_bar_chart_has_a_bar_per_category_value_axis_and_pale_small_bars():
+    df = pd.DataFrame({"skill": ["numeracy", "tax-rules", "fair-hiring"], "change": [0.2, -0.05, 0.1],
+                       "learners": ["20", "9", "2 (too few to read)"]})
+    out = charts.bar_chart(df, x="skill", y="change", title="Improvement", y_title="change in score",
+                           fmt=charts.signed_pct, tooltip=["skill", "change", "learners"])
+    root = _svg(out)
+    rects = list(root.iter("rect"))
+    assert len(rects) == 3
+    assert [r.get("fill-opacity") for r in rects] == [None, None, "0.35"]
+    assert float(rects[0].get("width")) > float(rects[2].get("width")) > 0   # 20% drawn longer than 10%
+    texts = _texts(root)
+    assert {"numeracy", "tax-rules", "fair-hiring", "+20%", "-5%", "+10%", "0%", "change in score"} <= set(texts)
+    assert "Pale bars: fewer than 5 learners" in out
+    assert "Pale bars" not in charts.bar_chart(df.head(2), x="skill", y="change", title="t")  # no small bar
+    assert "Nothing to show" in charts.bar_chart(df.head(0), x="skill", y="change", title="t")
+    assert "Nothing to show" in charts.line_chart(None, x="week", y="rate", title="t")
 
 
 # ------------------------------------------------------------------------------------------- metrics
@@ -256,6 +309,12 @@ def test_insights_tab_handlers_by_role(org, demo_store):
     ctx = UIContext(org=org, store=demo_store)
     out = insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)
     assert out[2]["visible"] is True and len(out[3]) > 0
+    # Outputs 3..8, 11, 12 are the eight charts: over time as lines, per skill or entity as bars.
+    for i in (3, 4, 7, 11):
+        assert len(list(ET.fromstring(out[i]).iter("polyline"))) >= 1, i
+    for i in (5, 6, 8, 12):
+        assert len(list(ET.fromstring(out[i]).iter("rect"))) >= 3, i
+    assert insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)[3] is out[3]
     out = insights_tab.render(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
     assert out[2]["visible"] is False and len(out[3]) == 0 and len(out[11]) > 0
     for who in ("pupil", "mentor1"):

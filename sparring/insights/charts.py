@@ -46,7 +46,7 @@ def pct(v: float) -> str:
 
 
 def signed_pct(v: float) -> str:
-    return f"{v:+.0%}"
+    return f"{v:+.0%}" if round(v, 2) != 0 else "0%"
 
 
 def minutes(v: float) -> str:
@@ -126,13 +126,14 @@ def _tips(df: pd.DataFrame, tooltip: Sequence[str], fmt: dict[str, Callable[[flo
 
 
 def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: str | None = None,
-               y_title: str = "", y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
-               tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 280) -> str:
+               y_title: str = "", x_title: str = "week (starting Monday)",
+               y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
+               tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 290) -> str:
     """One line per value of `color` (or a single line), x a date column (one point per week)."""
     if df is None or df.empty:
         return empty(title)
     df = df.sort_values([c for c in (color, x) if c])
-    left, right, top, bottom = 44, 12, 8, 26
+    left, right, top, bottom = 44, 12, 8, 40 if x_title else 26
     pw, ph = width - left - right, height - top - bottom
     # Dates as whole seconds: the arithmetic below is then on plain numbers.
     secs = pd.to_datetime(df[x]).astype("datetime64[s]").astype("int64")
@@ -151,11 +152,18 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
     for t in ticks:  # horizontal grid with value labels
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{GRID}"/>'
                    f'<text x="{left - 5}" y="{py(t) + 3.5:.1f}" text-anchor="end">{_esc(fmt(t))}</text>')
+    # The axes: a y axis on the left, the x axis along the bottom of the plot, a tick per labelled week.
+    base = top + ph
+    out.append(f'<path d="M{left},{top}V{base}H{width - right}" fill="none" stroke="{TEXT}" '
+               'stroke-opacity="0.5"/>')
     every = max(1, math.ceil(len(xs) / 8))  # at most ~8 date labels
     for i, v in enumerate(xs):
         if i % every == 0:
-            out.append(f'<text x="{px(v):.1f}" y="{height - 8}" text-anchor="middle">'
+            out.append(f'<line x1="{px(v):.1f}" x2="{px(v):.1f}" y1="{base}" y2="{base + 4}" stroke="{TEXT}" '
+                       f'stroke-opacity="0.5"/><text x="{px(v):.1f}" y="{base + 16}" text-anchor="middle">'
                        f'{pd.Timestamp(v, unit="s"):%d %b}</text>')
+    if x_title:
+        out.append(f'<text x="{left + pw / 2:.0f}" y="{height - 4}" text-anchor="middle">{_esc(x_title)}</text>')
     if y_title:
         out.append(f'<text transform="translate(10 {top + ph / 2:.0f}) rotate(-90)" text-anchor="middle">'
                    f'{_esc(y_title)}</text>')
@@ -227,7 +235,9 @@ def bar_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, y_title: s
                    f'fill="{PALETTE[0]}"{pale}/>'
                    f'<text x="{x_b + 4 if v >= 0 else x_a - 4:.1f}" y="{yy + bar / 2 + 4:.1f}" '
                    f'text-anchor="{"start" if v >= 0 else "end"}">{_esc(fmt(v))}</text></g>')
+    # The axes: the zero line the bars grow from, and the value axis along the bottom.
     out.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{plot_bottom}" stroke="{TEXT}" '
-               'stroke-opacity="0.5"/></svg>')
+               f'stroke-opacity="0.5"/><line x1="{left}" x2="{width - right}" y1="{plot_bottom}" '
+               f'y2="{plot_bottom}" stroke="{TEXT}" stroke-opacity="0.5"/></svg>')
     note = "Pale bars: fewer than 5 learners, too few to read." if any_small else ""
     return _frame(title, "".join(out), "", note)

@@ -86,7 +86,7 @@ def _draw(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
                              "a share of the first pass", y_title="retained", y_lim=[0, 1],
                              tooltip=["skill", "retained", "learners"]),
             charts.line_chart(page.trust, x="week", y="value", color="measure", title="Trust calibration (lower is "
-                              "better)", y_lim=[0, 1], fmt=charts.number,
+                              "better)", y_title="rate or Brier score", y_lim=[0, 1], fmt=charts.number,
                               tooltip=["measure", "week", "value", "learners"]),
             charts.bar_chart(page.time_on_task, x="skill", y="median_min", title="Time on task (median minutes)",
                              y_title="minutes", fmt=charts.minutes, tooltip=["skill", "median_min", "learners"]),
