@@ -1,15 +1,22 @@
 """Load benchmark: N simulated learners practise against a running Sparring app for a fixed time.
 
-    python bench/load_bench.py                      # 50 learners, 60 s, 10 s think time, HTTP (gradio_client)
+    python bench/load_bench.py                      # 50 learners, 60 s, 10 s think time, HTTP, the screens
     python bench/load_bench.py --plan inprocess:1:0,http:50:10 --write   # what docs/benchmarks.md shows
-    python bench/load_bench.py --learners 10 --duration 20
+    python bench/load_bench.py --endpoint json      # the JSON endpoint (/attempt) instead of the screens
     python bench/load_bench.py --mode inprocess     # the same attempts straight into practice.attempt (no server)
+    python bench/load_bench.py --profile prof.txt   # also sample the server's CPU by stack (where does it go?)
     python bench/load_bench.py --write              # also replace the "## Load" section of docs/benchmarks.md
 
-HTTP mode starts the app itself (`python app.py` on a free port, a fresh database in a temporary folder), and
-measures cold start (launch → first page served) and the server's peak RSS (VmHWM). Each simulated learner is a
-thread with its own gradio_client.Client (its own sign-in and session), and loops: open a scenario, submit an
-answer, read the feedback, think for --think seconds. Latency is submit → feedback as the client sees it.
+HTTP mode starts the app itself (`python app.py` on a free port, a fresh database in a temporary folder), in its
+own process, and measures cold start (launch → first page served), the server's peak RSS (VmHWM) and the CPU time
+the server and this load generator each used. The simulated learners are light, so the server gets the cores: all
+of them run on one asyncio event loop in this process, each with its own httpx client (own sign-in cookie) and
+session hash (own gr.State), and speak the browser's protocol: POST /gradio_api/queue/join per event, results
+read from the session's SSE stream (GET /gradio_api/queue/data). Each learner signs in, loads the catalogue, then
+loops: open a scenario (and, for spot, the sentence rows the page asks for), submit an answer, read the feedback,
+think for --think seconds. Learners start spread over one think time. Latency is submit → feedback as the client
+sees it. (The previous version ran one gradio_client thread per learner: 50 threads in the same 2 cores burned
+CPU the server needed.)
 An in-process run with one learner and no think time gives the service time of one attempt (policy check +
 grading + storage) without the web server.
 Afterwards the database must hold exactly the attempts that were acknowledged ("Saved to your progress").
@@ -526,21 +533,23 @@ def markdown(runs: list[dict]) -> str:
         "## Load",
         "",
         f"`python bench/load_bench.py` — {when}; machine: {machine(runs)}. Offline, scripted assistant, a fresh "
-        "database. Each simulated learner is a thread with its own `gradio_client.Client` (own sign-in and "
-        "session) that opens a scenario, submits, reads the feedback and thinks for the stated time; latency is "
-        "submit → feedback seen by the client. Tasks rotate over a trust, a spot and a frame scenario (their "
-        "`examples`) and a frame prompt the policy blocks. Targets: 0 errors, 0 lost attempts, p95 ≤ 1.0 s with "
+        "database; the server runs in its own process. The simulated learners share one asyncio loop in the "
+        "bench process (httpx, each with its own sign-in cookie and session, speaking the browser's queue/join + "
+        "SSE protocol), so they take little CPU from the server; each opens a scenario, submits, reads the "
+        "feedback and thinks for the stated time; latency is submit → feedback seen by the client. Tasks rotate "
+        "over a trust, a spot and a frame scenario (their `examples`) and a frame prompt the policy blocks. Targets: 0 errors, 0 lost attempts, p95 ≤ 1.0 s with "
         "50 learners for 60 s; cold start ≤ 20 s; peak RSS ≤ 1.5 GB.",
         "",
         "| mode | learners | think | attempts acked / stored | errors | throughput | p50 | p95 | p99 | "
-        "cold start | first attempt | peak RSS |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "server CPU per attempt | load generator CPU | cold start | first attempt | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r['mode']} | {r['learners']} × {r['duration_s']} s | {r['think_s']} s | "
             f"{r['attempts_acknowledged']} / {r['attempts_stored']} | {r['errors']} | {r['throughput_per_s']}/s | "
-            f"{r['p50_s']} s | {r['p95_s']} s | {r['p99_s']} s | "
+            f"{r['p50_s']} s | {r['p95_s']} s | {r['p99_s']} s | {r.get('server_cpu_per_attempt_s', '—')} s | "
+            f"{str(r['client_cpu_s']) + ' s' if 'client_cpu_s' in r else '—'} | "
             f"{str(r.get('cold_start_s', '—')) + ' s' if 'cold_start_s' in r else '—'} | "
             f"{r.get('first_submit_s', '—')} s | {r['peak_rss_mb']} MB |")
     lines.append("")
@@ -558,18 +567,18 @@ def markdown(runs: list[dict]) -> str:
         lines.append(f"- {r['mode']}, {r['learners']} learners, think {r['think_s']} s: "
                      + "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in checks))
     service = [r for r in runs if r["mode"] == "inprocess" and r["learners"] == 1]
-    if service:
-        per = service[0]["p50_s"]
-        lines += ["", f"One attempt costs about {per} s of server time (in-process, one learner, p50), so this "
-                  f"machine grades at most ~{1 / per:.1f} attempts/s; {runs[-1]['learners']} learners who submit "
-                  f"every {runs[-1]['think_s']:g} s ask for up to ~{runs[-1]['learners'] / (runs[-1]['think_s'] + per):.1f}"
-                  "/s. When demand exceeds capacity, latency is queueing time."]
-        http = [r for r in runs if r["mode"].startswith("http")]
-        if http:
-            lines.append(f"Through the web app the same machine acknowledged {http[-1]['throughput_per_s']}/s against "
-                         f"{service[0]['throughput_per_s']}/s in-process: the difference is the web layer (a Gradio "
-                         "event to open the scenario and one to submit, each rendering the practice screen) and "
-                         "the simulated learners' own clients, which run on the same 2 cores.")
+    http = [r for r in runs if r["mode"].startswith("http")]
+    if service and http:
+        per, web = service[0].get("server_cpu_per_attempt_s"), http[-1].get("server_cpu_per_attempt_s")
+        ask = http[-1]["learners"] / (http[-1]["think_s"] + (http[-1]["p50_s"] or 0))
+        if per and web:
+            lines += ["", f"One attempt costs {per} s of CPU in-process (policy check, grading, storage) and {web} s "
+                      f"of server CPU through the web app ({http[-1]['mode']}): the rest is the web layer (the "
+                      "events that open the scenario and submit, each a queue/join request, an SSE stream and "
+                      f"Gradio rebuilding the event's output components). {http[-1]['learners']} learners who "
+                      f"submit every {http[-1]['think_s']:g} s ask for ~{ask:.1f} attempts/s, i.e. "
+                      f"~{ask * web:.1f} CPU-seconds per second of the machine's {os.cpu_count()} cores: when "
+                      "other work takes the cores, the difference is queueing time."]
     lines.append("")
     return "\n".join(lines)
 

@@ -166,6 +166,40 @@ def test_login_is_rate_limited_per_user(server):
     c.close()
 
 
+def test_running_app_enforces_its_web_limits(server):
+    """What launch() configures is in effect in the running app (not just written in app.py): the upload size
+    limit, no error tracebacks, no answers kept in the browser, events only through the queue (api_open=False,
+    so the concurrency and queue limits cannot be skipped), and an upload over the limit refused."""
+    from gradio.utils import _parse_file_size
+
+    from sparring.ui.app import MAX_FILE_SIZE
+
+    c, r = _session(server, "canary-learner", "security-test-password")
+    assert r.status_code == 200 and c.cookies, r.text[:200]
+    cfg = c.get("config").json()
+    limit = _parse_file_size(MAX_FILE_SIZE)
+    assert cfg["max_file_size"] == limit and limit <= 10_000_000
+    assert cfg["show_error"] is False and cfg["run_history"] is False
+    assert {d.get("api_name") for d in cfg["dependencies"]} >= {"attempt", "submit_frame", "open_scenario"}
+
+    # the REST route that skips the queue is closed; the queue itself takes the same call
+    task = _task0()
+    skip = c.post("gradio_api/run/attempt", json={"data": list(task)})
+    assert skip.status_code == 404 and "queue" in skip.text, (skip.status_code, skip.text[:200])
+    queued = c.post("gradio_api/call/attempt", json={"data": list(task)})
+    assert queued.status_code == 200 and queued.json().get("event_id"), queued.text[:200]
+    with c.stream("GET", f"gradio_api/call/attempt/{queued.json()['event_id']}") as events:
+        body = "".join(events.iter_text())
+    assert "event: complete" in body and '"attempt_id"' in body, body[:300]
+
+    # one byte over the limit: refused before anything is stored
+    big = c.post("gradio_api/upload", files={"files": ("big.txt", b"x" * (limit + 1), "text/plain")})
+    assert big.status_code == 413, (big.status_code, big.text[:200])
+    small = c.post("gradio_api/upload", files={"files": ("small.txt", b"x" * 10, "text/plain")})
+    assert small.status_code == 200, (small.status_code, small.text[:200])  # the refusal above is the limit
+    c.close()
+
+
 def test_sigkill_mid_load_loses_no_acknowledged_attempt(server):
     ok, before = integrity(server.db)
     assert ok == "ok"

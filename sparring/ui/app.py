@@ -28,6 +28,7 @@ log = logging.getLogger("sparring.ui")
 
 # Relative, so it works under a proxy's path prefix; same tab (Markdown links would open a new one).
 SIGN_OUT = '<a href="./logout" target="_self" id="sign-out">Sign out</a>'
+MAX_FILE_SIZE = "1mb"  # nothing in Sparring uploads files; Gradio's upload route still exists
 LOCAL_USER = "local"  # auth mode "none": everything runs as this one user
 HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 
@@ -230,7 +231,10 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     settings = org.settings
     warm = WarmUp(org)
     demo = create_ui(org, store, warm)
-    demo.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.max_queue)
+    # api_open=False: Gradio otherwise also serves every event at /gradio_api/run/<name>, outside the queue, so
+    # a script could skip the concurrency and queue limits below.
+    demo.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.max_queue,
+               api_open=False)
     db_dir = str(settings.store_path(org.root).resolve().parent)
     demo.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME") or settings.server.host,
@@ -240,7 +244,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         footer_links=["api"],
         run_history=False,  # would keep learners' answers in the browser's storage
         enable_monitoring=False,
-        max_file_size="1mb",  # nothing in Sparring uploads files
+        max_file_size=MAX_FILE_SIZE,  # nothing in Sparring uploads files
         blocked_paths=[db_dir, str(org.root / "sparring.toml")],
         ssr_mode=False,
         css=CSS,
