@@ -12,12 +12,12 @@ import re
 import threading
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
+from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
 from .recognizers import build_recognizers, is_acronym, looks_like_person, plausible_name, trim_leading_verb
@@ -134,7 +134,7 @@ class PolicyEngine:
         for rec in build_recognizers(policy, self.entities):
             registry.add_recognizer(rec)
         # Two words after a match also count as context ("HL-1234567 (policy)"), five before as Presidio does.
-        enhancer = LemmaContextAwareEnhancer(context_prefix_count=5, context_suffix_count=2)
+        enhancer = LeanContextEnhancer(context_prefix_count=5, context_suffix_count=2)
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine, supported_languages=["en"],
                                        context_aware_enhancer=enhancer)
         self._allow = [re.compile(r"(?<!\w)" + re.escape(a) + r"(?!\w)", re.I) for a in policy.allow_list if a]
