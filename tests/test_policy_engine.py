@@ -37,6 +37,8 @@ def engine(org):
     ("Claims went from 1 200 to 1 450 a week", "allow", set()),               # digit groups, no phone word
     ("my iban is gb42nawi04454264788619", "block", {"IBAN_CODE"}),             # lower-case IBAN
     ("The project is amber on the RAG report.", "allow", set()),              # acronym the model calls a PERSON
+    ("Ask jane@corp.example and ops@hr.internal", "redact", {"EMAIL_ADDRESS"}),  # non-public domains
+    ("pin lodash@4.17.21, ping @claims-team, user@ alone", "allow", set()),     # not emails
 ])
 def test_verdicts_and_entities(engine, text, verdict, entities):
     res = engine.check(text)

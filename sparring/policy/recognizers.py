@@ -183,6 +183,15 @@ class NameListRecognizer(EntityRecognizer):
         return out
 
 
+# An address on any domain: Presidio's recognizer only accepts domains under a public suffix (tldextract), so
+# internal addresses (jane@corp.example, ops@intranet.local, x@hr.internal) slip through, and they are exactly
+# the ones that identify colleagues. The last label must start with a letter: `pkg@1.2.3` is a version, not mail;
+# `@mention` and `user@` have no domain.
+EMAIL_ANY_DOMAIN = (r"(?<![\w.%+-])([A-Za-z0-9_%+-](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@"
+                    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9]))"
+                    r"(?![\w@-]|\.[A-Za-z0-9])")
+
+
 def _ssn_digits_ok(value: str) -> bool:
     # Next to the word "SSN" we accept numbers Presidio rejects as samples (123-45-6789): in a prompt they are
     # meant as someone's number. Only structurally impossible ones (000/666 area, 00 group, 0000 serial) pass.
@@ -244,9 +253,11 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
          r"\b(?i:card|cc|credit card|debit card|visa|mastercard|amex|maestro)\b[^\d\n]{0,25}?"
          r"(?<![\w-])((?:\d[ -]?){11,18}\d)(?![\w-])", 0.8)], validate=_luhn)
 
+    email = RegexGroupRecognizer("EMAIL_ADDRESS", "EmailAnyDomainRecognizer", [
+        ("address on any domain (internal ones too)", EMAIL_ANY_DOMAIN, 0.8)])
     places = RegexGroupRecognizer("LOCATION", "PlaceListRecognizer", [
         ("known town or city", r"\b(" + "|".join(re.escape(p) for p in PLACES) + r")\b", 0.6)])
-    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "CREDIT_CARD": [card],
+    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "EMAIL_ADDRESS": [email], "CREDIT_CARD": [card],
             "PERSON": [titled, NameListRecognizer(), labelled_name, name_field], "DATE_OF_BIRTH": [dob],
             "PHONE_NUMBER": [phone],
             "POSTCODE": [postcode], "STREET_ADDRESS": [street]}
