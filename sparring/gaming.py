@@ -114,11 +114,12 @@ def text_shingles(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return frozenset().union(*(shingles(words(t)) for t in texts if t))
 
 
-@functools.lru_cache(maxsize=8)
-def _model_answers(answers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, frozenset, Counter], ...]:
-    """(scenario id, 3-grams, bag of words) of every model answer of an organisation, computed once per set of
-    model answers (an edited scenario makes a new key). Never called with learners' text."""
-    return tuple((sid, frozenset(shingles(words(t))), Counter(words(t))) for sid, t in answers)
+@functools.lru_cache(maxsize=1024)
+def _model(answer: str) -> tuple[frozenset, Counter]:
+    """3-grams and bag of words of one model answer, computed once per text (an edited scenario is a new key).
+    Never called with learners' text."""
+    ws = words(answer)
+    return frozenset(shingles(ws)), Counter(ws)
 
 
 def fast_threshold_s(minutes: int) -> float:
@@ -128,9 +129,11 @@ def fast_threshold_s(minutes: int) -> float:
 
 def _bag_overlap(a: Counter, b: Counter) -> float:
     """Weighted Jaccard of two bags of words: 1.0 for the same words in any order."""
-    keys = a.keys() | b.keys()
-    top = sum(max(a[k], b[k]) for k in keys)
-    return sum(min(a[k], b[k]) for k in keys) / top if top else 0.0
+    if len(b) < len(a):
+        a, b = b, a
+    both = sum(min(n, b[w]) for w, n in a.items() if w in b)
+    either = a.total() + b.total() - both
+    return both / either if either else 0.0
 
 
 def _copies(mine: set, bag: Counter, model: frozenset, model_bag: Counter) -> bool:
@@ -192,14 +195,11 @@ def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = Non
     ws = words("\n".join(_lines(text)))
     if len(ws) >= MIN_WORDS:
         mine, bag = shingles(ws), Counter(ws)
-        if scenario.model_answer:
-            (_, model, model_bag), = _model_answers(((scenario.id, scenario.model_answer),))
-            if _copies(mine, bag, model, model_bag):
-                out.append("copies-model-answer")
+        if scenario.model_answer and _copies(mine, bag, *_model(scenario.model_answer)):
+            out.append("copies-model-answer")
         if org is not None and "copies-model-answer" not in out:
-            others = tuple(sorted((sid, sc.model_answer) for sid, sc in org.scenarios.items()
-                                  if sc.model_answer and sid != scenario.id))
-            if any(_copies(mine, bag, model, model_bag) for _, model, model_bag in _model_answers(others)):
+            if any(_copies(mine, bag, *_model(sc.model_answer)) for sid, sc in org.scenarios.items()
+                   if sc.model_answer and sid != scenario.id):
                 out.append("copies-other-model-answer")
         if "copies-model-answer" not in out:
             src = text_shingles(shown_texts(scenario))
