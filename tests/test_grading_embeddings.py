@@ -1,0 +1,51 @@
+"""The embedding path: texts the model reads alike are encoded once, and length-bucketed batches give the same
+vectors as one `SentenceTransformer.encode` call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sparring.grading import embeddings
+
+
+def test_buckets_cover_every_text_once_and_sort_by_length():
+    lengths = [5, 40, 6, 7, 90, 8, 41, 5, 12] * 10
+    buckets = embeddings._buckets(lengths)
+    flat = [i for b in buckets for i in b]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert all(len(b) <= embeddings._MAX_BATCH for b in buckets)
+    assert [lengths[i] for i in flat] == sorted(lengths)  # each batch holds neighbours in length
+    assert len(buckets) > 1  # 5-token units are not padded to 90 tokens
+
+
+def test_one_bucket_when_lengths_are_alike():
+    assert embeddings._buckets([10, 11, 10, 12]) == [[0, 2, 1, 3]]
+
+
+def test_same_vectors_as_sentence_transformers_encode():
+    texts = ["Tell her we are waiting for the builder's cost estimate.", "ok", "Café déjà vu",
+             "A much longer sentence about the policy wording, the renewal terms and the broker's competing quote "
+             "for the cafés, repeated to pass the usual length of a unit in a prompt."]
+    ours = embeddings.embed(texts)
+    ref = embeddings.get_model().encode(texts, convert_to_numpy=True, normalize_embeddings=True,
+                                        show_progress_bar=False)
+    assert np.abs(ours - ref).max() < 1e-4
+
+
+def test_texts_the_model_reads_alike_are_encoded_once(monkeypatch):
+    seen = []
+    real = embeddings._encode
+    monkeypatch.setattr(embeddings, "_encode", lambda texts: seen.extend(texts) or real(texts))
+    vecs = embeddings.embed(["Over three years is 70%", "over  three years is 70%", "OVER three years is 70%",
+                             "Something else"])
+    assert len(seen) == 2
+    assert np.allclose(vecs[0], vecs[1]) and np.allclose(vecs[0], vecs[2])
+    assert float(vecs[0] @ vecs[3]) < 0.9
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["🙂"]])
+def test_empty_and_odd_texts(texts):
+    vecs = embeddings.embed(texts)
+    assert vecs.shape == (len(texts), embeddings.DIM)
+    assert np.isfinite(vecs).all()
