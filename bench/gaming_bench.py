@@ -79,6 +79,9 @@ def run() -> str:
             f"`python bench/gaming_bench.py` — {date.today().isoformat()}, {os.cpu_count()} cores, 24 GB, Python "
             f"{platform.python_version()}, no GPU (measured while other work ran). The hold rule is in "
             "docs/security.md, section 4.\n\n" + "\n".join(rows) + "\n\n"
+            "copy-material and copy-everything are not held on the 7 frame scenarios by design (a prompt may carry "
+            "the material; the personal data pasted with it fails the policy criterion there). Every held or "
+            "policy-failed case earns no pass: tests/test_security_gaming.py.\n\n"
             f"Cost: **{cpu_us:.0f} µs CPU per answer** for all text signals ({len(sample)} answers × {rounds} rounds, "
             f"{len(org.scenarios)} scenarios' model answers compared), paid once in grade() and once more in "
             "practice.attempt().\n")

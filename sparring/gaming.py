@@ -26,7 +26,8 @@ GAMING_SIGNALS: dict[str, str] = {
     "fast": "submitted within seconds of opening the scenario",
     "copies-model-answer": "nearly identical to the scenario's model answer, or its words reordered",
     "copies-other-model-answer": "nearly identical to the model answer of another scenario",
-    "copies-material": "mostly the scenario's own text (title, brief, material, question, AI output) copied back",
+    "copies-material": "mostly the scenario's own text (title, brief, material, question, AI output) copied back; "
+                       "for a prompt, the title, outcome or brief",
     "keyword-stuffing": "a list of repeated or unconnected keywords rather than sentences",
     "flags-everything": "flags (nearly) every sentence instead of choosing",
 }
@@ -105,6 +106,15 @@ def shown_texts(scenario: Any) -> tuple[str, ...]:
              getattr(scenario, "question", None) or ""]
     texts += [out] if isinstance(out, str) else [x.text for x in out or []]
     return tuple(texts)
+
+
+def _copy_sources(scenario: Any) -> tuple[str, ...]:
+    """The texts an answer must not merely repeat. A frame prompt may carry the material (the figures "copied
+    exactly", minus what the policy forbids: that is the skill practised), so there only the instructions to the
+    learner count; a pasted material that still holds personal data is the policy's to fail."""
+    if scenario.kind == "frame":
+        return (scenario.title or "", getattr(scenario, "outcome", None) or "", scenario.brief)
+    return shown_texts(scenario)
 
 
 @functools.lru_cache(maxsize=256)
@@ -202,7 +212,7 @@ def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = Non
                    if sc.model_answer and sid != scenario.id):
                 out.append("copies-other-model-answer")
         if "copies-model-answer" not in out:
-            src = text_shingles(shown_texts(scenario))
+            src = text_shingles(_copy_sources(scenario))
             if mine and len(mine & src) / len(mine) >= FROM_SHOWN:
                 out.append("copies-material")
     if _stuffed(text):

@@ -174,7 +174,7 @@ def _run(attack: dict, org) -> tuple[list[str], Counter]:
             if passed and attack["expect"] == "flagged" and not set(sig) & set(attack.get("signals", [])):
                 problems.append(f"{where}: passed without any of {attack.get('signals')} (signals: {sig})")
             if (attack.get("signals") and attack["expect"] == "fail" and len(gaming.words(text)) >= _judged(attack)
-                    and not set(sig) & set(attack["signals"])):
+                    and sc.kind in attack.get("signal_kinds", [sc.kind]) and not set(sig) & set(attack["signals"])):
                 problems.append(f"{where}: not flagged as {attack['signals']} (signals: {sig})")
     return problems, tally
 
