@@ -58,8 +58,8 @@ MAX_CONTENT_RUN = 12
 LIST_CHUNK = 12
 LIST_FUNCTION_SHARE = 0.1
 # The same share over the whole answer, when its pieces between punctuation marks average this many words or
-# fewer: a list separated by commas or line breaks. Honest answers that sparse in function words (at least 11%)
-# still average 3.6 words or more per piece; the comma lists of the attack library average 1-1.2.
+# fewer: a list separated by commas or line breaks. The honest answers that sparse in function words (a terse
+# comma-separated note among them) average 3.0 words or more per piece; the attack library's comma lists 1-1.2.
 LIST_ITEM_WORDS = 2.5
 # Share of distinct words below which an answer is repetition (PASS PASS PASS ...).
 MIN_DISTINCT = 0.4
