@@ -126,6 +126,7 @@ def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | Non
     up = _results_shown(ctx, sc, outcome, state)
     pol = outcome.grade.policy or {}
     verdict = pol.get("verdict", "allow")
+    up["frame_result"] = gr.update(visible=True)
     up["policy_html"] = gr.update(value=render.policy_html(pol, policy_title=_policy_title(ctx, sc)), visible=True)
     has_findings = bool(pol.get("findings"))
     hl = render.policy_highlight(prompt, pol) if has_findings else None
@@ -200,7 +201,6 @@ def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any])
         "state": {**state, "submitted": True},
         "result_box": gr.update(visible=True),
         "feedback": render.grade_html(outcome.grade, saved=saved),
-        "model_answer_box": gr.update(visible=True, open=True),
         "model_answer": render.model_answer_md(sc),
         **_inputs_enabled(False),
     }
@@ -213,11 +213,10 @@ def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any])
 
 
 def _results_hidden() -> dict[str, Any]:
+    """Hide the feedback (the model answer is inside it) and the frame's policy findings and reply. Their old
+    contents stay, hidden, until the next submit replaces them: clearing them too would cost more updates."""
     hide = gr.update(visible=False)
-    return {"result_box": hide, "feedback": "", "model_answer_box": hide, "model_answer": "", "next_step": "",
-            "policy_html": hide, "highlight": gr.update(value=None, visible=False),
-            "redacted": gr.update(value="", visible=False), "reply": gr.update(value="", visible=False),
-            "reply_label": hide}
+    return {"result_box": hide, "frame_result": hide}
 
 
 def _inputs_enabled(on: bool) -> dict[str, Any]:
@@ -231,10 +230,13 @@ def _inputs_enabled(on: bool) -> dict[str, Any]:
 
 # What each event can change. Opening a scenario resets the whole screen; a submit and a retry touch only the
 # feedback area and the buttons (listing all ~90 components cost ~30 ms of the server's event loop per event).
-SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer_box", "model_answer", "next_step",
-                  "submit_frame", "submit_spot", "submit_trust", "retry")
-FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "policy_html", "highlight", "redacted", "reply", "reply_label")
-RETRY_OUTPUTS = FRAME_OUTPUTS
+SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer", "next_step", "submit_frame", "submit_spot",
+                  "submit_trust", "retry")
+FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "frame_result", "policy_html", "highlight", "redacted", "reply", "reply_label")
+RETRY_OUTPUTS = ("state", "result_box", "frame_result", "submit_frame", "submit_spot", "submit_trust", "retry")
+OPEN_OUTPUTS = (*RETRY_OUTPUTS, "empty_note", "screen", "header", "brief", "material_col", "material", "frame_box",
+                "spot_box", "trust_box", "prompt", "spot_key", "question", "output", "decision", "confidence",
+                "justification")
 SPOT_ROW_OUTPUTS = ("spot_box", *(f"{part}{i}" for i in range(MAX_SENTENCES) for part in ("row", "check", "reason")))
 
 
@@ -289,13 +291,17 @@ def build(ctx: UIContext) -> PracticeView:
                                      "as [customer] instead of real names, numbers and addresses.",
                                      elem_id="frame-prompt")
             c["submit_frame"] = gr.Button("Check and send", variant="primary", elem_id="frame-submit")
-            c["policy_html"] = gr.HTML(visible=False, elem_id="frame-policy")
-            c["highlight"] = gr.HighlightedText(label="Your prompt, with what the policy found", visible=False,
-                                                combine_adjacent=False, show_legend=False, elem_id="frame-findings")
-            c["redacted"] = gr.Textbox(label="What could be sent (restricted details replaced)", visible=False,
-                                       interactive=False, lines=3, elem_id="frame-redacted")
-            c["reply_label"] = gr.Markdown("#### The AI assistant replied", visible=False)
-            c["reply"] = gr.Markdown(visible=False, elem_id="frame-reply", elem_classes=["sp-panel"])
+            # one column, so opening a scenario or retrying hides all of it with a single update
+            with gr.Column(visible=False, elem_id="frame-result") as frame_result:
+                c["frame_result"] = frame_result
+                c["policy_html"] = gr.HTML(visible=False, elem_id="frame-policy")
+                c["highlight"] = gr.HighlightedText(label="Your prompt, with what the policy found", visible=False,
+                                                    combine_adjacent=False, show_legend=False,
+                                                    elem_id="frame-findings")
+                c["redacted"] = gr.Textbox(label="What could be sent (restricted details replaced)", visible=False,
+                                           interactive=False, lines=3, elem_id="frame-redacted")
+                c["reply_label"] = gr.Markdown("#### The AI assistant replied", visible=False)
+                c["reply"] = gr.Markdown(visible=False, elem_id="frame-reply", elem_classes=["sp-panel"])
 
         with gr.Column(visible=False, elem_id="spot-box") as spot_box:
             c["spot_box"] = spot_box
@@ -330,7 +336,8 @@ def build(ctx: UIContext) -> PracticeView:
             c["feedback"] = gr.HTML(elem_id="feedback")
             c["next_step"] = gr.Markdown()
             c["retry"] = gr.Button("Try again", visible=False, elem_id="retry")
-            with gr.Accordion("What an expert would do", open=True, visible=False) as ma_box:
+            # shown with the feedback around it (result_box), never before an attempt
+            with gr.Accordion("What an expert would do", open=True) as ma_box:
                 c["model_answer_box"] = ma_box
                 c["model_answer"] = gr.Markdown(elem_id="model-answer")
 
@@ -375,9 +382,7 @@ def wire_open(ctx: UIContext, view: PracticeView, trigger: Any, scenario_input: 
               tab_id: str = "practice") -> None:
     """Open the scenario picked in the catalogue and switch to the practice tab."""
 
-    names = tuple(n for n in view.names if n not in SPOT_ROW_OUTPUTS[1:])
-
     def on_open(scenario_id, request: gr.Request):
-        return [*view.as_list(open_scenario(ctx, scenario_id, request), names), gr.Tabs(selected=tab_id)]
+        return [*view.as_list(open_scenario(ctx, scenario_id, request), OPEN_OUTPUTS), gr.Tabs(selected=tab_id)]
 
-    trigger(on_open, [scenario_input], [*view.outputs_of(names), tabs], api_name="open_scenario")
+    trigger(on_open, [scenario_input], [*view.outputs_of(OPEN_OUTPUTS), tabs], api_name="open_scenario")
