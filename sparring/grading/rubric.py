@@ -13,6 +13,7 @@ from .. import gaming
 from ..content.models import ANSWER_MODELS, AnyScenario
 from .feedback import render
 from .result import CriterionResult, GradeResult
+from .semantic_engine import prefetch
 
 log = logging.getLogger("sparring.grading")
 
@@ -86,6 +87,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
     ctx = GradeContext(org=org, scenario=scenario, answer=parsed, policy=policy_result,
                        assistant_reply=(assistant or {}).get("text"))
+    prefetch(ctx)  # the answer's embeddings start on one core while the policy check below runs on the other
     if ctx.policy is None and scenario.policy and scenario.kind == "frame":
         ctx.policy = org.policy_engine(scenario.policy).check(parsed.prompt)
     results: list[CriterionResult] = []

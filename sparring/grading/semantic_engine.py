@@ -18,6 +18,7 @@ texts are remembered per process (see embeddings.py).
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -341,6 +342,32 @@ def split_units(text: str, source: str = "", scenario_text: set | None = None,
     return units, ignored
 
 
+UNITS_KEY = "semantic:units"  # GradeContext.cache key of the learner's units (semantic, flags, justification)
+# One worker: encodes run one at a time anyway (embeddings._encode_lock); see prefetch().
+_prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparring-embed")
+
+
+def prefetch(ctx: Any) -> None:
+    """Start embedding the learner's units in the background, so MiniLM (one torch thread) runs on one core while
+    the policy check (Presidio, spaCy) runs on the other. The criteria then find the result in `ctx.cache`.
+    Called by rubric.grade before the policy check; a scenario without embedding criteria starts nothing."""
+    if ctx is None or UNITS_KEY in ctx.cache or not _uses_embeddings(ctx):
+        return
+    from .kinds.semantic import learner_parts
+
+    parts = learner_parts(ctx)
+    ctx.cache[UNITS_KEY] = _prefetcher.submit(_prepare, ctx, parts, [])
+
+
+def _uses_embeddings(ctx: Any) -> bool:
+    registry = getattr(ctx.org, "registry", None)
+    for crit in ctx.scenario.rubric.criteria:
+        kind = registry.get(crit.check) if registry is not None else None
+        if kind is not None and kind.uses_embeddings:
+            return True
+    return False
+
+
 def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
     """Units of the learner's text (`parts`: (source, text) pairs) and their embeddings, once per attempt.
 
@@ -349,7 +376,16 @@ def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iter
     """
     cache = ctx.cache if ctx is not None else {}
     if key in cache:
-        return cache[key]
+        got = cache[key]
+        if isinstance(got, Future):  # started by prefetch(); its errors surface here, in the criterion
+            got = cache[key] = got.result()
+        return got
+    prep = _prepare(ctx, parts, authored)
+    cache[key] = prep
+    return prep
+
+
+def _prepare(ctx: Any, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
     units: list[Unit] = []
     ignored: list[str] = []
     copied: list[str] = []
@@ -365,9 +401,7 @@ def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iter
     authored = list(dict.fromkeys(authored_texts(ctx) + list(authored)))
     texts = [u.text for u in units] + authored
     vecs = embeddings.embed(texts, remember=authored)
-    prep = Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
-    cache[key] = prep
-    return prep
+    return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
 
 
 def authored_texts(ctx: Any) -> list[str]:

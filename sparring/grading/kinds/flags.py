@@ -79,7 +79,7 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     if opts.explain:
         from .semantic import learner_parts
 
-        prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+        prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
     found, unexplained, missed = [], [], []
     for s in faulty:
         if s.id not in flags:

@@ -37,7 +37,7 @@ class JustificationOptions(CriterionOptions):
           example="- id: reasons\n  check: justification\n  reasons:\n    - The limit quoted is not in the policy "
           "schedule.\n    - The clause number does not exist.")
 def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
-    prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
     matches = [se.match(prep, r, opts.threshold) for r in opts.reasons]
     covered = [m for m in matches if m.matched]
     need = opts.needed()

@@ -50,7 +50,7 @@ def _lower_first(s: str) -> str:
           example="- id: context\n  check: semantic\n  expect: Explains that the claim waits for the contractor's "
           "repair estimate.")
 def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
-    prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
     results = [se.match(prep, s, opts.threshold) for s in opts.statements()]
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
