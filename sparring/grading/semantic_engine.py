@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -211,44 +212,66 @@ def _soft_overlap(a: set[str], b: set[str]) -> set[str]:
     return {x for x in a if x in b or (len(x) >= 5 and any(y[:5] == x[:5] for y in b if len(y) >= 5))}
 
 
+@dataclass(frozen=True)
+class TextFeatures:
+    """The word-level facts `contradicts` and `lexical` need about one text, computed once per text per attempt
+    (a unit is compared with every statement of the rubric)."""
+
+    terms: frozenset  # content terms
+    neg: frozenset  # content terms inside a negation's scope
+    negated_instruction: bool  # "Never commit to when the money arrives": the whole unit is negated
+
+
+def features(text: str) -> TextFeatures:
+    t = _neg_text(text)
+    first = next((seg for seg in _SCOPE_END.split(t) if seg and seg.strip()), "")
+    lead = [w for w in words(first) if w not in ("please", "and", "also", "so")][:2]
+    covers = len(words(first)) >= 0.6 * max(1, len(words(t)))
+    return TextFeatures(frozenset(content_terms(text)), frozenset(negated_terms(text)),
+                        covers and any(_is_cue(w) for w in lead) and polarity(text) < 0)
+
+
+@lru_cache(maxsize=8192)
+def _authored_features(statement: str) -> TextFeatures:
+    """Features of an authored statement (remembered: it is the organisation's text, not the learner's)."""
+    return features(statement)
+
+
+def _contradicts(s: TextFeatures, u: TextFeatures) -> bool:
+    if not s.neg:
+        if _soft_overlap(u.neg, s.terms):
+            return True
+        # A negated instruction ("Never commit to when the money arrives") negates the whole unit, whatever
+        # words it uses.
+        return u.negated_instruction
+    # The statement itself is negative ("do not promise a payout date"): the unit must negate it too.
+    if _soft_overlap(u.neg, s.neg):
+        return False
+    return bool(_soft_overlap(u.terms - u.neg, s.neg))
+
+
 def contradicts(statement: str, unit: str) -> bool:
     """The unit negates what the statement asserts, or asserts what the statement negates, on shared terms.
 
     Negation only counts where it touches the statement's own content: "the quote has not arrived" does not
     contradict "the claim waits for the repair estimate", but "do not promise a payout" contradicts
     "promise them the payout"."""
-    s_terms = content_terms(statement)
-    s_neg = negated_terms(statement)
-    u_neg = negated_terms(unit)
-    u_pos = content_terms(unit) - u_neg
-    if not s_neg:
-        if _soft_overlap(u_neg, s_terms):
-            return True
-        # A negated instruction ("Never commit to when the money arrives") negates the whole unit, whatever
-        # words it uses.
-        t = _neg_text(unit)
-        first = next((seg for seg in _SCOPE_END.split(t) if seg and seg.strip()), "")
-        lead = [w for w in words(first) if w not in ("please", "and", "also", "so")][:2]
-        covers = len(words(first)) >= 0.6 * max(1, len(words(t)))
-        return covers and any(_is_cue(w) for w in lead) and polarity(unit) < 0
-    # The statement itself is negative ("do not promise a payout date"): the unit must negate it too.
-    if _soft_overlap(u_neg, s_neg):
-        return False
-    return bool(_soft_overlap(u_pos, s_neg))
+    return _contradicts(_authored_features(statement), features(unit))
 
 
-def lexical(statement_terms: set[str], unit_text: str) -> float:
-    """Share of the statement's content terms present in the unit (prefix match of 5+ letters counts)."""
-    if not statement_terms:
-        return 0.0
-    uterms = content_terms(unit_text)
-    if not uterms:
+def _lexical(statement_terms: set[str] | frozenset, uterms: set[str] | frozenset) -> float:
+    if not statement_terms or not uterms:
         return 0.0
     hit = 0
     for t in statement_terms:
         if t in uterms or (len(t) >= 5 and any(u.startswith(t[:5]) for u in uterms if len(u) >= 5)):
             hit += 1
     return hit / len(statement_terms)
+
+
+def lexical(statement_terms: set[str], unit_text: str) -> float:
+    """Share of the statement's content terms present in the unit (prefix match of 5+ letters counts)."""
+    return _lexical(statement_terms, content_terms(unit_text))
 
 
 # ---------------------------------------------------------------------------------------- statements
@@ -297,6 +320,14 @@ class Prepared:
     ignored: list[str] = field(default_factory=list)  # sentences that addressed the grader
     truncated: bool = False
     copied: list[str] = field(default_factory=list)  # sentences copied from the scenario's own text
+    _features: dict[int, TextFeatures] = field(default_factory=dict, repr=False)
+
+    def features(self, i: int) -> TextFeatures:
+        """Word-level features of unit i, computed on first use and kept for this attempt only."""
+        f = self._features.get(i)
+        if f is None:
+            f = self._features[i] = features(self.units[i].text)
+        return f
 
 
 # ------------------------------------------------------------------------------ text copied from the scenario
@@ -434,16 +465,18 @@ def match(prep: Prepared, statement: str, threshold: float | None = None, *,
     svec = embeddings.embed(forms, remember=forms)
     cos = prep.vectors[idx] @ svec.T  # (units, forms)
     cos = cos.max(axis=1)
-    terms = content_terms(core(statement)) or content_terms(statement)
     statement_core = core(statement)
+    s_feats = _authored_features(statement_core)
+    terms = s_feats.terms or _authored_features(statement).terms
     best: Match = Match(statement, 0.0, thr, None)
     best_any = (-1.0, None)
     for j, i in enumerate(idx):
         u = prep.units[i]
-        lex = lexical(terms, u.text)
+        u_feats = prep.features(i)
+        lex = _lexical(terms, u_feats.terms)
         # Lexical overlap can lift a score, never sink it: a pure paraphrase keeps its cosine.
         sc = max(float(cos[j]), W_COS * float(cos[j]) + (1 - W_COS) * lex)
-        if negation and contradicts(statement_core, u.text):
+        if negation and _contradicts(s_feats, u_feats):
             if sc > best_any[0]:
                 best_any = (sc, u.sentence)
             continue
