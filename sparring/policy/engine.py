@@ -20,7 +20,8 @@ from ..content.models import ACTION_ORDER, Action, Policy
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import build_recognizers, is_acronym, looks_like_person, plausible_name, trim_leading_verb
+from .recognizers import (NAME_SUSPECTS, build_recognizers, is_acronym, looks_like_person, not_a_person,
+                          plausible_name, trim_leading_verb)
 
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
 PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
@@ -129,6 +130,8 @@ class PolicyEngine:
                 self.rules[ent] = rule
         # Entities the policy allows are not even looked for: fewer recognizers, faster checks.
         self.entities = sorted(e for e, r in self.rules.items() if r.action != "allow")
+        # What the analyzer looks for: the acted-on entities, plus the NER labels unknown names hide under.
+        self.scan = sorted(set(self.entities) | (set(NAME_SUSPECTS) if "PERSON" in self.entities else set()))
         self.nlp_engine = shared_nlp_engine()
         registry = RecognizerRegistry(supported_languages=["en"])
         for rec in build_recognizers(policy, self.entities):
@@ -144,7 +147,7 @@ class PolicyEngine:
         norm = normalise(text)
         if not self.entities or not norm.text.strip():
             return PolicyResult(verdict="allow", findings=[], redacted=text)
-        raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.entities,
+        raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
                                     return_decision_process=True)
         return self._result(norm, raw)
 
@@ -155,7 +158,7 @@ class PolicyEngine:
         out = []
         docs = self.nlp_engine.process_batch([n.text for n in norms], self.policy.language, batch_size=32)
         for norm, (_, artifacts) in zip(norms, docs):
-            raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.entities,
+            raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
                                         nlp_artifacts=artifacts, return_decision_process=True)
             out.append(self._result(norm, raw))
         return out
@@ -172,17 +175,19 @@ class PolicyEngine:
         protected = self._protected_spans(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
         for r in raw:
+            start, end = r.start, r.end
+            if r.entity_type in NAME_SUSPECTS and _is_ner(r) and "PERSON" in self.entities \
+                    and looks_like_person(text[start:end], r.entity_type):
+                # The small model calls many names places or organisations ("Tünde Hoffmann", "Tomomi
+                # Nishiyama"); a known given name or surname written as a name makes it a person.
+                r.entity_type = "PERSON"
+                if text[start:end].endswith(("'s", "’s")):
+                    end -= 2
             rule = self.rules.get(r.entity_type)
             if rule is None or rule.action == "allow" or r.score < rule.min_score:
                 continue
-            start, end = r.start, r.end
-            if r.entity_type == "LOCATION" and _is_ner(r) and "PERSON" in self.rules and looks_like_person(text[start:end]):
-                # The small model calls some foreign names places ("Tünde Hoffmann"); a known given name or
-                # surname in the span makes it a person.
-                r.entity_type = "PERSON"
-                rule = self.rules["PERSON"]
-                if rule.action == "allow" or r.score < rule.min_score:
-                    continue
+            if r.entity_type == "PERSON" and _is_ner(r) and not_a_person(text, start, end):
+                continue
             if r.entity_type == "PERSON":
                 start = trim_leading_verb(text, start, end)
                 if not plausible_name(text[start:end]) or (_is_ner(r) and is_acronym(text[start:end])):

@@ -27,6 +27,9 @@ CONTEXT_NOT_STOPWORDS = frozenset({"call", "name", "first", "last", "ring"})
 
 _lock = threading.Lock()
 _engine: "LeanSpacyNlpEngine | None" = None
+# Lower-case English words and place names from the model's lemmatizer index (WordNet), captured before the
+# lemmatizer is dropped: world_names.py uses them to tell a given name from an ordinary word.
+_english_words: frozenset[str] = frozenset()
 
 
 class LeanSpacyNlpEngine(SpacyNlpEngine):
@@ -38,6 +41,14 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
         self.nlp = {}
         for model in self.models:
             nlp = spacy.load(model["model_name"])  # installed package; no download path
+            global _english_words
+            if "lemmatizer" in nlp.pipe_names and not _english_words:
+                lookups = nlp.get_pipe("lemmatizer").lookups
+                index = lookups.get_table("lemma_index", {})
+                exc = lookups.get_table("lemma_exc", {})  # irregular forms: went, children, better ...
+                forms = [w for words in index.values() for w in words]
+                forms += [w for table in exc.values() for form, lemmas in table.items() for w in (form, *lemmas)]
+                _english_words = frozenset(w.lower() for w in forms)
             drop = [name for name in nlp.pipe_names if name not in KEEP]
             for name in drop:
                 nlp.remove_pipe(name)
@@ -122,6 +133,12 @@ def ner_configuration() -> NerModelConfiguration:
                           "WORK_OF_ART", "LAW", "LANGUAGE"],
         default_score=0.85,
     )
+
+
+def english_words() -> frozenset[str]:
+    """The English lexicon of the installed model (loads the shared engine if needed)."""
+    shared_nlp_engine()
+    return _english_words
 
 
 def shared_nlp_engine() -> LeanSpacyNlpEngine:

@@ -28,6 +28,7 @@ from presidio_analyzer.predefined_recognizers.generic import email_recognizer as
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
+from .world_names import NOT_PEOPLE, world_given_names
 
 # ------------------------------------------------------------------------------------------ offline tldextract
 
@@ -36,6 +37,8 @@ _tld_module.TLD_EXTRACTOR = OFFLINE_TLD  # tldextract.extract() looks this globa
 _email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract=tldextract.TLDExtract)
 
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
+# Labels the small model gives to names it does not know; looked at for PERSON even when the policy allows them.
+NAME_SUSPECTS = ("ORGANIZATION", "LOCATION")
 # Regions whose national phone formats python-phonenumbers checks (each region is one more scan of the text).
 # Numbers written with a + prefix are found whatever the region.
 PHONE_REGIONS = ("GB", "US", "IE", "FR", "DE")
@@ -155,6 +158,7 @@ class NameListRecognizer(EntityRecognizer):
                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        world = world_given_names()
         words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
         out: list[RecognizerResult] = []
         i = 0
@@ -162,20 +166,30 @@ class NameListRecognizer(EntityRecognizer):
             s, e, w = words[i]
             nxt = words[i + 1] if i + 1 < len(words) else None
             adjacent = nxt is not None and text[e:nxt[0]] in (" ", "  ")
-            if w in GIVEN_NAMES and adjacent and nxt[2] in SURNAMES:
+            cap = text[s].isupper()  # a name from the world list counts only when written as a name
+            if (w in GIVEN_NAMES or cap and w in world) and adjacent and nxt[2] in SURNAMES:
                 out.append(self._result(s, nxt[1], 0.75, "given name + surname"))
                 i += 2
                 continue
-            if w in GIVEN_NAMES and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
+            # "Ravil G Yefimov", "Sari J. Paavolainen": given name, initial, capitalised word
+            if cap and w in world and adjacent and len(nxt[2]) == 1 and text[nxt[0]].isupper() and i + 2 < len(words):
+                s3, e3, w3 = words[i + 2]
+                gap = text[nxt[1]:s3]
+                if gap in (" ", ". ", ".  ") and text[s3].isupper() and len(w3) > 1 and w3 not in NOT_SURNAMES \
+                        and w3 not in ROLE_WORDS:
+                    out.append(self._result(s, e3, 0.6, "given name + initial + capitalised word"))
+                    i += 3
+                    continue
+            if (w in GIVEN_NAMES or w in world) and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
                     and nxt[2] not in LEADING_VERBS and nxt[2] not in NOT_SURNAMES and nxt[2] not in ROLE_WORDS \
                     and len(nxt[2]) > 1:
                 out.append(self._result(s, nxt[1], 0.6, "given name + capitalised word"))
                 i += 2
                 continue
             prev = words[i - 1][2] if i else ""
-            if w in GIVEN_NAMES and prev in self.GREETING:
+            if (w in GIVEN_NAMES or w in world) and prev in self.GREETING:
                 out.append(self._result(s, e, 0.6, "greeting + given name"))
-            elif w in GIVEN_NAMES and text[s].isupper() and text[s + 1:e].islower() and prev not in PLACE_PREFIXES \
+            elif (w in GIVEN_NAMES or w in world) and cap and text[s + 1:e].islower() and prev not in PLACE_PREFIXES \
                     and not (adjacent and nxt[2] in NOT_SURNAMES):
                 # A known given name written as a name ("Why is Rebecca so upset?"), not a heading in capitals.
                 out.append(self._result(s, e, 0.55, "capitalised given name"))
@@ -315,7 +329,7 @@ def build_recognizers(policy: Policy, entities: Iterable[str]) -> list[EntityRec
     """Every recognizer needed to find `entities` under `policy` (and nothing more: fewer recognizers, faster)."""
     wanted = set(entities)
     out: list[EntityRecognizer] = []
-    ner = sorted(wanted & set(NER_ENTITIES))
+    ner = sorted(wanted & set(NER_ENTITIES) | (set(NAME_SUSPECTS) if "PERSON" in wanted else set()))
     if ner:
         out.append(SpacyRecognizer(supported_language="en", supported_entities=ner))
     own = sparring_recognizers()
@@ -346,12 +360,55 @@ def plausible_name(span: str) -> bool:
     return not all(w in LEADING_VERBS or w in TITLES or w in ROLE_WORDS for w in words)
 
 
-def looks_like_person(span: str) -> bool:
-    """A span the NER model called a place that holds a known given name or surname, and no known place."""
+ORG_WORDS = frozenset("""
+inc ltd llc plc gmbh co corp company group partners bank insurance holdings services solutions systems
+technologies university college school hospital clinic council trust foundation association society club
+orchestra band church ministry department agency office team fund capital markets brothers bros sons
+""".split())
+_NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*\.?$")
+
+
+def looks_like_person(span: str, label: str = "LOCATION") -> bool:
+    """A span the NER model called a place or an organisation that reads as a person's name: a known given name
+    or surname, written as a name (each word capitalised, initials allowed), no organisation or street word, not a
+    known place. Organisations need a given name first and at least two words: a lone surname (Becker, Morgan) is
+    as likely a firm."""
+    span = span.strip()
+    if span.endswith(("'s", "’s")):
+        span = span[:-2]
     if span in PLACES:
         return False
-    words = [w.lower().strip(".,") for w in span.split()]
-    return bool(words) and (words[0] in GIVEN_NAMES or words[-1] in SURNAMES) and plausible_name(span)
+    raw = span.split()
+    words = [w.lower().strip(".,") for w in raw]
+    if not words or not plausible_name(span) or len(words) > 4:
+        return False
+    if any(w in ORG_WORDS or w in NOT_SURNAMES for w in words):
+        return False
+    if not all(_NAME_TOKEN.match(w) and w[0].isupper() for w in raw):
+        return False
+    world = world_given_names()
+    given = words[0] in GIVEN_NAMES or words[0] in world
+    if label == "ORGANIZATION":
+        return given and len(words) >= 2
+    return given or words[-1] in SURNAMES
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]|\n\s*[-*•])\s*[\"'“‘(]?$")
+
+
+def not_a_person(text: str, start: int, end: int) -> bool:
+    """A one-word PERSON from the NER model that is no one: an AI assistant's name ('ask Claude'), or an everyday
+    English word opening a sentence ('Bill the broker', 'Mark the claim as urgent'), unless it is one of our
+    curated given names."""
+    word = text[start:end].strip(" .,;:'\"")
+    if " " in word or not word.isalpha():
+        return False
+    low = word.lower()
+    if low in NOT_PEOPLE:
+        return True
+    from .nlp import english_words
+
+    return low not in GIVEN_NAMES and low in english_words() and bool(_SENTENCE_START.search(text[:start]))
 
 
 def is_acronym(span: str) -> bool:
