@@ -537,7 +537,8 @@ def markdown(runs: list[dict]) -> str:
         "bench process (httpx, each with its own sign-in cookie and session, speaking the browser's queue/join + "
         "SSE protocol), so they take little CPU from the server; each opens a scenario, submits, reads the "
         "feedback and thinks for the stated time; latency is submit → feedback seen by the client. Tasks rotate "
-        "over a trust, a spot and a frame scenario (their `examples`) and a frame prompt the policy blocks. Targets: 0 errors, 0 lost attempts, p95 ≤ 1.0 s with "
+        "over a trust, a spot and a frame scenario (their `examples`) and a frame prompt the policy blocks. "
+        "Targets: 0 errors, 0 lost attempts, p95 ≤ 1.0 s with "
         "50 learners for 60 s; cold start ≤ 20 s; peak RSS ≤ 1.5 GB.",
         "",
         "| mode | learners | think | attempts acked / stored | errors | throughput | p50 | p95 | p99 | "
@@ -568,17 +569,22 @@ def markdown(runs: list[dict]) -> str:
                      + "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in checks))
     service = [r for r in runs if r["mode"] == "inprocess" and r["learners"] == 1]
     http = [r for r in runs if r["mode"].startswith("http")]
-    if service and http:
-        per, web = service[0].get("server_cpu_per_attempt_s"), http[-1].get("server_cpu_per_attempt_s")
-        ask = http[-1]["learners"] / (http[-1]["think_s"] + (http[-1]["p50_s"] or 0))
-        if per and web:
-            lines += ["", f"One attempt costs {per} s of CPU in-process (policy check, grading, storage) and {web} s "
-                      f"of server CPU through the web app ({http[-1]['mode']}): the rest is the web layer (the "
-                      "events that open the scenario and submit, each a queue/join request, an SSE stream and "
-                      f"Gradio rebuilding the event's output components). {http[-1]['learners']} learners who "
-                      f"submit every {http[-1]['think_s']:g} s ask for ~{ask:.1f} attempts/s, i.e. "
-                      f"~{ask * web:.1f} CPU-seconds per second of the machine's {os.cpu_count()} cores: when "
-                      "other work takes the cores, the difference is queueing time."]
+    if service and http and service[0].get("server_cpu_per_attempt_s"):
+        per = service[0]["server_cpu_per_attempt_s"]
+        lines += ["", f"One attempt costs {per} s of CPU in-process (policy check, grading, storage). Through the "
+                  "web app the server spends more per attempt: the web layer (per event a queue/join request, an "
+                  "SSE stream, and Gradio rebuilding each of the event's output components)."]
+        for r in http:
+            web = r.get("server_cpu_per_attempt_s")
+            if not web:
+                continue
+            ask = r["learners"] / (r["think_s"] + (r["p50_s"] or 0))
+            lines.append(f"- {r['mode']}: {web} s of server CPU per attempt; {r['learners']} learners who submit "
+                         f"every {r['think_s']:g} s ask for ~{ask:.1f} attempts/s, i.e. ~{ask * web:.2f} "
+                         f"CPU-seconds per second of the machine's {os.cpu_count()} cores; the server used "
+                         f"{r['server_cpu_s']} s of CPU in {r['wall_s']} s and the load generator {r['client_cpu_s']} s.")
+        lines.append("When other work takes the cores, the difference between demand and what the server gets is "
+                     "queueing time.")
     lines.append("")
     return "\n".join(lines)
 
