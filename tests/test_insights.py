@@ -74,7 +74,10 @@ def test_bar_chart_has_a_bar_per_category_value_axis_and_pale_small_bars():
     assert "Pale bars: fewer than 5 learners" in out
     assert "Pale bars" not in charts.bar_chart(df.head(2), x="skill", y="change", title="t")  # no small bar
     assert "Nothing to show" in charts.bar_chart(df.head(0), x="skill", y="change", title="t")
+    assert "Nothing to show" in charts.bar_chart(df.assign(change=float("nan")), x="skill", y="change", title="t")
     assert "Nothing to show" in charts.line_chart(None, x="week", y="rate", title="t")
+    weeks = pd.DataFrame({"week": pd.to_datetime(["2025-03-03"]), "rate": [float("nan")]})
+    assert "Nothing to show" in charts.line_chart(weeks, x="week", y="rate", title="t")
 
 
 # ------------------------------------------------------------------------------------------- metrics

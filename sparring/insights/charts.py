@@ -130,7 +130,7 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
                y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
                tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 290) -> str:
     """One line per value of `color` (or a single line), x a date column (one point per week)."""
-    if df is None or df.empty:
+    if df is None or df.empty or df[y].isna().all():
         return empty(title)
     df = df.sort_values([c for c in (color, x) if c])
     left, right, top, bottom = 44, 12, 8, 40 if x_title else 26
@@ -202,6 +202,8 @@ def bar_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, y_title: s
     if df is None or df.empty:
         return empty(title)
     df = df.dropna(subset=[y])
+    if df.empty:  # e.g. every retention ratio undefined (first-pass scores of 0)
+        return empty(title)
     label_w = min(170, 20 + 6.2 * max(len(str(v)) for v in df[x]))
     left, right, top, bar, gap = label_w, 48, 4, 18, 6
     axis_h = 34 if y_title else 20
