@@ -49,3 +49,30 @@ def test_empty_and_odd_texts(texts):
     vecs = embeddings.embed(texts)
     assert vecs.shape == (len(texts), embeddings.DIM)
     assert np.isfinite(vecs).all()
+
+
+def test_prefetched_units_are_used_and_a_failed_encode_is_an_explained_criterion(monkeypatch):
+    import threading
+
+    from grading_helpers import org, trust
+    from sparring.grading.rubric import grade
+
+    sc = trust([{"id": "a", "check": "semantic", "expect": "The limit is not in the schedule."},
+                {"id": "b", "check": "justification", "reasons": ["The limit is not in the schedule."]}],
+               pass_mark=0.5)
+    threads = []
+    real = embeddings._encode
+    monkeypatch.setattr(embeddings, "_encode",
+                        lambda texts: threads.append(threading.current_thread().name) or real(texts))
+    res = grade(org(), sc, {"decision": "verify", "confidence": 0.7,
+                            "justification": "The limit is not in the policy schedule."})
+    assert res.criteria[0].passed and res.criteria[1].passed
+    assert len(threads) == 1 and threads[0].startswith("sparring-embed")  # encoded once, in the worker
+
+    def broken(texts):
+        raise RuntimeError("model files unreadable")
+
+    monkeypatch.setattr(embeddings, "_encode", broken)
+    res = grade(org(), sc, {"decision": "verify", "confidence": 0.7, "justification": "A brand new answer."})
+    assert [c.passed for c in res.criteria] == [False, False]
+    assert all("could not be graded automatically" in c.feedback for c in res.criteria)
