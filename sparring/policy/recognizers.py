@@ -396,6 +396,9 @@ def looks_like_person(span: str, label: str = "LOCATION") -> bool:
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]|\n\s*[-*•])\s*[\"'“‘(]?$")
 
 
+_TITLE_BEFORE = re.compile(rf"\b(?i:{'|'.join(TITLES)})\.?\s*$")
+
+
 def not_a_person(text: str, start: int, end: int) -> bool:
     """A one-word PERSON from the NER model that is no one: an AI assistant's name ('ask Claude'), or an everyday
     English word opening a sentence ('Bill the broker', 'Mark the claim as urgent'), unless it is one of our
@@ -408,7 +411,14 @@ def not_a_person(text: str, start: int, end: int) -> bool:
         return True
     from .nlp import english_words
 
-    return low not in GIVEN_NAMES and low in english_words() and bool(_SENTENCE_START.search(text[:start]))
+    if low in GIVEN_NAMES or low not in english_words():
+        return False
+    before = text[:start]
+    after = text[end:end + 12]
+    # An imperative verb opens the sentence and an object follows ("Bill the broker", "Mark it urgent"); a name is
+    # followed by punctuation, a capital, "and", or comes after a title ("Dr. Wells", "Park and Mann").
+    return bool(_SENTENCE_START.search(before)) and not _TITLE_BEFORE.search(before) \
+        and bool(re.match(r" (?!and\b|or\b)[a-z]", after))
 
 
 def is_acronym(span: str) -> bool:
