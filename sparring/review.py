@@ -52,6 +52,8 @@ class ReviewView(BaseModel):
     created_at: str
     answered_at: str | None = None
     criteria: list[CriterionView] = Field(default_factory=list)
+    gaming: list[str] = Field(default_factory=list, description="The attempt's anti-gaming signal codes "
+                              "(sparring.gaming.GAMING_SIGNALS): shown to the mentor, never a verdict.")
 
     @property
     def overridden(self) -> list[str]:
@@ -98,15 +100,15 @@ def queue(store: Any, status: str = "open", limit: int = 200) -> list[dict[str, 
     """Reviews waiting for a mentor (oldest first), or answered ones (newest first)."""
     order = "r.created_at ASC" if status == "open" else "r.answered_at DESC"
     return store.query(f"""
-        SELECT r.id, r.attempt_id, r.learner, a.scenario, a.kind, a.score, a.passed, r.question, r.status,
-               r.mentor, r.created_at, r.answered_at
+        SELECT r.id, r.attempt_id, r.learner, a.scenario, a.kind, a.score, a.passed, a.gaming, r.question,
+               r.status, r.mentor, r.created_at, r.answered_at
         FROM reviews r JOIN attempts a ON a.id = r.attempt_id
         WHERE r.status = ? ORDER BY {order} LIMIT ?""", [status, int(limit)])
 
 
 def get_review(store: Any, review_id: int) -> ReviewView:
     r = store.one("""
-        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.answer
+        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.answer, a.gaming
         FROM reviews r JOIN attempts a ON a.id = r.attempt_id WHERE r.id = ?""", [int(review_id)])
     if r is None:
         raise ReviewError(f"there is no review #{review_id}; reload the queue")
@@ -126,7 +128,17 @@ def get_review(store: Any, review_id: int) -> ReviewView:
                       kind=r["kind"], submitted_at=r["submitted_at"], score=float(r["score"]),
                       passed=bool(r["passed"]), answer=answer if isinstance(answer, dict) else {},
                       question=r["question"], status=r["status"], mentor=r["mentor"], comment=r["comment"],
-                      created_at=r["created_at"], answered_at=r["answered_at"], criteria=crits)
+                      created_at=r["created_at"], answered_at=r["answered_at"], criteria=crits,
+                      gaming=signal_codes(r["gaming"]))
+
+
+def signal_codes(stored: str | None) -> list[str]:
+    """The attempt's stored signal codes (a JSON list); an unreadable value shows as none, not as an error."""
+    try:
+        codes = loads(stored, [])
+    except json.JSONDecodeError:
+        return []
+    return [c for c in codes if isinstance(c, str)] if isinstance(codes, list) else []
 
 
 def answer_review(org: Any, store: Any, review_id: int, mentor: str, comment: str,

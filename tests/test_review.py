@@ -7,6 +7,7 @@ import gradio as gr
 import pytest
 
 from sparring import review as rv
+from sparring.gaming import GAMING_SIGNALS
 from sparring.store.db import Store, dumps
 from sparring.store.users import add_user
 from sparring.ui import review_tab
@@ -125,3 +126,21 @@ def test_review_tab_handlers_end_to_end_with_roles(ctx):
     html = review_tab.replies_html(ctx, "ann")
     assert "meg" in html and "Fair point: passed." in html and "placeholder: automatic fail → mentor" in html
     assert review_tab.replies_html(ctx, "bob").startswith("<p><em>No review requests yet")
+
+
+def test_the_mentor_sees_the_attempts_anti_gaming_signals(ctx):
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True, "own-words": False})
+    quiet = add_attempt(ctx.store, "bob", {"no-pii": True})
+    with ctx.store.write() as db:
+        db.execute("UPDATE attempts SET gaming = ? WHERE id = ?", ['["fast", "copies-material"]', aid])
+    review_tab.ask(ctx, R("ann"), aid, "Why was this held?")
+    review_tab.ask(ctx, R("bob"), quiet, "Is this right?")
+    table, _, _ = review_tab.mentor_queue(ctx, R("meg"))
+    signals = {row[2]: row[review_tab.QUEUE_COLUMNS.index("Signals")] for row in table}
+    assert signals == {"ann": "fast, copies-material", "bob": ""}
+    rid = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "ann")
+    detail, _, _ = review_tab.mentor_open(ctx, R("meg"), rid)
+    assert "Anti-gaming signals" in detail
+    assert GAMING_SIGNALS["copies-material"] in detail and GAMING_SIGNALS["fast"] in detail
+    other = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "bob")
+    assert "Anti-gaming signals" not in review_tab.mentor_open(ctx, R("meg"), other)[0]

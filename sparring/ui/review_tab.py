@@ -17,6 +17,7 @@ import gradio as gr
 from gradio.context import Context
 
 from .. import review as rv
+from ..gaming import GAMING_SIGNALS
 from . import render as rd
 from .context import UIContext
 from .guard import require
@@ -24,7 +25,7 @@ from .guard import require
 ROLES = ("learner", "mentor")  # tab visibility; admin sees every tab
 LEARNER_ROLES = ("learner",)
 MENTOR_ROLES = ("mentor",)
-QUEUE_COLUMNS = ["Review", "Asked (UTC)", "Learner", "Scenario", "Score", "Question"]
+QUEUE_COLUMNS = ["Review", "Asked (UTC)", "Learner", "Scenario", "Score", "Signals", "Question"]
 
 
 def _title(ctx: UIContext, sid: str) -> str:
@@ -91,10 +92,10 @@ def mentor_queue(ctx: UIContext, request: gr.Request | None) -> list[Any]:
     require(request, ctx.store, *MENTOR_ROLES)
     rows = rv.queue(ctx.store, "open")
     table = [[r["id"], (r["created_at"] or "")[:16].replace("T", " "), r["learner"], _title(ctx, r["scenario"]),
-              rd.pct(r["score"]), (r["question"] or "")[:120]] for r in rows]
+              rd.pct(r["score"]), ", ".join(rv.signal_codes(r["gaming"])), (r["question"] or "")[:120]] for r in rows]
     choices = [(f"#{r['id']} · {r['learner']} · {_title(ctx, r['scenario'])}", r["id"]) for r in rows]
     msg = f"{len(rows)} review(s) waiting." if rows else "The queue is empty. Well done."
-    return [table or [["", "", "", "", "", "Nothing waiting"]], gr.update(choices=choices,
+    return [table or [["", "", "", "", "", "", "Nothing waiting"]], gr.update(choices=choices,
             value=choices[0][1] if choices else None), msg]
 
 
@@ -109,6 +110,14 @@ def _answer_md(answer: dict[str, Any]) -> str:
     return f"```json\n{json.dumps(answer, indent=2)}\n```"
 
 
+def _signals_md(codes: list[str]) -> str:
+    """Anti-gaming signals, for the mentor to weigh: a reason to look closely, not a verdict."""
+    if not codes:
+        return ""
+    lines = "\n".join(f"- `{c}`: {GAMING_SIGNALS.get(c, 'unknown signal')}" for c in codes)
+    return f"**Anti-gaming signals** (a reason to look closely, not a verdict):\n{lines}\n\n"
+
+
 def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> list[Any]:
     require(request, ctx.store, *MENTOR_ROLES)
     if review_id in (None, ""):
@@ -121,8 +130,8 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
                            f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
     md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
           f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {'passed' if v.passed else 'not passed'}**.\n\n"
-          f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n**Automatic grade per criterion:**\n"
-          f"{crit_lines}")
+          f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n{_signals_md(v.gaming)}"
+          f"**Automatic grade per criterion:**\n{crit_lines}")
     names = [c.criterion for c in v.criteria]
     passed = [c.criterion for c in v.criteria if (c.mentor_passed if c.mentor_passed is not None else c.auto_passed)]
     return [md, gr.update(choices=names, value=passed), v.comment or ""]
