@@ -39,6 +39,9 @@ def engine(org):
     ("The project is amber on the RAG report.", "allow", set()),              # acronym the model calls a PERSON
     ("Ask jane@corp.example and ops@hr.internal", "redact", {"EMAIL_ADDRESS"}),  # non-public domains
     ("pin lodash@4.17.21, ping @claims-team, user@ alone", "allow", set()),     # not emails
+    ("Tomomi Nishiyama asked why her claim was cut.", "redact", {"PERSON"}),   # model says ORG
+    ("May we ask Claude? Bill the broker. Mark it urgent.", "allow", set()),   # words and tools, not people
+    ("Dr. Wells rang about the claim.", "redact", {"PERSON"}),                 # English word after a title
 ])
 def test_verdicts_and_entities(engine, text, verdict, entities):
     res = engine.check(text)
@@ -132,3 +135,11 @@ def test_redact_for_storage_hides_warnings_too(org):
     assert "Maria" not in safe and "Leeds" not in safe and "HL-1234567" not in safe
     assert safe == redact_for_storage(org, "external-ai", text)
     assert redact_for_storage(org, "no-such-policy", text) == safe  # falls back to the default policy
+
+
+def test_world_names_hold_international_given_names_but_no_english_words():
+    from sparring.policy.world_names import world_given_names
+
+    names = world_given_names()
+    assert {"tomomi", "zuzana", "halldór", "szabina", "maria"} <= names
+    assert not {"the", "you", "storm", "hope", "will", "may", "claude", "tales"} & names
