@@ -113,23 +113,6 @@ def test_header_mode_trusts_only_a_well_formed_header(ctx, org, monkeypatch):
     assert new.roles == ["learner"]
 
 
-def test_builtin_sessions_expire_after_session_hours(ctx, org):
-    from datetime import datetime, timedelta, timezone
-
-    from sparring.auth import authenticate, hash_password
-    from sparring.ui.guard import session_expired
-
-    ctx.store.settings = org.settings  # as open_store(org) does: the organisation's [auth] settings apply
-    with ctx.store.write() as db:
-        db.execute("UPDATE users SET password_hash = ? WHERE name = 'learner'", [hash_password("long enough")])
-    with pytest.raises(gr.Error, match="session has expired"):  # never signed in through the login form
-        require(req("learner"), ctx.store)
-    assert authenticate(ctx.store, "learner", "long enough")
-    assert require(req("learner"), ctx.store).name == "learner"
-    later = datetime.now(timezone.utc) + timedelta(hours=org.settings.auth.session_hours + 1)
-    assert session_expired(ctx.store, "learner", now=later)
-
-
 def test_optional_tabs_absent_is_fine_broken_is_an_error(tmp_path, monkeypatch):
     from sparring.ui.app import _optional_module
 

@@ -69,3 +69,31 @@ def test_gradio_treats_an_expired_session_as_signed_out(tiny_app):
         assert c.get("gradio_api/login_check").status_code == 401, "the session outlived [auth] session_hours"
         assert c.post("login", data={"username": "learner", "password": "right"}).status_code == 200
         assert c.get("gradio_api/login_check").status_code == 200, "signing in again starts a new session"
+
+
+def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_path):
+    """The app's own launch(): built-in sign-in gets SessionTokens with the organisation's session_hours."""
+    import types
+
+    from sparring.content.loader import get_org
+    from sparring.ui import app as app_mod
+    from sparring.ui.context import WarmUp
+
+    started = {}
+
+    def fake_launch(self, **kwargs):  # no real server: only what launch() does with the Blocks it built
+        self.server_app = types.SimpleNamespace(tokens={"before": "learner"})
+        started.update(kwargs)
+
+    monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
+    monkeypatch.setattr(WarmUp, "start", lambda self: self)
+    monkeypatch.setenv("SPARRING_DB", str(tmp_path / "s.db"))
+    org = get_org(app_mod.Path(__file__).resolve().parent.parent)
+    assert org.settings.auth.mode == "builtin"
+    # launch() points the (process-wide, cached) organisation at $SPARRING_DB: put it back afterwards.
+    monkeypatch.setattr(org.settings.store, "path", org.settings.store.path)
+    demo = app_mod.launch(org.root, port=0, block=False)
+    tokens = demo.server_app.tokens
+    assert isinstance(tokens, SessionTokens) and "auth" in started
+    assert tokens.ttl_s == org.settings.auth.session_hours * 3600
+    assert tokens.get("before") == "learner", "a sign-in made while the server started is kept"

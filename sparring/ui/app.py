@@ -20,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, author_tab, catalogue, practice_tab, progress_tab
+from . import api, author_tab, catalogue, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
 
@@ -251,6 +251,8 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         prevent_thread_lock=True,
         quiet=False,
     )
+    if org.settings.auth.mode == "builtin":  # Gradio's own login tokens never expire; these do, per sign-in
+        sessions.install(demo.server_app, org.settings.auth.session_hours)
     # Models load only once the server answers: on 2 cores, loading them during start-up delays the first page.
     warm.start()
     if block:
