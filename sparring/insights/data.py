@@ -13,14 +13,15 @@ from .metrics import attempts_frame
 
 ATTEMPTS_SQL = """
 SELECT a.id, a.learner, u.team AS team, u.job_roles AS job_roles, a.roles AS roles, a.scenario, a.kind, a.skills,
-       a.submitted_at, a.score, a.passed, a.blocked, a.duration_s, a.decision, a.confidence
+       a.submitted_at, a.score, a.passed, a.blocked, a.duration_s, a.decision, a.confidence,
+       a.gaming
 FROM attempts a LEFT JOIN users u ON u.name = a.learner
 ORDER BY a.submitted_at, a.id
 """
 
 
 ATTEMPT_COLUMNS = ["id", "learner", "team", "job_roles", "roles", "scenario", "kind", "skills", "submitted_at",
-                   "score", "passed", "blocked", "duration_s", "decision", "confidence"]
+                   "score", "passed", "blocked", "duration_s", "decision", "confidence", "gaming"]
 
 
 @dataclass
@@ -35,6 +36,14 @@ def _first(js: str | None) -> str | None:
     except ValueError:
         return None
     return v[0] if isinstance(v, list) and v else None
+
+
+def _codes(js: str | None) -> list[str]:
+    try:
+        v = json.loads(js) if js else []
+    except ValueError:
+        return []
+    return [str(c) for c in v] if isinstance(v, list) else []
 
 
 def expected_decisions(org: Any) -> dict[str, str]:
@@ -66,6 +75,9 @@ def load(store: Any, org: Any = None) -> Frames:
     df = _rows(store, ATTEMPTS_SQL, ATTEMPT_COLUMNS)
     skills = _parsed(df["skills"], lambda s: json.loads(s) if s else [])
     df["skills"] = pd.Series([v if isinstance(v, list) else [] for v in skills], index=df.index, dtype=object)
+    # Anti-gaming signal codes (sparring/gaming.py), stored per attempt as a JSON list; "[]" for almost all.
+    codes = _parsed(df["gaming"], _codes)
+    df["gaming"] = pd.Series([v if isinstance(v, list) else [] for v in codes], index=df.index, dtype=object)
     # The learner's job role: from their account, else the role of the scenarios they practise.
     df["job_role"] = _parsed(df["job_roles"], _first).fillna(_parsed(df["roles"], _first))
     expected = expected_decisions(org) if org is not None else {}

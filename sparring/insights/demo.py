@@ -5,7 +5,9 @@ chart has something to say: people improve with practice, skills decay a little 
 "six weeks later" re-practice is below the first pass for some), some learners over-trust AI answers and a few
 under-trust them, policy slips in frame scenarios fall over the weeks, learners start in three waves (three start
 months) across teams and job roles, and mentors review a few attempts and override some criteria (more often on
-meaning-based criteria, so grader agreement differs by criterion).
+meaning-based criteria, so grader agreement differs by criterion). A few attempts raise anti-gaming signals
+(sparring/gaming.py: a few % submitted within seconds, the odd model answer pasted on a retry, spot answers
+flagging every sentence), fewer as learners settle in; the copy and keyword ones are held as the grader holds them.
 
 Rows are written straight into the store: the texts are fixed templates without personal data, so they need no
 redaction, and the rubric logic (weights, `required`, pass mark) is applied here exactly as the grader does.
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -41,6 +44,22 @@ COMMENTS = [
     "Well spotted. The wording differs from the rubric's but the point is the same; counted as passed.",
 ]
 SOFT_CHECKS = {"semantic", "justification", "llm_judge", "flags"}  # where mentors disagree with the machine more
+
+
+def _signals(rng: random.Random, kind: str, retry: bool, weeks_in: int, late: float) -> list[str]:
+    """Anti-gaming signals of one demo attempt (codes of sparring/gaming.py): rare, and rarer as a learner settles
+    in (`weeks_in` = weeks since their first week) and as the organisation gets used to the tool (`late`: 0 in the
+    first week of the data set, 1 in the last; later waves of learners game less than the first). Pasting the model answer happens mostly on a retry, once the
+    feedback has shown it; flagging every sentence only in spot scenarios; keyword lists not in spot ones."""
+    fresh = math.exp(-weeks_in / 3) * (1 - 0.5 * late)
+    odds = {"fast": 0.008 + 0.06 * fresh,
+            "copies-model-answer": (0.004 + 0.12 * fresh) if retry else 0.003,
+            "copies-other-model-answer": 0.002,
+            "copies-material": 0.002 + 0.008 * fresh,
+            "keyword-stuffing": 0.0 if kind == "spot" else 0.002 + 0.01 * fresh,
+            "flags-everything": 0.005 + 0.03 * fresh if kind == "spot" else 0.0}
+    # Always draw every signal, in a fixed order: the stream stays aligned whatever the kind.
+    return [code for code, p in odds.items() if rng.random() < p]
 
 
 @dataclass
@@ -78,6 +97,8 @@ def _block_entities(org: Any, sc: Any) -> list[str]:
 def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, start: date = DEFAULT_START,
              first_id: int = 1) -> DemoData:
     rng = random.Random(seed)
+    # Anti-gaming signals draw from their own stream, so adding them left the rest of the data set as it was.
+    sig_rng = random.Random(seed * 7919 + 1)
     scenarios = [org.scenarios[k] for k in sorted(org.scenarios)]
     if not scenarios:
         raise ValueError("the organisation has no valid scenarios; run `sparring validate` and fix them first")
@@ -138,6 +159,9 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                 answer: dict[str, Any]
                 crits = []
                 decision = confidence = None
+                signals = _signals(sig_rng, sc.kind, sc.id in last_seen, w - first_week, w / max(weeks - 1, 1))
+                if "fast" in signals:  # submitted within seconds: under the threshold sparring/gaming.py uses
+                    duration = sig_rng.uniform(2.0, 0.8 * fast_threshold_s(sc.minutes))
                 if sc.kind == "frame":
                     p_slip = 0.5 * math.exp(-n_frame / (2.5 * careful)) + 0.03
                     blocked = rng.random() < p_slip
@@ -179,6 +203,11 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     crits.append({"attempt_id": aid, "criterion": c.id, "check": c.check, "passed": int(ok),
                                   "score": round(score, 4), "required": int(c.required), "weight": c.weight,
                                   "feedback": "Passed." if ok else "Not yet: see the criterion's advice."})
+                held = [c for c in signals if c in HOLDING]
+                if held:  # as grading.rubric does: no automatic pass, the score is kept (weight 0)
+                    crits.append({"attempt_id": aid, "criterion": HOLD_CRITERION, "check": "gaming", "passed": 0,
+                                  "score": 0.0, "required": 1, "weight": 0.0,
+                                  "feedback": "Held for a mentor: write your own reasoning."})
                 total_w = sum(c.weight for c in sc.rubric.criteria) or 1.0
                 score = sum(r["score"] * r["weight"] for r in crits) / total_w
                 passed = score >= sc.rubric.pass_mark and all(r["passed"] for r in crits if r["required"])
@@ -195,7 +224,7 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     "passed": int(passed), "score": round(score, 4),
                     "verdict": ("block" if blocked else "allow") if sc.kind == "frame" else None,
                     "blocked": int(blocked), "assistant_status": ("not_sent" if blocked else "scripted")
-                    if sc.kind == "frame" else None, "gaming": "[]", "grade": dumps(grade),
+                    if sc.kind == "frame" else None, "gaming": dumps(signals), "grade": dumps(grade),
                     "confidence": confidence, "decision": decision})
                 data.criteria.extend(crits)
                 _maybe_review(rng, data, aid, name, submitted, crits, passed)

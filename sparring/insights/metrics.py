@@ -6,6 +6,7 @@ or from the store with `sparring.insights.data.load`). Columns:
     id, learner, team, job_role, start_month ("YYYY-MM"), scenario, kind, skills (list[str]),
     submitted_at (datetime), score (0..1), passed (bool), blocked (bool), duration_s,
     decision, confidence, expected        # trust attempts only (None elsewhere)
+    gaming (list[str])                    # anti-gaming signal codes of sparring/gaming.py ([] for most)
 
 Every aggregate carries `n_learners` and `small` (fewer than SMALL_N distinct learners): a rate over so few
 people is shown as such, never as a bare number (see docs/metrics.md, where every formula is written down).
@@ -23,7 +24,9 @@ RETENTION_DAYS = 42
 CAUTION = {"use": 0, "verify": 1, "reject": 2}  # how cautious a trust decision is
 
 ATTEMPT_COLUMNS = ["id", "learner", "team", "job_role", "start_month", "scenario", "kind", "skills",
-                   "submitted_at", "score", "passed", "blocked", "duration_s", "decision", "confidence", "expected"]
+                   "submitted_at", "score", "passed", "blocked", "duration_s", "decision", "confidence", "expected",
+                   "gaming"]
+ANY_SIGNAL = "any signal"  # the row of gaming_signals counting attempts that raised at least one
 
 
 # ------------------------------------------------------------------------------------------------ input
@@ -43,6 +46,7 @@ def attempts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFram
     df["passed"] = df["passed"].fillna(False).astype(bool)
     df["blocked"] = df["blocked"].fillna(False).astype(bool)
     df["skills"] = df["skills"].map(lambda s: list(s) if isinstance(s, (list, tuple)) else [])
+    df["gaming"] = df["gaming"].map(lambda s: list(s) if isinstance(s, (list, tuple)) else [])
     if df["start_month"].isna().any() and len(df):
         first = df.groupby("learner")["submitted_at"].transform("min")
         df["start_month"] = df["start_month"].fillna(first.dt.strftime("%Y-%m"))
@@ -278,6 +282,40 @@ def time_on_task(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFra
         n_learners=("lid", "nunique"), n_attempts=("id", "size"), median_min=("minutes", "median"),
         mean_min=("minutes", "mean"))
     return _flag(out)[cols]
+
+
+def gaming_signals(df: pd.DataFrame, by: Sequence[str] = ("week",),
+                   signals: Sequence[str] | None = None) -> pd.DataFrame:
+    """Share of attempts raising each anti-gaming signal (sparring/gaming.py), per group; one row per group and
+    signal, plus ANY_SIGNAL. rate = attempts in the group that raised the signal / attempts in the group.
+    n_learners counts every learner with an attempt in the group (not only the flagged ones): the small-number
+    flag says how many people the share is taken over. A signal is a reason for a mentor to look, not a verdict."""
+    cols = [*by, "signal", "n_learners", "n_attempts", "n_flagged", "rate", "small"]
+    if df.empty:
+        return _empty(cols)
+    if signals is None:
+        from ..gaming import GAMING_SIGNALS  # cheap module (no model); imported here to keep metrics standalone
+        signals = list(GAMING_SIGNALS)
+    codes = [*signals, ANY_SIGNAL]
+    g = df["gaming"]
+    # One indicator column per signal; most attempts raise none, so test membership only where there is a list.
+    raised = g.map(len) > 0
+    marks = {c: np.zeros(len(df)) for c in codes}
+    for pos in np.flatnonzero(raised.to_numpy()):
+        for c in g.iat[pos]:
+            if c in marks:
+                marks[c][pos] = 1.0
+        marks[ANY_SIGNAL][pos] = 1.0
+    names = {c: f"_s{i}" for i, c in enumerate(codes)}
+    rows = _grouped(df.assign(**{names[c]: marks[c] for c in codes}), by)
+    out = _agg(rows, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"),
+               **{names[c]: (names[c], "sum") for c in codes})
+    long = out.melt(id_vars=[*by, "n_learners", "n_attempts"], value_vars=[names[c] for c in codes],
+                    var_name="signal", value_name="n_flagged")
+    long["signal"] = long["signal"].map({v: k for k, v in names.items()})
+    long["n_flagged"] = long["n_flagged"].astype(int)
+    long["rate"] = long["n_flagged"] / long["n_attempts"]
+    return _flag(long)[cols].reset_index(drop=True)
 
 
 def cohorts(df: pd.DataFrame, by: str = "team", min_days: int = RETENTION_DAYS) -> pd.DataFrame:

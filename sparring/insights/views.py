@@ -90,6 +90,9 @@ class Page:
     cautions: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # raw metric tables, for the CSV
     drawn: dict[tuple, list[str]] = field(default_factory=dict)  # the tab's SVG charts, memoised with the page
+    gaming: pd.DataFrame = field(default_factory=pd.DataFrame)       # week, signal, rate, learners
+    gaming_group: pd.DataFrame = field(default_factory=pd.DataFrame)  # team (or skill), rate, learners
+    gaming_by: str = "team"       # what the bar chart's groups are: team, or skill when one team is chosen
 
 
 def _learners(df: pd.DataFrame) -> pd.Series:
@@ -150,7 +153,8 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
 
     empty = pd.DataFrame()
     pass_rate = mean_score = improvement = retention = trust = time_on_task = cohorts = agreement = empty
-    slips = slips_entity = empty
+    slips = slips_entity = gaming = gaming_group = empty
+    gaming_by = "skill" if flt.team else "team"
     if skills_view:
         skill_a = a if not flt.skill else a.assign(skills=a["skills"].map(lambda s: [flt.skill]))
         pr = keep("first-attempt pass rate", m.first_attempt_pass_rate(skill_a, by=("skill", "week")))
@@ -177,6 +181,18 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
         time_on_task = tt.assign(learners=_learners(tt))[["skill", "median_min", "learners"]] if len(tt) else empty
         ch = keep("cohorts by team", m.cohorts(a, by="team"))
         cohorts = _cohort_table(ch, "team")
+        # Anti-gaming signals: a reason for a mentor to look, never a verdict (docs/metrics.md).
+        gw = keep("anti-gaming signals", m.gaming_signals(a, by=("week",)))
+        if len(gw):
+            raised = gw.groupby("signal")["n_flagged"].transform("sum") > 0  # draw the signals seen at all
+            gw = gw[raised & (gw["signal"] != m.ANY_SIGNAL)]
+            gaming = _naive_week(gw.assign(learners=_learners(gw))[["week", "signal", "rate", "learners"]]) \
+                if len(gw) else empty
+        gg = keep(f"anti-gaming signals by {gaming_by}",
+                  m.gaming_signals(skill_a if gaming_by == "skill" else a, by=(gaming_by,)))
+        if len(gg):
+            gg = gg[gg["signal"] == m.ANY_SIGNAL]
+            gaming_group = gg.assign(learners=_learners(gg))[[gaming_by, "rate", "learners"]]
         ag = m.grader_agreement(agreement_rows(store))
         tables["grader agreement"] = ag
         agreement = _agreement_table(ag)
@@ -193,7 +209,8 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
     if 0 < n_l < m.SMALL_N:
         headline += f"\n\n⚠ Only {n_l} learner(s) in this selection: too few to read any rate from."
     return Page(headline, pass_rate, mean_score, improvement, retention, trust, slips, slips_entity, time_on_task,
-                cohorts, agreement, "\n".join(f"- {c}" for c in cautions), tables)
+                cohorts, agreement, "\n".join(f"- {c}" for c in cautions), tables, gaming=gaming,
+                gaming_group=gaming_group, gaming_by=gaming_by)
 
 
 def _pct(x: Any) -> str:
@@ -295,9 +312,11 @@ def csv_text(page: Page) -> str:
         if df is None or df.empty:
             continue
         value_cols = [c for c in df.columns if c not in ("skill", "team", "job_role", "start_month", "entity",
-                                                         "week", "scenario", "criterion", "n_learners", "small", "n")]
+                                                         "week", "scenario", "criterion", "signal", "n_learners",
+                                                         "small", "n")]
         for _, r in df.iterrows():
-            group = "/".join(str(r[c]) for c in ("skill", "team", "entity", "scenario", "criterion") if c in df.columns)
+            group = "/".join(str(r[c]) for c in ("skill", "team", "entity", "scenario", "criterion", "signal")
+                             if c in df.columns)
             week = r["week"].date().isoformat() if "week" in df.columns and pd.notna(r["week"]) else ""
             for c in value_cols:
                 v = r[c]

@@ -60,8 +60,9 @@ def _chart(elem_id: str) -> gr.HTML:
 
 
 def _charts(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
-    """The eight charts as SVG, in the order of the tab's outputs (see `build`): pass rate, mean score,
-    improvement, retention, trust, time on task, then (after the two tables) slips and slips by entity.
+    """The ten charts as SVG, in the order of the tab's outputs (see `build`): pass rate, mean score,
+    improvement, retention, trust, time on task, then (after the two tables) slips and slips by entity, then the
+    two anti-gaming charts (per week, and per team or skill).
     Memoised with the page (pages are memoised per data version and filters), so re-opening the tab is instant."""
     key = (skills_view, slips_view)
     if key not in page.drawn:
@@ -99,8 +100,19 @@ def _draw(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
             charts.bar_chart(page.slips_entity, x="entity", y="rate", title="Policy slips by entity type",
                              y_title="share of frame attempts", tooltip=["entity", "rate", "learners"]),
         ]
+    gaming = ["", ""]
+    if skills_view:
+        by = page.gaming_by
+        gaming = [
+            charts.line_chart(page.gaming, x="week", y="rate", color="signal",
+                              title="Anti-gaming signals: share of attempts raising each", y_title="share of attempts",
+                              tooltip=["signal", "week", "rate", "learners"]),
+            charts.bar_chart(page.gaming_group, x=by, y="rate", title=f"Anti-gaming signals: share of attempts "
+                             f"raising any, by {by}", y_title="share of attempts", tooltip=[by, "rate", "learners"]),
+        ]
     return [*out, md_table(page.cohorts),
-            md_table(page.agreement, limit=AGREEMENT_ROWS, more="more criteria in the CSV download"), *slips]
+            md_table(page.agreement, limit=AGREEMENT_ROWS, more="more criteria in the CSV download"), *slips,
+            *gaming]
 
 
 def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None, skill: str | None,
@@ -150,7 +162,8 @@ class InsightsView:
 def build(ctx: UIContext) -> InsightsView:
     tab = Context.block  # the gr.Tab create_ui opened for us: the page loads when it is selected
     gr.Markdown("### Insights: did behaviour change?\nPer skill and team: first-attempt pass rates, improvement, "
-                "what held up six weeks later, trust in AI answers, and policy slips. Formulas: docs/metrics.md.")
+                "what held up six weeks later, trust in AI answers, policy slips and anti-gaming signals. "
+                "Formulas: docs/metrics.md.")
     with gr.Row():
         team = gr.Dropdown([ALL], value=ALL, label="Team", elem_id="ins-team")
         job_role = gr.Dropdown([ALL], value=ALL, label="Job role", elem_id="ins-role")
@@ -178,6 +191,15 @@ def build(ctx: UIContext) -> InsightsView:
         gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
                     "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
         agreement = gr.Markdown(elem_id="ins-agreement")
+        # Last in the group, below the fold: two small SVGs more in the same response as the rest (no extra round
+        # trip); their cost on opening the tab is measured in docs/benchmarks.md, "Insights".
+        gr.Markdown("#### Anti-gaming signals\nA signal is a reason for a mentor to look closely, not a verdict "
+                    "and not a punishment: 'fast' and 'flags-everything' hold nothing; a copied or keyword-stuffed "
+                    "answer waits for a mentor instead of passing automatically. What each signal means: "
+                    "docs/metrics.md.")
+        with gr.Row():
+            gaming = _chart("ins-gaming")
+            gaming_group = _chart("ins-gaming-group")
     with gr.Row():
         slips = _chart("ins-slips")
         slips_entity = _chart("ins-slips-entity")
@@ -190,7 +212,7 @@ def build(ctx: UIContext) -> InsightsView:
 
     filters = [team, job_role, skill, start, end]
     outs = [headline, caution, skills_box, pass_rate, mean_score, improvement, retention, trust, time_on_task,
-            cohorts, agreement, slips, slips_entity]
+            cohorts, agreement, slips, slips_entity, gaming, gaming_group]
 
     def on_render(team_v, role_v, skill_v, start_v, end_v, request: gr.Request):
         return render(ctx, request, team_v, role_v, skill_v, start_v, end_v)
