@@ -353,3 +353,112 @@ def test_a_bad_date_filter_gets_a_message_not_a_traceback(org, demo_store):
     ctx = UIContext(org=org, store=demo_store)
     with pytest.raises(gr.Error, match="'next tuesday' is not a date; pick one or type it as YYYY-MM-DD"):
         insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", "next tuesday", None)
+
+
+# ------------------------------------------------------------------------------------ anti-gaming signals
+
+
+def _gaming_rows():
+    """Six learners in the first week (two teams), two of them again in the second week."""
+    g = {1: ["fast"], 2: ["fast", "copies-model-answer"], 5: ["keyword-stuffing"], 7: ["fast"]}
+    rows = [att(i, who, team="T1" if who in "abc" else "T2", gaming=g.get(i, []),
+                skills=("skill-b",) if i == 5 else ("skill-a",))
+            for i, who in enumerate("abcdef", start=1)]
+    rows += [att(7, "a", day=7, team="T1", gaming=g[7]), att(8, "b", day=7, team="T1", gaming=[])]
+    return frame(rows)
+
+
+def test_gaming_signal_shares_per_week_per_team_filters_and_small_numbers():
+    df = _gaming_rows()
+    wk = m.gaming_signals(df, by=("week",)).set_index(["week", "signal"])
+    w0, w1 = pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-10")
+    assert wk.loc[(w0, "fast"), "rate"] == pytest.approx(2 / 6)
+    assert wk.loc[(w0, "copies-model-answer"), "rate"] == pytest.approx(1 / 6)
+    assert wk.loc[(w0, "keyword-stuffing"), "n_flagged"] == 1
+    assert wk.loc[(w0, m.ANY_SIGNAL), "rate"] == pytest.approx(3 / 6)    # attempt 2 raises two, counts once
+    assert wk.loc[(w0, "flags-everything"), "rate"] == 0
+    assert wk.loc[(w0, "fast"), "n_learners"] == 6 and not wk.loc[(w0, "fast"), "small"]
+    assert wk.loc[(w1, "fast"), "rate"] == pytest.approx(1 / 2)
+    assert wk.loc[(w1, "fast"), "n_learners"] == 2 and wk.loc[(w1, "fast"), "small"]  # < 5 learners
+    team = m.gaming_signals(df, by=("team",)).set_index(["team", "signal"])
+    assert team.loc[("T1", m.ANY_SIGNAL), "rate"] == pytest.approx(3 / 5)
+    assert team.loc[("T2", m.ANY_SIGNAL), "rate"] == pytest.approx(1 / 3)
+    # The tab's filters apply before the shares are taken.
+    t1 = m.gaming_signals(m.filter_attempts(df, team="T1"), by=()).set_index("signal")
+    assert t1.loc["fast", "rate"] == pytest.approx(3 / 5) and t1.loc["fast", "small"]
+    first = m.gaming_signals(m.filter_attempts(df, end="2025-03-03"), by=()).set_index("signal")
+    assert first.loc["fast", "n_attempts"] == 6 and first.loc["fast", "rate"] == pytest.approx(2 / 6)
+    sk = m.gaming_signals(m.filter_attempts(df, skill="skill-b"), by=("skill",)).set_index(["skill", "signal"])
+    assert sk.loc[("skill-b", "keyword-stuffing"), "rate"] == 1.0 and sk.loc[("skill-b", "fast"), "rate"] == 0
+    assert m.gaming_signals(df.iloc[0:0]).empty
+    assert m.gaming_signals(frame([att(1, "a")]), by=()).set_index("signal").loc[m.ANY_SIGNAL, "rate"] == 0
+
+
+def test_gaming_signals_read_from_the_store_json(org, tmp_path):
+    """attempts.gaming is a JSON list per attempt; an unreadable one counts as no signal, not a crash."""
+    from sparring.insights.data import load
+
+    store = Store(tmp_path / "g.db")
+    demo.write(store, org, learners=6, weeks=2, seed=1)
+    ids = [r["id"] for r in store.query("SELECT id FROM attempts ORDER BY id LIMIT 3")]
+    with store.write() as db:
+        db.execute("UPDATE attempts SET gaming = ? WHERE id = ?", ['["fast"]', ids[0]])
+        db.execute("UPDATE attempts SET gaming = ? WHERE id = ?", ["not json", ids[1]])
+        db.execute("UPDATE attempts SET gaming = ? WHERE id = ?", ["", ids[2]])
+    a = load(store, org).attempts.set_index("id")
+    assert a.loc[ids[0], "gaming"] == ["fast"] and a.loc[ids[1], "gaming"] == [] and a.loc[ids[2], "gaming"] == []
+
+
+def test_demo_data_carries_plausible_gaming_signals(org, demo_store):
+    from sparring.gaming import GAMING_SIGNALS, HOLDING, fast_threshold_s
+
+    a = views.frames(demo_store, org).attempts
+    codes = {c for cs in a["gaming"] for c in cs}
+    assert codes <= set(GAMING_SIGNALS) and {"fast", "copies-model-answer", "flags-everything"} <= codes
+    overall = m.gaming_signals(a, by=()).set_index("signal")["rate"]
+    assert 0.01 < overall["fast"] < 0.08 and 0.02 < overall[m.ANY_SIGNAL] < 0.15   # a few %, not the norm
+    fast = a[a["gaming"].map(lambda cs: "fast" in cs)]
+    minutes = {sid: sc.minutes for sid, sc in org.scenarios.items()}
+    assert (fast["duration_s"] < fast["scenario"].map(minutes).map(fast_threshold_s)).all()
+    held = a[a["gaming"].map(lambda cs: bool(set(cs) & HOLDING))]
+    assert len(held) > 0 and not held["passed"].any()                 # held for a mentor, as the grader does
+    copies = a[a["gaming"].map(lambda cs: "copies-model-answer" in cs)]
+    retry = a["pair"].duplicated()                                     # not the learner's first try at it
+    assert len(copies) > 10 and copies.index.isin(a.index[retry]).mean() > 0.7  # mostly on retries
+    assert set(a.loc[a["gaming"].map(lambda cs: "flags-everything" in cs), "kind"]) == {"spot"}
+    wk = m.gaming_signals(a, by=("week",))
+    any_w = wk[wk["signal"] == m.ANY_SIGNAL].set_index("week")["rate"]
+    assert any_w.iloc[:3].mean() > any_w.iloc[-3:].mean() * 1.5         # fewer over the weeks
+
+
+def test_insights_tab_shows_gaming_charts_to_insight_roles_only(org, demo_store):
+    from sparring.ui import insights_tab
+    from sparring.ui.context import UIContext
+
+    ctx = UIContext(org=org, store=demo_store)
+    out = insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)
+    line, bars = ET.fromstring(out[13]), ET.fromstring(out[14])       # the last two outputs
+    assert "Anti-gaming signals" in out[13] and len(list(line.iter("polyline"))) >= 3
+    legend = "".join(line.find(".//div[@class='sp-legend']").itertext())
+    assert "fast" in legend and "copies-model-answer" in legend and "any signal" not in legend
+    teams = views.frames(demo_store, org).attempts["team"].nunique()
+    assert "by team" in out[14] and len(list(bars.iter("rect"))) == teams
+    # One team chosen: the bars are per skill instead.
+    team = views.frames(demo_store, org).attempts["team"].iloc[0]
+    one = insights_tab.render(ctx, gr.Request(username="hr"), team, "All", "All", None, None)
+    assert "by skill" in one[14] and len(list(ET.fromstring(one[14]).iter("rect"))) >= 2
+    csv_hr = open(insights_tab.download(ctx, gr.Request(username="hr"), "All", "All", "All", None, None),
+                  encoding="utf-8").read()
+    assert any(ln.startswith("anti-gaming signals,fast,2025-01-06,rate,") for ln in csv_hr.splitlines())
+    assert "anti-gaming signals by team," in csv_hr
+    # Compliance sees the slip charts only; learners and mentors get no insights at all.
+    comp = insights_tab.render(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
+    assert comp[13] == "" and comp[14] == "" and len(comp[11]) > 0
+    csv_comp = open(insights_tab.download(ctx, gr.Request(username="comp"), "All", "All", "All", None, None),
+                    encoding="utf-8").read()
+    assert "anti-gaming" not in csv_comp
+    for who in ("pupil", "mentor1"):
+        with pytest.raises(gr.Error, match="author or compliance role"):
+            insights_tab.render(ctx, gr.Request(username=who), "All", "All", "All", None, None)
+        with pytest.raises(gr.Error, match="author or compliance role"):
+            insights_tab.download(ctx, gr.Request(username=who), "All", "All", "All", None, None)
