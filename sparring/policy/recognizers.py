@@ -28,7 +28,7 @@ from presidio_analyzer.predefined_recognizers.generic import email_recognizer as
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
-from .world_names import NOT_PEOPLE, world_given_names
+from .world_names import NOT_PEOPLE, STOP_WORDS, world_given_names
 
 # ------------------------------------------------------------------------------------------ offline tldextract
 
@@ -159,6 +159,9 @@ class NameListRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         world = world_given_names()
+        from .nlp import english_words
+
+        english = english_words() | STOP_WORDS
         words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
         out: list[RecognizerResult] = []
         i = 0
@@ -184,6 +187,12 @@ class NameListRecognizer(EntityRecognizer):
                     and nxt[2] not in LEADING_VERBS and nxt[2] not in NOT_SURNAMES and nxt[2] not in ROLE_WORDS \
                     and len(nxt[2]) > 1:
                 out.append(self._result(s, nxt[1], 0.6, "given name + capitalised word"))
+                i += 2
+                continue
+            # "patricia desrosiers": a given name in lower case, then a lower-case word that is not English
+            if w in world and adjacent and text[s:e].islower() and text[nxt[0]:nxt[1]].islower() \
+                    and len(nxt[2]) > 2 and nxt[2] not in english and nxt[2] not in LEADING_VERBS:
+                out.append(self._result(s, nxt[1], 0.55, "given name + unknown lower-case word"))
                 i += 2
                 continue
             prev = words[i - 1][2] if i else ""
