@@ -306,15 +306,23 @@ def gaming_signals(df: pd.DataFrame, by: Sequence[str] = ("week",),
             if c in marks:
                 marks[c][pos] = 1.0
         marks[ANY_SIGNAL][pos] = 1.0
-    names = {c: f"_s{i}" for i, c in enumerate(codes)}
-    rows = _grouped(df.assign(**{names[c]: marks[c] for c in codes}), by)
-    out = _agg(rows, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"),
-               **{names[c]: (names[c], "sum") for c in codes})
-    long = out.melt(id_vars=[*by, "n_learners", "n_attempts"], value_vars=[names[c] for c in codes],
-                    var_name="signal", value_name="n_flagged")
-    long["signal"] = long["signal"].map({v: k for k, v in names.items()})
-    long["n_flagged"] = long["n_flagged"].astype(int)
+    names = [f"_s{i}" for i in range(len(codes))]
+    rows = _grouped(df[["id", "lid", "submitted_at", "skills", *[c for c in by if c in df.columns]]]
+                    .assign(**{n: marks[c] for n, c in zip(names, codes)}), by)
+    keys = list(by) or ["_all"]
+    if not by:
+        rows = rows.assign(_all=0)
+    # One grouped sum over the indicator columns (a named aggregation per signal costs several times more).
+    gb = rows.groupby(keys, observed=True, sort=True)
+    base = gb.agg(n_learners=("lid", "nunique"), n_attempts=("id", "size"))
+    flagged = gb[names].sum().to_numpy(dtype=int)                       # groups x signals
+    n_groups, n_codes = flagged.shape
+    long = base.reset_index().loc[np.repeat(np.arange(n_groups), n_codes)].reset_index(drop=True)
+    long["signal"] = codes * n_groups
+    long["n_flagged"] = flagged.reshape(-1)
     long["rate"] = long["n_flagged"] / long["n_attempts"]
+    if not by:
+        long = long.drop(columns="_all")
     return _flag(long)[cols].reset_index(drop=True)
 
 
