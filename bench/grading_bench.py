@@ -96,7 +96,9 @@ def to_markdown(rows: list[dict], s: dict, reps: int) -> str:
              f"Run {date.today().isoformat()} on this machine (2 cores, 24 GB, Python {platform.python_version()}, "
              f"no GPU, torch CPU), warm, {reps} rounds over each scenario's labelled example answers; no LLM. "
              "`bare` = one Presidio analysis of the answer text plus one batched MiniLM call on its sentences (not the grader's extra clause and framing-free forms), "
-             "measured in the same run; `ratio` = median of grade time / bare time per attempt.", "",
+             "measured in the same run; `ratio` = median of grade time / bare time per attempt. MiniLM runs with one "
+             "torch thread; a grade starts its embeddings in a background worker while Presidio runs, so the two "
+             "parts overlap on the 2 cores (the bare parts run one after the other).", "",
              "`CPU` = process CPU time of the grade (all threads), which other load on the machine disturbs less than "
              f"wall time; 1-minute load average at the end of the run: {s['load']:.1f}.", "",
              "| scenario | kind | criteria | grades | p50 ms | p95 ms | CPU p50 ms | bare p50 ms | ratio |",
