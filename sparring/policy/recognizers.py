@@ -137,6 +137,13 @@ def _lower_name(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 
+@lru_cache(maxsize=1)
+def _english_and_stop_words() -> frozenset[str]:
+    from .nlp import english_words
+
+    return english_words() | STOP_WORDS
+
+
 class NameListRecognizer(EntityRecognizer):
     """PERSON from the given-name and surname lists, whatever the letter case: `maria lopez`, `JOHN SMITH`,
     `Dear sarah`. Catches what the small spaCy model misses when a name is not written in Title Case."""
@@ -159,9 +166,7 @@ class NameListRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         world = world_given_names()
-        from .nlp import english_words
-
-        english = english_words() | STOP_WORDS
+        english = _english_and_stop_words()
         words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
         out: list[RecognizerResult] = []
         i = 0
