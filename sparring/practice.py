@@ -22,7 +22,7 @@ from .assistant import not_sent
 from .gaming import review_question
 from .gaming import signals as gaming_signals
 from .grading.result import GradeResult
-from .grading.rubric import AnswerError, grade, parse_answer
+from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .store.db import Store, dumps, iso
 
 log = logging.getLogger("sparring.practice")
@@ -153,7 +153,10 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
     if scenario.kind == "spot" and len(parsed.flags) > org.settings.limits.max_flags:
         raise AnswerError(f"{len(parsed.flags)} flags is more than the limit of {org.settings.limits.max_flags}")
 
-    # Policy gate: the learner's own text is checked before anything else sees it.
+    # The answer's embeddings start on one core while the policy gate below runs on the other (the embedding
+    # model is local: grading has always read the raw answer; only the assistant is behind the gate).
+    ctx = begin(org, scenario, parsed)
+    # Policy gate: the learner's own text is checked before anything is sent to the assistant.
     text = _free_text(scenario.kind, parsed)
     pid = _policy_id(org, scenario)
     pr = org.policy_engine(pid).check(text) if (pid and text.strip()) else None
@@ -169,7 +172,7 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
             sent = pr.redacted if (pr is not None and verdict == "redact") else parsed.prompt
             assistant = assistant_answer(org, scenario, sent)
 
-    result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant)
+    result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant, context=ctx)
 
     # Gaming signals on the raw text (they look at wording, and are stored as codes only). The ones that hold an
     # answer were already applied by grade(); an attempt that the hold alone kept from passing goes to the

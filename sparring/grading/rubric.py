@@ -82,12 +82,23 @@ def _shape(kind: str) -> str:
             "trust": '{"decision": "verify", "confidence": 0.8, "justification": "..."}'}[kind]
 
 
-def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
-          assistant: dict[str, Any] | None = None) -> GradeResult:
+def begin(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -> GradeContext:
+    """Parse the answer and start embedding it in the background (one core), so a caller can run the policy
+    check on the other core meanwhile; hand the context to grade(context=...)."""
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
-    ctx = GradeContext(org=org, scenario=scenario, answer=parsed, policy=policy_result,
-                       assistant_reply=(assistant or {}).get("text"))
-    prefetch(ctx)  # the answer's embeddings start on one core while the policy check below runs on the other
+    ctx = GradeContext(org=org, scenario=scenario, answer=parsed)
+    prefetch(ctx)
+    return ctx
+
+
+def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
+          assistant: dict[str, Any] | None = None, context: GradeContext | None = None) -> GradeResult:
+    """`context`: from begin() for the same scenario and answer (the web app starts the embeddings before its
+    policy gate); otherwise grade() begins itself."""
+    ctx = context if context is not None else begin(org, scenario, answer)
+    parsed = ctx.answer
+    ctx.policy = policy_result if policy_result is not None else ctx.policy
+    ctx.assistant_reply = (assistant or {}).get("text")
     if ctx.policy is None and scenario.policy and scenario.kind == "frame":
         ctx.policy = org.policy_engine(scenario.policy).check(parsed.prompt)
     results: list[CriterionResult] = []
