@@ -16,6 +16,7 @@ people talk to in prompts (Claude, Alexa, ...). The curated lists in names.py, w
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -33,9 +34,12 @@ _lock = threading.Lock()
 
 
 def _dictionary_path() -> Path:
-    import gender_guesser
-
-    return Path(gender_guesser.__file__).parent / "data" / "nam_dict.txt"
+    """The dictionary file, found without importing the package: Sparring reads the name list (GNU FDL 1.2, a
+    document) as data and runs none of gender-guesser's code (GPLv3), and never guesses anyone's gender."""
+    spec = importlib.util.find_spec("gender_guesser")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("gender-guesser is not installed (it is a pinned dependency: reinstall Sparring)")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "nam_dict.txt"
 
 
 def _parse(path: Path) -> set[str]:
