@@ -49,8 +49,9 @@ SOFT_CHECKS = {"semantic", "justification", "llm_judge", "flags"}  # where mento
 def _signals(rng: random.Random, kind: str, retry: bool, weeks_in: int, late: float) -> list[str]:
     """Anti-gaming signals of one demo attempt (codes of sparring/gaming.py): rare, and rarer as a learner settles
     in (`weeks_in` = weeks since their first week) and as the organisation gets used to the tool (`late`: 0 in the
-    first week of the data set, 1 in the last; later waves of learners game less than the first). Pasting the model answer happens mostly on a retry, once the
-    feedback has shown it; flagging every sentence only in spot scenarios; keyword lists not in spot ones."""
+    first week of the data set, 1 in the last; later waves of learners game less than the first). Pasting the
+    model answer happens mostly on a retry, once the feedback has shown it; flagging every sentence only in spot
+    scenarios; keyword lists not in spot ones."""
     fresh = math.exp(-weeks_in / 3) * (1 - 0.5 * late)
     odds = {"fast": 0.008 + 0.06 * fresh,
             "copies-model-answer": (0.004 + 0.12 * fresh) if retry else 0.003,
