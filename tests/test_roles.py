@@ -20,7 +20,7 @@ ANY = None  # any signed-in user (handlers then use only the caller's own data)
 ROLE_OF: dict[str, tuple[str, ...] | None] = {
     "whoami": ANY, "warm_status": ANY, "catalogue": ANY, "catalogue_tab": ANY, "catalogue_pick": ANY,
     "catalogue_filter_0": ANY, "catalogue_filter_1": ANY, "catalogue_filter_2": ANY, "catalogue_filter_3": ANY,
-    "open_scenario": ANY, "submit_frame": ANY, "submit_spot": ANY, "submit_trust": ANY, "retry": ANY,
+    "open_scenario": ANY, "spot_rows": ANY, "submit_frame": ANY, "submit_spot": ANY, "submit_trust": ANY, "retry": ANY,
     "progress": ANY, "progress_tab": ANY, "attempt": ANY,
     "author_tab": ("author",), "author_scenario": ("author",), "author_run_examples": ("author",),
     "author_recheck": ("author",),
