@@ -186,8 +186,9 @@ def main() -> int:
         "LinePlot/BarPlot: those draw with Vega in the browser, which kept the renderer busy about 0.2 s per chart "
         "(1.60 s for the page with six Vega charts, 2.00 s median page time, idle machine, before the change), so "
         "all ten charts now show on open. The tables "
-        "are Markdown rather than interactive grids for the same reason. Figures measured on a busy shared machine "
-        "overstate the time an idle one needs; re-run on an idle machine for a clean comparison.",
+        "are Markdown rather than interactive grids for the same reason."
+        + (" Figures measured on a busy shared machine overstate the time an idle one needs; re-run on an idle "
+           "machine for a clean comparison." if args.busy else ""),
         "",
         "The two anti-gaming charts (issue 7: share of attempts raising each signal per week, and raising any per "
         "team) come in the same response as the rest, last in the skills group (below the fold; no second round "
