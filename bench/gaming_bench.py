@@ -25,6 +25,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import sparring  # noqa: E402,F401 - offline environment first
 import yaml  # noqa: E402
 
+from benchdoc import write_section  # bench/ is on sys.path when a script runs
+
 from sparring import gaming  # noqa: E402
 from sparring.content.loader import get_org  # noqa: E402
 from sparring.grading.rubric import GradeContext, parse_answer  # noqa: E402
@@ -87,18 +89,6 @@ def run() -> str:
             "practice.attempt().\n")
 
 
-def write_section(text: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    start = doc.find("## Anti-gaming signals\n")
-    if start >= 0:
-        end = doc.find("\n## ", start + 5)
-        doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write", action="store_true")
@@ -106,7 +96,7 @@ def main() -> int:
     text = run()
     print(text)
     if args.write:
-        write_section(text)
+        write_section("## Anti-gaming signals", text)
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -25,6 +24,8 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from benchdoc import write_section  # bench/ is on sys.path when a script runs
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -202,11 +203,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        doc = REPO / "docs" / "benchmarks.md"
-        cur = doc.read_text(encoding="utf-8")
-        pattern = re.compile(r"^## Insights\n.*?(?=^## |\Z)", re.S | re.M)
-        cur = pattern.sub(text + "\n", cur) if pattern.search(cur) else cur.rstrip("\n") + "\n\n" + text + "\n"
-        doc.write_text(cur, encoding="utf-8")
+        write_section("## Insights", text)
     return 0
 
 

@@ -31,7 +31,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import signal
 import socket
 import sqlite3
@@ -51,6 +50,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import sparring  # noqa: E402,F401 - sets the offline environment first
+
+from benchdoc import write_section  # bench/ is on sys.path when a script runs
 
 PASSWORD = "bench-password"
 BLOCKED_PROMPT = ("Customer paid with card 4111 1111 1111 1111 and asks why the contractor's repair estimate is late. "
@@ -438,7 +439,6 @@ def serve_sampled(report: Path, hz: float = 50) -> None:
     import collections
     import runpy
 
-    tick = os.sysconf("SC_CLK_TCK")
     stacks: collections.Counter[str] = collections.Counter()
     last: dict[int, int] = {}
     stopping = threading.Event()
@@ -589,18 +589,6 @@ def markdown(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) only our own `## Load` section of docs/benchmarks.md."""
-    path = REPO / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Load\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(doc):
-        doc = pattern.sub(lambda _m: text + "\n", doc, count=1)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--learners", type=int, default=50)
@@ -631,7 +619,7 @@ def main() -> int:
                 pos += 1
         print(markdown(runs))
         if args.write:
-            write_section(markdown(runs))
+            write_section("## Load", markdown(runs))
         return 0
 
     from sparring.content.loader import load_org
@@ -651,7 +639,7 @@ def main() -> int:
                         load_end=os.getloadavg()[0])
         print(json.dumps(runs[-1], indent=2), flush=True)
     if args.write:
-        write_section(markdown(runs))
+        write_section("## Load", markdown(runs))
     bad = any(r["errors"] or r["lost"] for r in runs)
     return 1 if bad else 0
 

@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 import sparring  # noqa: E402,F401  (offline environment first)
 
+from benchdoc import write_section  # bench/ is on sys.path when a script runs
+
 DATA = Path(os.environ.get("SPARRING_BENCH_DATA", ROOT.parent / "shared" / "bench-data")) / \
     "presidio-research-synth" / "synth_dataset_v2.json"
 TARGET = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     md = render(result)
     print(md)
     if args.write:
-        write_section(ROOT / "docs" / "benchmarks.md", md)
+        write_section(SECTION, md)
         print(f"\nwrote the '{SECTION}' section of docs/benchmarks.md", file=sys.stderr)
     return 0
 
@@ -294,16 +296,6 @@ def verdicts(r: dict) -> list[str]:
         "('ex-Zombie Lundberg').",
         f"- F2 above vanilla Presidio: {mark(ours['f2'] > best_van_f2)} ({ours['f2']:.2f} vs {best_van_f2:.2f}).",
     ]
-
-
-def write_section(path: Path, md: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: md + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + md + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

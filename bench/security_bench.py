@@ -28,6 +28,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import sparring  # noqa: E402,F401 - offline environment first
 import egress  # noqa: E402
 
+from benchdoc import write_section  # bench/ is on sys.path when a script runs
+
 egress.install()
 
 
@@ -111,18 +113,6 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}, no GPU"
 
 
-def write_section(text: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    start = doc.find("## Security\n")
-    if start >= 0:
-        end = doc.find("\n## ", start + 5)
-        doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=100)
@@ -138,7 +128,7 @@ def main() -> int:
     text = markdown(load, crash, yml)
     print(text)
     if args.write:
-        write_section(text)
+        write_section("## Security", text)
     bad = load["acked"] != load["stored"] or load["errors"] or any(c["lost"] or c["integrity"] != "ok"
                                                                      for c in crash)
     return 1 if bad or egress.blocked() else 0
