@@ -85,8 +85,8 @@ def run() -> str:
             "the material; the personal data pasted with it fails the policy criterion there). Every held or "
             "policy-failed case earns no pass: tests/test_security_gaming.py.\n\n"
             f"Cost: **{cpu_us:.0f} µs CPU per answer** for all text signals ({len(sample)} answers × {rounds} rounds, "
-            f"{len(org.scenarios)} scenarios' model answers compared), paid once in grade() and once more in "
-            "practice.attempt().\n")
+            f"{len(org.scenarios)} scenarios' model answers compared), paid once per attempt, in grade() "
+            "(practice.attempt reuses them).\n")
 
 
 def main() -> int:

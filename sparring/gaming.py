@@ -228,8 +228,12 @@ def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[s
             org: Any = None) -> list[str]:
     """Every signal code (keys of GAMING_SIGNALS) for one attempt: 'fast' from the duration, then the text
     signals."""
-    out = ["fast"] if duration_s is not None and duration_s < fast_threshold_s(scenario.minutes) else []
-    return out + text_signals(scenario, text, flags=flags, org=org)
+    return fast_signal(scenario, duration_s) + text_signals(scenario, text, flags=flags, org=org)
+
+
+def fast_signal(scenario: Any, duration_s: float | None) -> list[str]:
+    """['fast'] when the attempt came in under fast_threshold_s of opening the scenario, else []."""
+    return ["fast"] if duration_s is not None and duration_s < fast_threshold_s(scenario.minutes) else []
 
 
 def holds(codes: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
 from .gaming import review_question
-from .gaming import signals as gaming_signals
+from .gaming import fast_signal
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .store.db import Store, dumps, iso
@@ -103,14 +103,6 @@ def _redacted_answer(kind: str, parsed: Any, pr: Any) -> dict:
     return d
 
 
-def _free_text(kind: str, parsed: Any) -> str:
-    if kind == "frame":
-        return parsed.prompt
-    if kind == "trust":
-        return parsed.justification
-    return "\n".join(parsed.flags.values())
-
-
 def _policy_id(org: Any, scenario: Any) -> str | None:
     if scenario.policy:
         return scenario.policy
@@ -157,7 +149,7 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
     # model is local: grading has always read the raw answer; only the assistant is behind the gate).
     ctx = begin(org, scenario, parsed)
     # Policy gate: the learner's own text is checked before anything is sent to the assistant.
-    text = _free_text(scenario.kind, parsed)
+    text = ctx.text
     pid = _policy_id(org, scenario)
     pr = org.policy_engine(pid).check(text) if (pid and text.strip()) else None
     verdict = pr.verdict if pr is not None else "allow"
@@ -182,8 +174,7 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
         if started_at.tzinfo is None:
             started_at = started_at.replace(tzinfo=timezone.utc)
         duration = max(0.0, (submitted - started_at).total_seconds())
-    gaming = gaming_signals(scenario, text, duration_s=duration, org=org,
-                            flags=parsed.flags if scenario.kind == "spot" else None)
+    gaming = fast_signal(scenario, duration) + ctx.text_signals  # the text signals grade() computed
 
     # Everything below is what goes to disk: redacted.
     secrets = _secrets(pr)

@@ -32,6 +32,7 @@ class GradeContext:
     policy: Any = None  # sparring.policy.engine.PolicyResult of the prompt (frame), computed once per attempt
     assistant_reply: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)  # per-attempt memo (e.g. the answer's embeddings)
+    text_signals: list[str] = field(default_factory=list)  # sparring.gaming text signals, set by grade()
 
     @property
     def text(self) -> str:
@@ -124,8 +125,9 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     # Anti-gaming hold (sparring/gaming.py): a copied or keyword-stuffed answer can carry exactly what the
     # graders look for, so it gets no automatic pass. The score is kept; the answer carries one more criterion
     # result, required and weightless, which a mentor can pass (the review queue's per-criterion override).
-    held = gaming.holds(gaming.text_signals(scenario, ctx.text, org=org,
-                                            flags=parsed.flags if scenario.kind == "spot" else None))
+    ctx.text_signals = gaming.text_signals(scenario, ctx.text, org=org,
+                                           flags=parsed.flags if scenario.kind == "spot" else None)
+    held = gaming.holds(ctx.text_signals)
     if held:
         results.append(CriterionResult(id=HOLD_ID, passed=False, score=0.0, feedback=gaming.hold_message(held),
                                        evidence={"signals": held}, check="gaming", label="Your own words",
