@@ -340,7 +340,7 @@ def scenario_shingles(scenario: Any) -> frozenset:
     """Word 3-grams of everything the learner was shown (title, outcome, brief, material, question, the AI
     output). Pasting these back restates the task; it is not the learner's reasoning. The model answer is not
     included: it is shown only after an attempt, and copying it is a gaming signal of its own."""
-    return text_shingles((scenario.title, scenario.outcome) + shown_texts(scenario))
+    return text_shingles(shown_texts(scenario))  # the same cached set the gaming copy check reads
 
 
 def is_copied(sentence: str, source: set) -> bool:
