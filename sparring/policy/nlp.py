@@ -30,6 +30,10 @@ _engine: "LeanSpacyNlpEngine | None" = None
 # Lower-case English words and place names from the model's lemmatizer index (WordNet), captured before the
 # lemmatizer is dropped: world_names.py uses them to tell a given name from an ordinary word.
 _english_words: frozenset[str] = frozenset()
+# The lexicon's words that are only ever nouns (no verb, adjective or adverb sense, no irregular form): WordNet lists
+# many people and places this way ("scott", "teresa", "florence"), so a given name among them can still be a name
+# when it is written as one, unlike "will", "mark" or "grace", which are also verbs or adjectives.
+_noun_only_words: frozenset[str] = frozenset()
 
 
 class LeanSpacyNlpEngine(SpacyNlpEngine):
@@ -41,14 +45,17 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
         self.nlp = {}
         for model in self.models:
             nlp = spacy.load(model["model_name"])  # installed package; no download path
-            global _english_words
+            global _english_words, _noun_only_words
             if "lemmatizer" in nlp.pipe_names and not _english_words:
                 lookups = nlp.get_pipe("lemmatizer").lookups
                 index = lookups.get_table("lemma_index", {})
                 exc = lookups.get_table("lemma_exc", {})  # irregular forms: went, children, better ...
-                forms = [w for words in index.values() for w in words]
-                forms += [w for table in exc.values() for form, lemmas in table.items() for w in (form, *lemmas)]
-                _english_words = frozenset(w.lower() for w in forms)
+                irregular = {w.lower() for table in exc.values() for form, lemmas in table.items()
+                             for w in (form, *lemmas)}
+                by_pos = {pos: {w.lower() for w in index.get(pos, ())} for pos in ("noun", "verb", "adj", "adv")}
+                other = by_pos["verb"] | by_pos["adj"] | by_pos["adv"] | irregular
+                _english_words = frozenset(other | by_pos["noun"])
+                _noun_only_words = frozenset(by_pos["noun"] - other)
             drop = [name for name in nlp.pipe_names if name not in KEEP]
             for name in drop:
                 nlp.remove_pipe(name)
@@ -139,6 +146,12 @@ def english_words() -> frozenset[str]:
     """The English lexicon of the installed model (loads the shared engine if needed)."""
     shared_nlp_engine()
     return _english_words
+
+
+def noun_only_words() -> frozenset[str]:
+    """Lexicon words that are only nouns (see _noun_only_words)."""
+    shared_nlp_engine()
+    return _noun_only_words
 
 
 def shared_nlp_engine() -> LeanSpacyNlpEngine:

@@ -28,7 +28,7 @@ from presidio_analyzer.predefined_recognizers.generic import email_recognizer as
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
-from .world_names import NOT_PEOPLE, STOP_WORDS, world_given_names
+from .world_names import NOT_PEOPLE, STOP_WORDS, census_surnames, name_nouns, world_given_names
 
 # ------------------------------------------------------------------------------------------ offline tldextract
 
@@ -165,10 +165,21 @@ def _english_and_stop_words() -> frozenset[str]:
 
 class NameListRecognizer(EntityRecognizer):
     """PERSON from the given-name and surname lists, whatever the letter case: `maria lopez`, `JOHN SMITH`,
-    `Dear sarah`. Catches what the small spaCy model misses when a name is not written in Title Case."""
+    `Dear sarah`, `Wisława Szczepańska`. Catches what the small spaCy model misses when a name is not written in
+    Title Case, is not English, or stands alone where the sentence says it is a person: in a list or pair of names
+    ("founders: Kónya, Becker and Vasquez"), as a speaker's label in a transcript ("Halldór: What a wife.")."""
 
-    WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+    # Letters of any script, with inner hyphens and apostrophes (O'Neill, Nowak-Kowalska), not a possessive 's.
+    WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_])|['’](?=[^\W\d_]{2}))*")
     GREETING = {"dear", "hi", "hello", "hey"}
+    # Words after which a capitalised name-noun is a place, not a person ("flew to Florence", "lives in Austin").
+    PLACE_WORDS = frozenset("in into near via toward towards around across visit visiting".split())
+    # A verb that says the word before it, opening a sentence, is someone: "Scott is ...", "Dexter lives on ...".
+    PERSON_VERBS = frozenset("""is was has had lives lived said says began wrote asked told called wants wanted needs
+    needed works worked joined left thinks thought""".split())
+    # NER labels that make a lone name-noun something else (Georgia the state, Victoria the date of a holiday).
+    NOT_PERSON_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "EVENT", "PRODUCT", "WORK_OF_ART",
+                                   "LAW", "LANGUAGE", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT"})
 
     def __init__(self):
         super().__init__(supported_entities=["PERSON"], name="NameListRecognizer", supported_language="en")
@@ -184,9 +195,10 @@ class NameListRecognizer(EntityRecognizer):
                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
-        world = world_given_names()
+        world, nouns, surnames = world_given_names(), name_nouns(), census_surnames()
         english = _english_and_stop_words()
         words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
+        other = _other_entities(nlp_artifacts)
         out: list[RecognizerResult] = []
         i = 0
         while i < len(words):
@@ -194,12 +206,16 @@ class NameListRecognizer(EntityRecognizer):
             nxt = words[i + 1] if i + 1 < len(words) else None
             adjacent = nxt is not None and text[e:nxt[0]] in (" ", "  ")
             cap = text[s].isupper()  # a name from the world list counts only when written as a name
-            if (w in GIVEN_NAMES or cap and w in world) and adjacent and nxt[2] in SURNAMES:
+            title = cap and text[s + 1:e].islower()
+            given = w in GIVEN_NAMES or cap and w in world or title and w in nouns
+            if given and adjacent and (nxt[2] in SURNAMES or text[nxt[0]].isupper() and nxt[2] in surnames
+                                       and nxt[2] not in NOT_SURNAMES):
                 out.append(self._result(s, nxt[1], 0.75, "given name + surname"))
                 i += 2
                 continue
             # "Ravil G Yefimov", "Sari J. Paavolainen": given name, initial, capitalised word
-            if cap and w in world and adjacent and len(nxt[2]) == 1 and text[nxt[0]].isupper() and i + 2 < len(words):
+            if cap and (w in world or title and w in nouns) and adjacent and len(nxt[2]) == 1 \
+                    and text[nxt[0]].isupper() and i + 2 < len(words):
                 s3, e3, w3 = words[i + 2]
                 gap = text[nxt[1]:s3]
                 if gap in (" ", ". ", ".  ") and text[s3].isupper() and len(w3) > 1 and w3 not in NOT_SURNAMES \
@@ -207,7 +223,8 @@ class NameListRecognizer(EntityRecognizer):
                     out.append(self._result(s, e3, 0.6, "given name + initial + capitalised word"))
                     i += 3
                     continue
-            if (w in GIVEN_NAMES or w in world) and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
+            if (w in GIVEN_NAMES or w in world or title and w in nouns and nxt and nxt[2] not in english) \
+                    and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
                     and nxt[2] not in LEADING_VERBS and nxt[2] not in NOT_SURNAMES and nxt[2] not in ROLE_WORDS \
                     and len(nxt[2]) > 1:
                 out.append(self._result(s, nxt[1], 0.6, "given name + capitalised word"))
@@ -222,12 +239,92 @@ class NameListRecognizer(EntityRecognizer):
             prev = words[i - 1][2] if i else ""
             if (w in GIVEN_NAMES or w in world) and prev in self.GREETING:
                 out.append(self._result(s, e, 0.6, "greeting + given name"))
-            elif (w in GIVEN_NAMES or w in world) and cap and text[s + 1:e].islower() and prev not in PLACE_PREFIXES \
+            elif (w in GIVEN_NAMES or w in world) and title and prev not in PLACE_PREFIXES \
                     and not (adjacent and nxt[2] in NOT_SURNAMES):
                 # A known given name written as a name ("Why is Rebecca so upset?"), not a heading in capitals.
                 out.append(self._result(s, e, 0.55, "capitalised given name"))
+            elif title and w in nouns and prev not in PLACE_PREFIXES and prev not in self.PLACE_WORDS \
+                    and not (adjacent and text[nxt[0]].isupper()) and not any(a < e and s < b for a, b in other) \
+                    and (i and not _SENTENCE_START.search(text[max(0, s - 8):s])
+                         or adjacent and nxt[2] in self.PERSON_VERBS):
+                # "remove my kid Florence from the will", "Scott is ...": mid-sentence or the subject of a verb
+                # people do, not after 'in'/'via', not tagged a place or a date by the NER model
+                out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
+        out.extend(self._lists(text, other, world, nouns, surnames))
+        out.extend(self._speakers(text, other, world, nouns, surnames))
         return out
+
+    def _known(self, w: str, world, nouns, surnames) -> bool:
+        return w in GIVEN_NAMES or w in world or w in nouns or w in surnames
+
+    def _lists(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+        """Names in a list or pair of single names: 'Efimiya, Mary, Ariana, Isabel, Teresa and Jodi', 'Marrero and
+        Murphy were ...', 'they had 6: silvana, adam, christopher and caleb'. The list says they are alike; one or
+        more known names say what they are. Every member must read as a name: not an English verb or adjective,
+        not a place (for the NER model either: 'Spain and Portugal'), firm, role or assistant."""
+        out = []
+        english = _english_and_stop_words()
+        for m in _NAME_LIST.finditer(text):
+            before = self.WORD.findall(text[max(0, m.start() - 12):m.start()])
+            if before and before[-1].lower() in self.PLACE_WORDS:
+                continue
+            members = [(m.start() + x.start(), m.start() + x.end(), x.group()) for x in self.WORD.finditer(m.group())
+                       if x.group().lower() != "and"]
+            if len(members) < 2:
+                continue
+            lower = all(x[2].islower() for x in members)
+            ok, known = [], 0
+            for ms, me, raw in members:
+                low = raw.lower().replace("’", "'")
+                is_known = self._known(low, world, nouns, surnames)
+                shape = raw[0].isupper() and raw[1:].islower() or lower and is_known
+                if not shape or low in NOT_PEOPLE or low in ROLE_WORDS or low in ORG_WORDS or low in _PLACES_LOWER \
+                        or low in LEADING_VERBS or low in TITLES or (low in english and not is_known) \
+                        or any(a < me and ms < b for a, b in other):
+                    continue
+                ok.append((ms, me, is_known))
+                known += is_known
+            odd = len(members) - len(ok)
+            if lower and known < 3 or known < 1 or len(ok) < 2 or odd > (len(members) - 2) // 2:
+                continue
+            for ms, me, is_known in ok:
+                out.append(self._result(ms, me, 0.6 if is_known else 0.5, "name in a list of names"))
+        return out
+
+    def _speakers(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+        """Speakers' labels in a transcript ('Halldór: What a wife.' / 'Nicole: Remember me'): a name-like word at
+        the start of a line followed by a colon. A known name counts alone; unknown words only when two or more
+        lines are labelled that way (a role or heading in English - 'Note:', 'Agent:' - never counts)."""
+        english = _english_and_stop_words()
+        labels = []
+        for m in _SPEAKER.finditer(text):
+            raw = m.group(1)
+            low = raw.lower().replace("’", "'")
+            if low in NOT_PEOPLE or low in ROLE_WORDS or low in TITLES or low in _PLACES_LOWER \
+                    or any(a < m.end(1) and m.start(1) < b for a, b in other):
+                continue
+            is_known = self._known(low, world, nouns, surnames)
+            if (low in english and not is_known) or not (raw[0].isupper() or raw.islower()):
+                continue
+            labels.append((m.start(1), m.end(1), is_known))
+        if not labels:
+            return []
+        several = len(labels) >= 2
+        return [self._result(s, e, 0.55, "speaker's name in a transcript") for s, e, k in labels if k or several]
+
+
+# A list of single words joined by commas and a final 'and' / '&' (or just 'X and Y'), on one line.
+_LIST_WORD = r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
+_NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_LIST_WORD}, ){{0,9}}{_LIST_WORD},? (?:and|&) {_LIST_WORD}(?![\w'’-])")
+_SPEAKER = re.compile(r"(?m)^[ \t>*\-\"“]*([^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*)[ \t]*:[ \t]*\S")
+_PLACES_LOWER = frozenset(p.lower() for p in PLACES)
+
+
+def _other_entities(nlp_artifacts) -> list[tuple[int, int]]:
+    """Character spans the NER model gave a label that is not a person or a firm (places, dates, products)."""
+    ents = getattr(nlp_artifacts, "entities", None) or []
+    return [(e.start_char, e.end_char) for e in ents if e.label_ in NameListRecognizer.NOT_PERSON_LABELS]
 
 
 # An address on any domain: Presidio's recognizer only accepts domains under a public suffix (tldextract), so
@@ -288,8 +385,9 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
         ("number + street", rf"\b((?:(?:flat|apt\.?|apartment|unit)\s+\w+,?\s+)?\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z'’]+\s+){{1,3}}"
          rf"(?:{_STREET_TYPES})\b\.?)", 0.7)], flags=re.I)
     labelled_name = RegexGroupRecognizer("PERSON", "NameAfterLabelRecognizer", [
-        ("name after 'my name is' / 'Dear' / 'signed'",
-         r"(?:\b(?i:my name is|name is|this is|signed|dear|hi|hello|regards,?|thanks,?|cheers,?))[ \t]+"
+        ("name after 'my name is' / 'last name?' / 'Dear' / 'signed'",
+         r"(?:\b(?i:my name is|name is|this is|signed|dear|hi|hello|regards,?|thanks,?|cheers,?|"
+         r"(?:last|first|family|maiden|middle) name\??|surname\??))[ \t]+"
          r"([^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})", 0.6)], refine=_name_prefix)
     name_field = RegexGroupRecognizer("PERSON", "NameFieldRecognizer", [
         ("value of a 'Name:' field",

@@ -23,23 +23,32 @@ from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, ROLE_WORDS, TITLES
+from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
 
 # Assistants, tools and brands people name in prompts that are also given names somewhere.
 NOT_PEOPLE = frozenset("""
 claude alexa siri cortana gemini copilot bard jarvis ada aria nova luna kai sage jasper otto aviva
 """.split())
 
+# Month and day names that are also given names (April, June, August): a date, far more often than a person.
+MONTHS = frozenset("january february march april may june july august september october november december "
+                   "monday tuesday wednesday thursday friday saturday sunday".split())
+
 _lock = threading.Lock()
 
 
-def _dictionary_path() -> Path:
-    """The dictionary file, found without importing the package: Sparring reads the name list (GNU FDL 1.2, a
-    document) as data and runs none of gender-guesser's code (GPLv3), and never guesses anyone's gender."""
-    spec = importlib.util.find_spec("gender_guesser")
+def _package_file(package: str, dist: str, *parts: str) -> Path:
+    """A data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("gender-guesser is not installed (it is a pinned dependency: reinstall Sparring)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "nam_dict.txt"
+        raise ImportError(f"{dist} is not installed (it is a pinned dependency: reinstall Sparring)")
+    return Path(list(spec.submodule_search_locations)[0]).joinpath(*parts)
+
+
+def _dictionary_path() -> Path:
+    """The dictionary file: Sparring reads the name list (GNU FDL 1.2, a document) as data and runs none of
+    gender-guesser's code (GPLv3), and never guesses anyone's gender."""
+    return _package_file("gender_guesser", "gender-guesser", "data", "nam_dict.txt")
 
 
 def _parse(path: Path) -> set[str]:
@@ -72,6 +81,50 @@ def world_given_names() -> frozenset[str]:
             names = set()
         skip = words | STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
         return frozenset(n for n in names if n not in skip and not _inflected(n, words)) | GIVEN_NAMES
+
+
+@lru_cache(maxsize=1)
+def name_nouns() -> frozenset[str]:
+    """Common given names that the lexicon knows only as nouns. WordNet lists people and places that way (scott,
+    teresa, logan, florence, heather), so world_given_names() leaves them out; written as a name in the middle of a
+    sentence, such a word is a person far more often than a thing. Kept: the names of both the international
+    dictionary and the 1990 US Census first-name lists (so "asset" or "ale" are not names here). Names that are
+    also verbs or adjectives (will, mark, grace, rose, amber), months and the towns Sparring knows never count."""
+    from .nlp import noun_only_words
+
+    with _lock:
+        try:
+            names = _parse(_dictionary_path())
+            folder = _package_file("names", "names")
+            first = set()
+            for part in ("dist.male.first", "dist.female.first"):
+                with (folder / part).open(encoding="ascii") as f:
+                    first |= {line.split()[0].lower() for line in f if line.strip()}
+        except (ImportError, OSError):
+            return frozenset()
+        skip = STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | MONTHS \
+            | {p.lower() for p in PLACES}
+        return frozenset(n for n in names & first & noun_only_words() if n not in skip)
+
+
+@lru_cache(maxsize=1)
+def census_surnames() -> frozenset[str]:
+    """The 88,799 surnames of the 1990 US Census (public domain; shipped as a data file by the MIT-licensed `names`
+    package, which Sparring reads and never imports), minus the words the lexicon also knows as verbs, adjectives
+    or adverbs (Brown, Young, Will, Bell...) and stop words. Used only where the sentence already says "these are
+    people": a list or pair of names, a speaker's label, a 'last name' answer."""
+    from .nlp import english_words, noun_only_words
+
+    with _lock:
+        try:
+            path = _package_file("names", "names", "dist.all.last")
+            with path.open(encoding="ascii") as f:
+                surnames = {line.split()[0].lower() for line in f if line.strip()}
+        except (ImportError, OSError):
+            surnames = set()
+        words, nouns = english_words(), noun_only_words()
+        common = (words - nouns) | STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
+        return frozenset(n for n in surnames if len(n) > 2 and n not in common) | SURNAMES
 
 
 def _inflected(name: str, words: frozenset[str]) -> bool:
