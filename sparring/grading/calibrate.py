@@ -3,7 +3,9 @@
 A criterion's label in an example comes from `expect.failed` (must fail), `expect.passed_criteria` (must pass),
 or, for a `required` criterion of an example expected to pass overall, "must pass". Each example gives one
 decision value per criterion (the score the threshold is compared with); the suggestion is the threshold with
-the best accuracy on the labelled examples, the one nearest the current threshold among ties.
+the best accuracy on the labelled examples, the one nearest the current threshold among ties. A `semantic`
+criterion's value is its example-aware score with the example itself left out (grading/exemplars.py), the same
+path `sparring test` grades.
 """
 
 from __future__ import annotations
@@ -42,24 +44,20 @@ class CalibrationRow(BaseModel):
 
 
 def _label(crit, ex) -> bool | None:
-    if crit.id in ex.expect.failed:
-        return False
-    if crit.id in ex.expect.passed_criteria:
-        return True
-    if ex.expect.passed and crit.required:
-        return True
-    return None
+    from .exemplars import label
+
+    return label(crit, ex)
 
 
 def decision_value(crit, ctx) -> tuple[float, bool]:
     """(value, passes_when_above): the number the criterion's threshold is compared with for this answer."""
     from .kinds.flags import FlagsOptions, explanation_score
     from .kinds.justification import JustificationOptions
-    from .kinds.semantic import SemanticOptions, learner_parts
+    from .kinds.semantic import SemanticOptions, learner_parts, matches
 
     prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), [])
     if isinstance(crit, SemanticOptions):
-        scores = [se.match(prep, s, 0.0).score for s in crit.statements()]
+        scores = [m.score for m in matches(crit, ctx, prep)[0]]
         if crit.absent:
             return max(scores), False
         return (min(scores) if crit.match == "all" else max(scores)), True
@@ -107,7 +105,7 @@ def calibrate(org, scenario) -> list[CalibrationRow]:
                 answer = parse_answer(scenario, ex.answer, org.settings.limits.max_answer_chars)
             except ValueError:
                 continue
-            ctx = GradeContext(org=org, scenario=scenario, answer=answer)
+            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=i)
             val, above = decision_value(crit, ctx)
             values.append(ExampleValue(example=ex.name or f"example {i + 1}", value=round(val, 4),
                                        should_pass=label))

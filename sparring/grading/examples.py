@@ -6,15 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 def check_examples(org, scenario) -> list[dict[str, Any]]:
-    """Grade each labelled example of a scenario; one row per example with its mismatches (empty = as labelled)."""
-    from .rubric import AnswerError, grade
+    """Grade each labelled example of a scenario; one row per example with its mismatches (empty = as labelled).
+
+    Each example is graded leave-one-out: the `semantic` criteria learn from the scenario's other examples, never
+    from the one being graded (grading/exemplars.py), so a mislabelled example is still caught."""
+    from .rubric import AnswerError, begin, grade
 
     rows = []
     for i, ex in enumerate(scenario.examples):
         name = ex.name or f"example {i + 1}"
         row: dict[str, Any] = {"scenario": scenario.id, "example": name, "index": i, "mismatches": []}
         try:
-            r = grade(org, scenario, ex.answer)
+            ctx = begin(org, scenario, ex.answer)
+            ctx.leave_out = i
+            r = grade(org, scenario, ex.answer, context=ctx)
         except AnswerError as e:
             row["mismatches"].append(f"the answer cannot be graded: {e}")
             rows.append(row)

@@ -33,6 +33,9 @@ class GradeContext:
     assistant_reply: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)  # per-attempt memo (e.g. the answer's embeddings)
     text_signals: list[str] = field(default_factory=list)  # sparring.gaming text signals, set by grade()
+    # index of a scenario example that must not serve as evidence: `sparring test` and `sparring calibrate` grade
+    # each labelled example leave-one-out, so an example is never its own neighbour (grading/exemplars.py)
+    leave_out: int | None = None
 
     @property
     def text(self) -> str:

@@ -452,6 +452,57 @@ def statement_texts(statement: str) -> list[str]:
     return [statement] if c == statement else [statement, c]
 
 
+def unit_scores(prep: Prepared, statement: str, idx: list[int], *, negation: bool = True
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit of `idx`: (combined score, cosine, lexical recall, contradicts the statement). The one place a
+    unit is scored against an authored text; `match` keeps the best, the example-aware path (exemplars.py)
+    compares every unit with the statement and with the labelled examples' sentences."""
+    n = len(idx)
+    if not n:
+        z = np.zeros(0)
+        return z, z, z, np.zeros(0, dtype=bool)
+    forms = statement_texts(statement)
+    svec = embeddings.embed(forms, remember=forms)
+    cos = (prep.vectors[idx] @ svec.T).max(axis=1).astype(float)
+    s_feats = _authored_features(core(statement))
+    terms = s_feats.terms or _authored_features(statement).terms
+    lex = np.zeros(n)
+    contra = np.zeros(n, dtype=bool)
+    for j, i in enumerate(idx):
+        u_feats = prep.features(i)
+        lex[j] = _lexical(terms, u_feats.terms)
+        contra[j] = negation and _contradicts(s_feats, u_feats)
+    # Lexical overlap can lift a score, never sink it: a pure paraphrase keeps its cosine.
+    sc = np.maximum(cos, W_COS * cos + (1 - W_COS) * lex)
+    return sc, cos, lex, contra
+
+
+def score_matrix(prep: Prepared, texts: list[str], idx: list[int]) -> np.ndarray:
+    """Combined scores of units `idx` (rows) against authored `texts` (columns) in one embedding lookup; a unit
+    that contradicts a text scores 0 against it. Used by the example-aware path, which compares every unit with
+    every labelled example's sentence."""
+    out = np.zeros((len(idx), len(texts)))
+    if not idx or not texts:
+        return out
+    forms = [statement_texts(t) for t in texts]
+    flat = [f for fs in forms for f in fs]
+    vecs = embeddings.embed(flat, remember=flat)
+    cos_all = prep.vectors[idx] @ vecs.T
+    col = 0
+    for k, (t, fs) in enumerate(zip(texts, forms)):
+        cos = cos_all[:, col: col + len(fs)].max(axis=1).astype(float)
+        col += len(fs)
+        s_feats = _authored_features(core(t))
+        terms = s_feats.terms or _authored_features(t).terms
+        for j, i in enumerate(idx):
+            u_feats = prep.features(i)
+            if _contradicts(s_feats, u_feats):
+                continue
+            c = float(cos[j])
+            out[j, k] = max(c, W_COS * c + (1 - W_COS) * _lexical(terms, u_feats.terms))
+    return out
+
+
 def match(prep: Prepared, statement: str, threshold: float | None = None, *,
           units: list[int] | None = None, negation: bool = True) -> Match:
     """The best unit for `statement` among `units` (indexes into prep.units; default all). With
@@ -461,27 +512,24 @@ def match(prep: Prepared, statement: str, threshold: float | None = None, *,
     idx = list(range(len(prep.units))) if units is None else units
     if not idx:
         return Match(statement, 0.0, thr, None)
-    forms = statement_texts(statement)
-    svec = embeddings.embed(forms, remember=forms)
-    cos = prep.vectors[idx] @ svec.T  # (units, forms)
-    cos = cos.max(axis=1)
-    statement_core = core(statement)
-    s_feats = _authored_features(statement_core)
-    terms = s_feats.terms or _authored_features(statement).terms
+    sc, cos, lex, contra = unit_scores(prep, statement, idx, negation=negation)
+    return best_match(prep, statement, thr, idx, sc, cos, lex, contra)
+
+
+def best_match(prep: Prepared, statement: str, thr: float, idx: list[int], sc: np.ndarray, cos: np.ndarray,
+               lex: np.ndarray, contra: np.ndarray) -> Match:
+    """The Match of the best non-contradicting unit; a close contradicting unit is named in `contradicted`."""
     best: Match = Match(statement, 0.0, thr, None)
     best_any = (-1.0, None)
     for j, i in enumerate(idx):
         u = prep.units[i]
-        u_feats = prep.features(i)
-        lex = _lexical(terms, u_feats.terms)
-        # Lexical overlap can lift a score, never sink it: a pure paraphrase keeps its cosine.
-        sc = max(float(cos[j]), W_COS * float(cos[j]) + (1 - W_COS) * lex)
-        if negation and _contradicts(s_feats, u_feats):
-            if sc > best_any[0]:
-                best_any = (sc, u.sentence)
+        v = float(sc[j])
+        if contra[j]:
+            if v > best_any[0]:
+                best_any = (v, u.sentence)
             continue
-        if sc > best.score:
-            best = Match(statement, sc, thr, u.sentence, float(cos[j]), lex, source=u.source)
+        if v > best.score:
+            best = Match(statement, v, thr, u.sentence, float(cos[j]), float(lex[j]), source=u.source)
     if best_any[1] is not None and best_any[0] >= thr and best_any[0] > best.score:
         best.contradicted = best_any[1]
     return best

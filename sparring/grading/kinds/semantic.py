@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .. import exemplars as xm
 from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
@@ -24,6 +25,11 @@ class SemanticOptions(CriterionOptions):
     absent: bool = Field(False, description="Invert: the answer must NOT say this (e.g. 'promises a payout').")
     threshold: float | None = Field(None, ge=0, le=1, description="Combined similarity (0..1) a sentence needs; "
                                     f"default {se.DEFAULT_THRESHOLD} (see `sparring calibrate`).")
+    examples: bool = Field(True, description="Also learn from the scenario's labelled `examples` that label this "
+                           "criterion (in `expect.passed_criteria` or `expect.failed`; a whole-pass example counts "
+                           "for a `required` criterion): a sentence like one of a passing example counts as saying "
+                           "it, a sentence closer to a failing example's than to anything that says it loses the "
+                           "difference. `false` = judge by the statement(s) only.")
 
     def statements(self) -> list[str]:
         items = [self.expect] if isinstance(self.expect, str) else list(self.expect)
@@ -45,16 +51,53 @@ def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if s[:2] != s[:2].upper() else s
 
 
+def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Match], dict | None]:
+    """One Match per statement: the statement alone, then (when the scenario's examples label this criterion)
+    the example-aware verdict of grading/exemplars.py on top. Returns the matches and the examples' evidence
+    (for mentors and authors: which labelled example the deciding sentence resembled)."""
+    results = [se.match(prep, s, opts.threshold) for s in opts.statements()]
+    ex = xm.for_criterion(ctx.scenario, opts) if opts.examples and ctx is not None else ()
+    leave_out = getattr(ctx, "leave_out", None)
+    ex = tuple(e for e in ex if e.index != leave_out)
+    if not ex or not prep.units or not results:
+        return results, None
+    if opts.match == "all":
+        groups = [([m], [e for e in ex if e.statement == m.statement]) for m in results]
+    else:
+        groups = [(results, [e for e in ex if e.statement == ""])]
+    info: dict = {"labelled": len({e.index for e in ex}), "decided_by": []}
+    for ms, group in groups:
+        if not group:
+            continue
+        d = xm.decide(prep, [m.statement for m in ms], group)
+        best = max(ms, key=lambda m: m.score)
+        for m in ms:  # the criterion's verdict is the decision's; the statement rows keep their own evidence
+            m.score = min(m.score, d.score)
+        best.score, best.evidence = d.score, d.evidence
+        row = {"statement": best.statement, "score": round(d.score, 3), "statement_score": round(d.statement_score, 3),
+               "sentence": d.evidence}
+        if d.nearest_pass is not None:
+            row["like_passing_example"] = {"example": d.nearest_pass.name, "sentence": d.nearest_pass.sentence}
+        if d.nearest_fail is not None:
+            row["like_failing_example"] = {"example": d.nearest_fail.name, "sentence": d.nearest_fail.sentence,
+                                           "margin_lost": round(d.margin_lost, 3)}
+        info["decided_by"].append(row)
+    return results, info
+
+
 @register("semantic", options=SemanticOptions, uses_embeddings=True, has_threshold=True,
-          description="The answer says what `expect` says, in any words; a negated statement does not count.",
+          description="The answer says what `expect` says, in any words; a negated statement does not count. "
+          "Learns from the scenario's labelled examples too.",
           example="- id: context\n  check: semantic\n  expect: Explains that the claim waits for the contractor's "
           "repair estimate.")
 def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
-    results = [se.match(prep, s, opts.threshold) for s in opts.statements()]
+    results, ex_info = matches(opts, ctx, prep)
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
                                 "sentence": m.evidence, "contradicted_by": m.contradicted} for m in results]}
+    if ex_info:
+        ev["examples"] = ex_info  # author content: for mentors and authors; learners' feedback keeps to `expect`
     if prep.ignored:
         ev["ignored"] = prep.ignored
     note = (" Sentences that address the grader instead of doing the task were not counted."
