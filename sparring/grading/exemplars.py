@@ -43,6 +43,8 @@ from . import embeddings
 from . import semantic_engine as se
 
 NEIGHBOURS = 3
+import os
+_PENALTY = float(os.environ.get('XPEN', '1'))
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ def build(statements: list[str], match_all: bool, absent: bool,
             continue
         idx = list(range(len(prep.units)))
         says = a.criterion_passed != absent
-        best = [se.match(prep, s, 0.0, units=idx) for s in statements]
+        # the author's label is about the example's closest sentence, whatever its polarity
+        best = [se.match(prep, s, 0.0, units=idx, negation=False) for s in statements]
         if not match_all:
             m = max(best, key=lambda m: m.score)
             if m.evidence:
@@ -195,7 +198,7 @@ def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exempla
     p_score = _topk_mean(P, neighbours)
     pos = np.maximum(stmt, p_score)
     neg = _topk_mean(N, neighbours)
-    lost = np.maximum(0.0, neg - pos)
+    lost = np.maximum(0.0, neg - pos) * _PENALTY
     score = pos - lost
     j = int(np.argmax(score))
     near_p = p_ex[int(np.argmax(P[j]))] if P.shape[1] and p_score[j] > stmt[j] else None

@@ -66,6 +66,30 @@ class PolicyResult(BaseModel):
         return sorted({f.entity for f in self.findings})
 
 
+_NOT_IN_A_NAME = re.compile(r"[:\"“”\n]+")
+_SPEAKER_PREFIX = re.compile(r"(?i:i'm|i’m|i am|it's|it’s|this is)\s+")
+
+
+def _name_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A PERSON span from the NER model that runs across a colon, a quote or a line break is several things
+    ('Heather:"I'm Daniel's' is a speaker and a name): the capitalised pieces, without 'I'm' or a possessive."""
+    pieces, pos = [], start
+    for m in [*_NOT_IN_A_NAME.finditer(text, start, end), None]:
+        s, e = pos, (m.start() if m else end)
+        pos = m.end() if m else end
+        while s < e and not text[s].isalnum():
+            s += 1
+        if (p := _SPEAKER_PREFIX.match(text, s, e)):
+            s = p.end()
+        if text[s:e].endswith(("'s", "’s")):
+            e -= 2
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if e - s >= 2 and text[s].isupper():
+            pieces.append((s, e))
+    return pieces
+
+
 def _remainder(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The longest stretch of [start, end) outside `taken`, trimmed of spaces and punctuation."""
     free = [True] * (end - start)
@@ -174,8 +198,13 @@ class PolicyEngine:
         text = norm.text
         protected = self._protected_spans(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
+        spans = []
         for r in raw:
-            start, end = r.start, r.end
+            if r.entity_type == "PERSON" and _is_ner(r) and _NOT_IN_A_NAME.search(text, r.start, r.end):
+                spans.extend((r, s, e) for s, e in _name_pieces(text, r.start, r.end))
+            else:
+                spans.append((r, r.start, r.end))
+        for r, start, end in spans:
             if r.entity_type in NAME_SUSPECTS and _is_ner(r) and "PERSON" in self.entities \
                     and looks_like_person(text[start:end], r.entity_type):
                 # The small model calls many names places or organisations ("Tünde Hoffmann", "Tomomi

@@ -213,13 +213,14 @@ class NameListRecognizer(EntityRecognizer):
                 out.append(self._result(s, nxt[1], 0.75, "given name + surname"))
                 i += 2
                 continue
-            # "Ravil G Yefimov", "Sari J. Paavolainen": given name, initial, capitalised word
-            if cap and (w in world or title and w in nouns) and adjacent and len(nxt[2]) == 1 \
+            # "Ravil G Yefimov", "Sari J. Paavolainen": given name, initial, capitalised word; "Csanád P Gere": a
+            # middle initial between two capitalised words no dictionary knows is a name's shape too
+            if cap and (w in world or title and (w in nouns or w not in english)) and adjacent and len(nxt[2]) == 1 \
                     and text[nxt[0]].isupper() and i + 2 < len(words):
                 s3, e3, w3 = words[i + 2]
                 gap = text[nxt[1]:s3]
                 if gap in (" ", ". ", ".  ") and text[s3].isupper() and len(w3) > 1 and w3 not in NOT_SURNAMES \
-                        and w3 not in ROLE_WORDS:
+                        and w3 not in ROLE_WORDS and (w in world or w3 not in english or w3 in surnames):
                     out.append(self._result(s, e3, 0.6, "given name + initial + capitalised word"))
                     i += 3
                     continue

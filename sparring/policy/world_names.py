@@ -51,8 +51,10 @@ def _dictionary_path() -> Path:
     return _package_file("gender_guesser", "gender-guesser", "data", "nam_dict.txt")
 
 
-def _parse(path: Path) -> set[str]:
-    out = set()
+def _parse(path: Path) -> dict[str, bool]:
+    """Names of the dictionary, each with whether it is a common name somewhere: the file gives each name's
+    frequency (1-9, A-D) per country from column 30; common = 6 or more in one country, or 3 or more in three."""
+    out: dict[str, bool] = {}
     with path.open(encoding="utf-8") as f:
         for line in f:
             if not line or line[0] in "#=":
@@ -64,7 +66,8 @@ def _parse(path: Path) -> set[str]:
             # '+' joins multi-part names (Abd+Allah); keep single words of letters (hyphen/apostrophe allowed)
             if "+" in name or len(name) < 3 or not name.replace("-", "").replace("'", "").isalpha():
                 continue
-            out.add(name)
+            freq = [int(c, 16) for c in line[30:].rstrip("$\n ") if c in "123456789ABCD"]
+            out[name] = out.get(name, False) or max(freq, default=0) >= 6 or sum(x >= 3 for x in freq) >= 3
     return out
 
 
@@ -88,7 +91,8 @@ def name_nouns() -> frozenset[str]:
     """Common given names that the lexicon knows only as nouns. WordNet lists people and places that way (scott,
     teresa, logan, florence, heather), so world_given_names() leaves them out; written as a name in the middle of a
     sentence, such a word is a person far more often than a thing. Kept: the names of both the international
-    dictionary and the 1990 US Census first-name lists (so "asset" or "ale" are not names here). Names that are
+    dictionary that are common somewhere (Maja, Maha) or in the 1990 US Census first-name lists (Scott), so
+    "asset" or "ale", rare names in a single country, are not names here. Names that are
     also verbs or adjectives (will, mark, grace, rose, amber), months and the towns Sparring knows never count."""
     from .nlp import noun_only_words
 
@@ -104,7 +108,7 @@ def name_nouns() -> frozenset[str]:
             return frozenset()
         skip = STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | MONTHS \
             | {p.lower() for p in PLACES}
-        return frozenset(n for n in names & first & noun_only_words() if n not in skip)
+        return frozenset(n for n in noun_only_words() if n in names and (n in first or names[n]) and n not in skip)
 
 
 @lru_cache(maxsize=1)
@@ -131,6 +135,8 @@ def _inflected(name: str, words: frozenset[str]) -> bool:
     """'tales', 'parks', 'played', 'singing': an English word with a regular ending (the lexicon has lemmas only)."""
     for suffix, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("er", ""),
                         ("ly", "")):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 3 and name[:-len(suffix)] + add in words:
+        # 'ly' needs a longer stem: Carly and Kelly are not adverbs of 'car' and 'kel'
+        if name.endswith(suffix) and len(name) - len(suffix) >= (4 if suffix == "ly" else 3) \
+                and name[:-len(suffix)] + add in words:
             return True
     return False
