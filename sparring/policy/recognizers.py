@@ -252,8 +252,35 @@ class NameListRecognizer(EntityRecognizer):
                 # people do, not after 'in'/'via', not tagged a place or a date by the NER model
                 out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
+        out.extend(self._after_cues(text, other, world, nouns, surnames))
         out.extend(self._lists(text, other, world, nouns, surnames))
         out.extend(self._speakers(text, other, world, nouns, surnames))
+        return out
+
+    def _after_cues(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+        """The word(s) after a verb that takes a person: 'said Maslin to Antonio', 'shouted at Todd', 'people call
+        me Csanád'. Capitalised words that are not English verbs or adjectives (nouns may be names: Reed, Walker),
+        not a place for the NER model; after 'call me', a lower-case unknown word too. Not 'called' or 'named':
+        products and projects are called things ('a tool called Zywave')."""
+        english = _english_and_stop_words()
+        out = []
+        for m in _PERSON_CUE.finditer(text):
+            span = None
+            for w in self.WORD.finditer(text, m.end(), min(len(text), m.end() + 60)):
+                if span and text[span[1]:w.start()] not in (" ", "  "):
+                    break
+                raw, low = w.group(), w.group().lower()
+                known = self._known(low, world, nouns, surnames)
+                name_like = raw[0].isupper() and (known or low not in english) \
+                    or m.group(1).lower().endswith(" me") and raw.islower() and (known or low not in english)
+                if not name_like or low in NOT_PEOPLE or low in ROLE_WORDS or low in _PLACES_LOWER \
+                        or any(a < w.end() and w.start() < b for a, b in other):
+                    break
+                span = (span[0] if span else w.start(), w.end())
+                if len(text[span[0]:span[1]].split()) == 3:
+                    break
+            if span:
+                out.append(self._result(*span, 0.5, f"name after '{m.group(1).lower()}'"))
         return out
 
     def _known(self, w: str, world, nouns, surnames) -> bool:
@@ -268,7 +295,11 @@ class NameListRecognizer(EntityRecognizer):
         english = _english_and_stop_words()
         for m in _NAME_LIST.finditer(text):
             before = self.WORD.findall(text[max(0, m.start() - 12):m.start()])
-            if before and before[-1].lower() in self.PLACE_WORDS:
+            after = self.WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+            # 'to Spain and Portugal' is a place; 'The Clark, Romero and Hall Orchestra' and 'Smith and Nephew Ltd'
+            # are one firm's name: the list goes on into a capitalised word
+            if before and (before[-1].lower() in self.PLACE_WORDS or before[-1] == "The") \
+                    or after and after.group()[0].isupper():
                 continue
             members = [(m.start() + x.start(), m.start() + x.end(), x.group()) for x in self.WORD.finditer(m.group())
                        if x.group().lower() != "and"]
@@ -320,6 +351,7 @@ _LIST_WORD = r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
 _NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_LIST_WORD}, ){{0,9}}{_LIST_WORD},? (?:and|&) {_LIST_WORD}(?![\w'’-])")
 _SPEAKER = re.compile(r"(?m)^[ \t>*\-\"“]*([^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*)[ \t]*:[ \t]*\S")
 _PLACES_LOWER = frozenset(p.lower() for p in PLACES)
+_PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me))[ \t]+(?=[^\W\d_])")
 
 
 def _other_entities(nlp_artifacts) -> list[tuple[int, int]]:

@@ -34,6 +34,11 @@ claude alexa siri cortana gemini copilot bard jarvis ada aria nova luna kai sage
 MONTHS = frozenset("january february march april may june july august september october november december "
                    "monday tuesday wednesday thursday friday saturday sunday".split())
 
+# Given names that are, in a prompt, nearly always a country, state or city (WordNet cannot tell them apart).
+PLACE_NAMES = frozenset("""america argentina asia africa europe france india kenya georgia virginia carolina jordan
+chad israel florida dakota montana nevada sydney adelaide alexandria augusta cleveland columbus orlando trinidad
+verona odessa raleigh cheyenne shasta sierra savannah victoria austin florence""".split())
+
 _lock = threading.Lock()
 
 
@@ -106,7 +111,7 @@ def name_nouns() -> frozenset[str]:
                     first |= {line.split()[0].lower() for line in f if line.strip()}
         except (ImportError, OSError):
             return frozenset()
-        skip = STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | MONTHS \
+        skip = STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | MONTHS | PLACE_NAMES \
             | {p.lower() for p in PLACES}
         return frozenset(n for n in noun_only_words() if n in names and (n in first or names[n]) and n not in skip)
 
