@@ -12,17 +12,19 @@ statement(s) — the sentence the author's label is about. The exemplar "says it
 (for `absent: true`, when it failed there: the example said the forbidden thing). With `match: all` each statement
 gets its own exemplars; a failing example is a counter-exemplar only of the statement it came furthest from.
 
-How a learner's unit u (sentence or clause) is scored, all on the engine's combined-score scale (so the threshold
-and `sparring calibrate` keep their meaning):
+How a learner's unit u (sentence or clause) is scored, on the engine's combined-score scale (so the threshold and
+`sparring calibrate` keep their meaning):
 
     pos(u)   = max(statement score, mean of the top-K scores against "says it" exemplars)
     neg(u)   = mean of the top-K scores against "does not say it" exemplars       (0 without any)
-    score(u) = pos(u) - max(0, neg(u) - pos(u))
+    score(u) = pos(u)   when pos(u) >= neg(u)
+             = 0        otherwise (vetoed)
 
 A unit that resembles a sentence the author labelled as passing counts like a paraphrase of the statement; a unit
-closer to a sentence the author labelled as not enough than to anything that says it loses that margin. K
-(NEIGHBOURS, default 3) is the only constant: a neighbourhood of three, so that one odd or mislabelled example
-cannot decide alone when there are several, and with one or two examples per side, their mean. A unit that
+closer to what the author labelled as not enough than to the statement and every passing example is read as
+saying what that failing example says: the nearest-neighbour verdict, with the statement as one more passing
+neighbour. K (NEIGHBOURS = 3) is the only constant, chosen on principle: one odd or mislabelled example cannot
+decide alone when there are several, and with one or two examples on a side it is their mean. A unit that
 contradicts an exemplar (negation, as for statements) does not resemble it. The criterion's score is the best
 unit's. Without labelled examples nothing changes.
 
@@ -43,8 +45,6 @@ from . import embeddings
 from . import semantic_engine as se
 
 NEIGHBOURS = 3
-import os
-_PENALTY = float(os.environ.get('XPEN', '1'))
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,10 @@ class Decision:
     evidence: str | None  # that unit's sentence
     statement_score: float  # that unit's score against the statement(s) alone
     nearest_pass: Exemplar | None  # the closest "says it" exemplar of that unit, when it decided pos(u)
-    nearest_fail: Exemplar | None  # the closest "does not say it" exemplar, when it cost a margin
-    margin_lost: float = 0.0
+    nearest_fail: Exemplar | None  # the closest "does not say it" exemplar, when it vetoed the unit
+    vetoed: bool = False  # the deciding unit is closer to a failing example than to anything that says it
+    pos: float = 0.0
+    neg: float = 0.0
 
 
 def _topk_mean(m: np.ndarray, k: int) -> np.ndarray:
@@ -185,7 +187,7 @@ def _topk_mean(m: np.ndarray, k: int) -> np.ndarray:
 
 def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exemplar], *, exclude: int | None = None,
            units: list[int] | None = None, neighbours: int = NEIGHBOURS) -> Decision:
-    """score(u) = pos(u) - max(0, neg(u) - pos(u)) over the units; the best unit decides (module docstring)."""
+    """score(u) = pos(u), or 0 when neg(u) > pos(u), over the units; the best unit decides (module docstring)."""
     idx = list(range(len(prep.units))) if units is None else units
     ex = [e for e in exemplars if e.index != exclude]
     if not idx:
@@ -198,10 +200,10 @@ def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exempla
     p_score = _topk_mean(P, neighbours)
     pos = np.maximum(stmt, p_score)
     neg = _topk_mean(N, neighbours)
-    lost = np.maximum(0.0, neg - pos) * _PENALTY
-    score = pos - lost
-    j = int(np.argmax(score))
+    vetoed = neg > pos
+    score = np.where(vetoed, 0.0, pos)
+    j = int(np.lexsort((pos, score))[-1])  # best score; among vetoed units, the closest to saying it
     near_p = p_ex[int(np.argmax(P[j]))] if P.shape[1] and p_score[j] > stmt[j] else None
-    near_n = n_ex[int(np.argmax(N[j]))] if N.shape[1] and lost[j] > 0 else None
+    near_n = n_ex[int(np.argmax(N[j]))] if N.shape[1] and vetoed[j] else None
     return Decision(statements[0] if len(statements) == 1 else "", float(score[j]), prep.units[idx[j]].sentence,
-                    float(stmt[j]), near_p, near_n, float(lost[j]))
+                    float(stmt[j]), near_p, near_n, bool(vetoed[j]), float(pos[j]), float(neg[j]))

@@ -307,6 +307,7 @@ class Match:
     lexical: float = 0.0
     contradicted: str | None = None  # a close sentence that says the opposite
     source: str = ""
+    near_miss: bool = False  # the evidence resembles a sentence the author labelled as not enough (exemplars.py)
 
     @property
     def matched(self) -> bool:

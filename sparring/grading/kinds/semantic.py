@@ -80,7 +80,8 @@ def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Matc
             row["like_passing_example"] = {"example": d.nearest_pass.name, "sentence": d.nearest_pass.sentence}
         if d.nearest_fail is not None:
             row["like_failing_example"] = {"example": d.nearest_fail.name, "sentence": d.nearest_fail.sentence,
-                                           "margin_lost": round(d.margin_lost, 3)}
+                                           "similarity": round(d.neg, 3)}
+            best.near_miss = True
         info["decided_by"].append(row)
     return results, info
 
@@ -137,7 +138,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
         if m.contradicted:
             parts.append(f"Your sentence {se.quote(m.contradicted)} says the opposite of what is needed: "
                          f"{m.statement.rstrip('.')}.")
-        elif m.evidence and m.score >= m.threshold * 0.75:
+        elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
             parts.append(f"The closest you came is {se.quote(m.evidence)}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
         else:
