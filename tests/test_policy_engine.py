@@ -143,3 +143,52 @@ def test_world_names_hold_international_given_names_but_no_english_words():
     names = world_given_names()
     assert {"tomomi", "zuzana", "halldór", "szabina", "maria"} <= names
     assert not {"the", "you", "storm", "hope", "will", "may", "claude", "tales"} & names
+
+
+# Names the small model misses, found where the sentence says they are people - and the look-alikes that are not.
+@pytest.mark.parametrize("text,people", [
+    ("Minutes: Okonkwo, Becker and Vasquez agreed to reopen the claim.", {"Okonkwo", "Becker", "Vasquez"}),
+    ("they had 3 kids: silvana, christopher and caleb", {"silvana", "christopher", "caleb"}),
+    ("Siobhán: can you check the excess?\nTeodor: it's £250 on this policy.", {"Siobhán", "Teodor"}),
+    ("What's your last name? Boyle", {"Boyle"}),
+    ("Please reply to Teresa about the delay, she called twice.", {"Teresa"}),    # WordNet knows Teresa as a noun
+    ("Scott is chasing the assessor for the report.", {"Scott"}),
+    ("The claimant, Wiktoria Zielińska, sent photos.", {"Wiktoria Zielińska"}),  # letters beyond ASCII
+    ("Csanád P Gere lives at the old mill.", {"Csanád P Gere"}),                # middle initial between unknowns
+    ("Users call me Bartek on the helpdesk.", {"Bartek"}),
+    ("I'm so jealous! said Maslin to Antonio", {"Maslin", "Antonio"}),
+    ('Vsevolod: "Who are you?"\nHeather:"I\'m Daniel\'s daughter".', {"Vsevolod", "Heather", "Daniel"}),
+    # not people
+    ("Write a newsletter paragraph about our expansion into Spain and Portugal.", set()),
+    ("Compare quotes from Hiscox, Beazley and Markel for the fleet.", set()),      # the policy's allow list
+    ("Agent: Thanks for calling.\nCaller: My roof is leaking.", set()),           # roles, not speakers' names
+    ("Summary: the roof claim is approved.\nNext steps: pay the contractor.", set()),
+    ("Sales are up in Georgia and Carolina; our offices are in Reading, Bath and Wells.", set()),
+    ("The renewal is due in April and the audit in June.", set()),
+    ("The policy was called Home Plus until 2021; a tool called Zywave replaced it.", set()),
+])
+def test_names_found_by_their_place_in_the_sentence(engine, text, people):
+    found = {f.text for f in engine.check(text).findings if f.entity == "PERSON"}
+    assert found == people
+
+
+def test_name_nouns_are_common_given_names_that_wordnet_lists_as_nouns_only():
+    from sparring.policy.world_names import census_surnames, name_nouns
+
+    nouns = name_nouns()
+    assert {"scott", "teresa", "logan", "heather", "tiffany"} <= nouns
+    # verbs and adjectives, months, places and rare one-country names stay out
+    assert not {"will", "mark", "grace", "rose", "amber", "april", "june", "florence", "georgia", "asset"} & nouns
+    surnames = census_surnames()
+    assert {"becker", "vasquez", "reed", "nielsen"} <= surnames
+    assert not {"brown", "white", "young", "the", "florence"} & surnames
+
+
+def test_a_list_that_runs_into_a_firms_name_is_not_a_list_of_people(engine):
+    from sparring.policy.recognizers import NameListRecognizer
+
+    rec = NameListRecognizer()
+    firm = "They booked the Clark, Romero and Webb Orchestra for the staff party."
+    people = "They booked Clark, Romero and Webb for the staff party."
+    assert not [r for r in rec.analyze(firm, ["PERSON"]) if "list" in r.analysis_explanation.pattern_name]
+    assert len([r for r in rec.analyze(people, ["PERSON"]) if "list" in r.analysis_explanation.pattern_name]) == 3

@@ -132,7 +132,8 @@ def census_surnames() -> frozenset[str]:
         except (ImportError, OSError):
             surnames = set()
         words, nouns = english_words(), noun_only_words()
-        common = (words - nouns) | STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
+        common = (words - nouns) | STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | PLACE_NAMES \
+            | {p.lower() for p in PLACES}
         return frozenset(n for n in surnames if len(n) > 2 and n not in common) | SURNAMES
 
 
