@@ -15,18 +15,18 @@ gets its own exemplars; a failing example is a counter-exemplar only of the stat
 How a learner's unit u (sentence or clause) is scored, on the engine's combined-score scale (so the threshold and
 `sparring calibrate` keep their meaning):
 
-    pos(u)   = max(statement score, mean of the top-K scores against "says it" exemplars)
-    neg(u)   = mean of the top-K scores against "does not say it" exemplars       (0 without any)
+    pos(u)   = max(statement score, best score against a "says it" exemplar)
+    neg(u)   = best score against a "does not say it" exemplar          (0 without any)
     score(u) = pos(u)   when pos(u) >= neg(u)
              = 0        otherwise (vetoed)
 
-A unit that resembles a sentence the author labelled as passing counts like a paraphrase of the statement; a unit
+This is the nearest-neighbour verdict with the statement as one more passing neighbour, and it has no constant: a
+unit that resembles a sentence the author labelled as passing counts like a paraphrase of the statement; a unit
 closer to what the author labelled as not enough than to the statement and every passing example is read as
-saying what that failing example says: the nearest-neighbour verdict, with the statement as one more passing
-neighbour. K (NEIGHBOURS = 3) is the only constant, chosen on principle: one odd or mislabelled example cannot
-decide alone when there are several, and with one or two examples on a side it is their mean. A unit that
-contradicts an exemplar (negation, as for statements) does not resemble it. The criterion's score is the best
-unit's. Without labelled examples nothing changes.
+saying what that failing example says. A unit that contradicts an exemplar (negation, as for statements) does not
+resemble it. The criterion's score is the best unit's. Without labelled examples nothing changes. One nearest
+neighbour means one mislabelled example can move a verdict: `sparring test` grades every example leave-one-out,
+so such an example shows up there as a mismatch.
 
 Exemplars are built once per scenario and criterion per process (their embeddings join the authored-text memo);
 `sparring test` grades each example leave-one-out (`exclude`), so an example is never its own neighbour.
@@ -43,9 +43,6 @@ import numpy as np
 
 from . import embeddings
 from . import semantic_engine as se
-
-NEIGHBOURS = 3
-
 
 @dataclass(frozen=True)
 class Exemplar:
@@ -176,17 +173,8 @@ class Decision:
     neg: float = 0.0
 
 
-def _topk_mean(m: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the mean of its k largest values (all of them when fewer)."""
-    if m.shape[1] == 0:
-        return np.zeros(m.shape[0])
-    k = min(k, m.shape[1])
-    part = -np.partition(-m, k - 1, axis=1)[:, :k]
-    return part.mean(axis=1)
-
-
 def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exemplar], *, exclude: int | None = None,
-           units: list[int] | None = None, neighbours: int = NEIGHBOURS) -> Decision:
+           units: list[int] | None = None) -> Decision:
     """score(u) = pos(u), or 0 when neg(u) > pos(u), over the units; the best unit decides (module docstring)."""
     idx = list(range(len(prep.units))) if units is None else units
     ex = [e for e in exemplars if e.index != exclude]
@@ -197,9 +185,9 @@ def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exempla
     n_ex = [e for e in ex if not e.says]
     P = se.score_matrix(prep, [e.sentence for e in p_ex], idx)
     N = se.score_matrix(prep, [e.sentence for e in n_ex], idx)
-    p_score = _topk_mean(P, neighbours)
+    p_score = P.max(axis=1) if P.shape[1] else np.zeros(len(idx))
     pos = np.maximum(stmt, p_score)
-    neg = _topk_mean(N, neighbours)
+    neg = N.max(axis=1) if N.shape[1] else np.zeros(len(idx))
     vetoed = neg > pos
     score = np.where(vetoed, 0.0, pos)
     j = int(np.lexsort((pos, score))[-1])  # best score; among vetoed units, the closest to saying it
