@@ -296,8 +296,8 @@ def verdicts(r: dict) -> list[str]:
         f"- labelled sample, blocked texts recall >= 0.97 and precision >= 0.90: "
         f"{mark(blk['recall'] >= 0.97 and blk['precision'] >= 0.90)} ({blk['recall']:.2f} / {blk['precision']:.2f}).",
         f"- synth v2, 7 types together, recall >= 0.90: {mark(ours['recall'] >= 0.90)} ({ours['recall']:.2f}; "
-        f"vanilla {van['recall']:.2f}). PERSON recall ({q['sparring']['PERSON']['recall']:.2f}) is what holds it "
-        "back: what is still missed is mostly a lone surname with no cue ('ex-Zombie Kastner', 'the Ruoho "
+        f"vanilla {van['recall']:.2f}). PERSON recall ({q['sparring']['PERSON']['recall']:.2f}) is the lowest "
+        "of the seven: what is still missed is mostly a lone surname with no cue ('ex-Zombie Kastner', 'the Ruoho "
         "novel'), unknown names opening a sentence ('Shovda is very reliable', 'Warrane, can I ...'), "
         "signature blocks of two unknown words ('Gyala Antall'), and lower-case names in no list.",
         f"- F2 above vanilla Presidio: {mark(ours['f2'] > best_van_f2)} ({ours['f2']:.2f} vs {best_van_f2:.2f}).",
