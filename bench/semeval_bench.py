@@ -10,11 +10,13 @@ Systems compared in the same run:
 - baseline: MiniLM cosine to the closest reference answer, one threshold tuned on training;
 - grader: the product's `semantic` score (semantic_engine.match: sentence/clause units, cosine lifted by lexical
   recall, negation-aware) against the reference answers, threshold tuned on training;
-- grader+examples: the grader's score plus what labelled answers give an author (the question's labelled
-  training answers play the role of a scenario's `examples`: closest correct and closest incorrect answer,
-  and a similarity-weighted vote of the nearest ones), combined by a logistic regression fitted on training
-  (leave-one-out features there). Only possible when the question has labelled answers, i.e. unseen-answers;
-  on unseen-questions the grader alone is used.
+- grader+examples: the PRODUCT's example-aware `semantic` grader (sparring/grading/exemplars.py, through
+  kinds.semantic.matches, as `sparring grade`/`test`/`calibrate` run it). Each question becomes a trust scenario
+  whose `semantic` criterion expects the reference answers (match: any) and whose labelled `examples` are the
+  question's training answers (correct → `passed_criteria`, incorrect → `failed`). Its fixed formula has no
+  constant fitted here; the one threshold per corpus is tuned on training with every training answer graded
+  leave-one-out (what `sparring calibrate` does for an author). Only possible when the question has labelled
+  answers, i.e. unseen-answers; on unseen-questions the grader alone applies.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from sparring.content.models import Example, TrustScenario  # noqa: E402
 from sparring.grading import embeddings, semantic_engine as se  # noqa: E402
+from sparring.grading.kinds.semantic import SemanticOptions, matches  # noqa: E402
+from sparring.grading.rubric import GradeContext  # noqa: E402
 
 
 @dataclass
@@ -101,29 +106,51 @@ def baseline_scores(split: Split, vec: dict[str, np.ndarray]) -> np.ndarray:
     return np.array([max(float(vec[it.text] @ vec[r]) for r in split.refs[it.qid]) for it in split.items])
 
 
-def example_features(split: Split, train: Split, vec: dict[str, np.ndarray], loo: bool) -> np.ndarray:
-    """Per answer: closest correct and closest incorrect labelled answer of the same question, and a weighted
-    vote of the 5 nearest; in training, the answer itself is left out."""
-    by_q: dict[str, list[int]] = {}
+def _prep(text: str, vec: dict[str, np.ndarray]) -> se.Prepared | None:
+    units, _ = se.split_units(text)
+    return se.Prepared(units, np.stack([vec[u.text] for u in units])) if units else None
+
+
+def question_scenario(qid: str, refs: list[str], train: Split) -> tuple[TrustScenario, SemanticOptions, list[int]]:
+    """The question as a product scenario: one `semantic` criterion expecting the reference answers, and the
+    question's labelled training answers as its `examples`. Returns the scenario, its criterion and, per example,
+    the index of the training answer it came from."""
+    crit = SemanticOptions(id="correct", check="semantic", expect=refs)
+    examples, origin = [], []
     for j, it in enumerate(train.items):
-        by_q.setdefault(it.qid, []).append(j)
-    tv = np.stack([vec[it.text] for it in train.items])
-    tl = np.array([it.label for it in train.items])
-    feats = np.zeros((len(split.items), 3))
-    for i, it in enumerate(split.items):
-        idx = [j for j in by_q.get(it.qid, []) if not (loo and j == i)]
-        if not idx:
-            feats[i] = (0.0, 0.0, 0.5)
+        if it.qid != qid or not it.text:
             continue
-        sims = tv[idx] @ vec[it.text]
-        labels = tl[idx]
-        pos = sims[labels == 1]
-        neg = sims[labels == 0]
-        top = np.argsort(-sims)[:5]
-        w = np.exp(sims[top] * 10)
-        feats[i] = (pos.max() if len(pos) else 0.0, neg.max() if len(neg) else 0.0,
-                    float((w * labels[top]).sum() / w.sum()))
-    return feats
+        expect = {"passed": bool(it.label), "passed_criteria": ["correct"]} if it.label else \
+            {"passed": False, "failed": ["correct"]}
+        examples.append(Example(name=f"a{j}", answer={"decision": "verify", "justification": it.text},
+                                expect=expect))
+        origin.append(j)
+    sc = TrustScenario.model_validate({
+        "id": f"semeval-{qid}".lower().replace("_", "-")[:60], "title": qid, "kind": "trust",
+        "roles": ["learner"], "skills": ["science"], "workflow": "SemEval", "outcome": "Answers correctly",
+        "brief": "Answer the question.", "output": "-", "decision": {"expected": "verify"},
+        "rubric": {"pass": 0.5, "criteria": [crit.model_dump(exclude_none=True)]}})
+    sc.rubric.criteria = [crit]
+    sc.examples = examples
+    return sc, crit, origin
+
+
+def product_scores(split: Split, train: Split, vec: dict[str, np.ndarray], loo: bool) -> np.ndarray:
+    """The product's example-aware semantic score of each answer (kinds.semantic.matches, match: any = the best
+    statement's score); in training each answer is graded leave-one-out, as `sparring test` grades examples."""
+    scen: dict[str, tuple] = {}
+    out = np.zeros(len(split.items))
+    for i, it in enumerate(split.items):
+        if it.qid not in scen:
+            scen[it.qid] = question_scenario(it.qid, split.refs[it.qid], train)
+        sc, crit, origin = scen[it.qid]
+        prep = _prep(it.text, vec)
+        if prep is None:
+            continue
+        leave_out = origin.index(i) if loo and i in origin else None
+        ctx = GradeContext(org=None, scenario=sc, answer=None, leave_out=leave_out)
+        out[i] = max(m.score for m in matches(crit, ctx, prep)[0])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- fits
@@ -133,22 +160,6 @@ def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     cands = np.unique(np.round(scores, 3))
     return float(max(cands, key=lambda t: macro_f1(y, (scores >= t).astype(int))))
 
-
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000) -> tuple[np.ndarray, float]:
-    mu, sd = X.mean(0), X.std(0) + 1e-9
-    Z = (X - mu) / sd
-    w = np.zeros(Z.shape[1])
-    b = 0.0
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(Z @ w + b)))
-        g = p - y
-        w -= 0.5 * (Z.T @ g / len(y) + l2 * w)
-        b -= 0.5 * g.mean()
-    return np.concatenate([w / sd, [b - (w * mu / sd).sum()]]), 0.0
-
-
-def predict_logistic(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-(X @ theta[:-1] + theta[-1])))
 
 
 # ------------------------------------------------------------------------------------------- metrics
@@ -189,20 +200,22 @@ def run(data: Path) -> tuple[list[dict], dict]:
         texts += [r for s in [train] + tests for rs in s.refs.values() for r in rs]
         texts += [t for s in [train] + tests for rs in s.refs.values() for r in rs for t in se.statement_texts(r)]
         vec = encode_all(texts)
-        # references go through the grader's per-process memo, as authored statements do in the product
+        # every text goes through the grader's per-process memo (keyed as the model reads a text), as authored
+        # statements and examples do in the product; the memo is made large enough to hold a whole corpus
+        embeddings._MEMO_SIZE = max(embeddings._MEMO_SIZE, 2 * len(vec))
+        enc = embeddings._get_encoder()
         for r, v in vec.items():
-            embeddings._memo[r] = v
+            embeddings._memo[enc.key(r)] = v
         ytr = np.array([it.label for it in train.items])
         base_tr = baseline_scores(train, vec)
         base_thr = best_threshold(base_tr, ytr)
         g_tr = grader_scores(train, vec)
         g_thr = best_threshold(g_tr, ytr)
-        ex_tr = example_features(train, train, vec, loo=True)
-        X_tr = np.column_stack([g_tr, base_tr, ex_tr])
-        theta, _ = fit_logistic(X_tr, ytr)
-        p_tr = predict_logistic(theta, X_tr)
+        p_tr = product_scores(train, train, vec, loo=True)
         cut = best_threshold(p_tr, ytr)
-        info[corpus] = {"train": len(train.items), "baseline_threshold": base_thr, "grader_threshold": g_thr}
+        info[corpus] = {"train": len(train.items), "baseline_threshold": base_thr, "grader_threshold": g_thr,
+                        "examples_threshold": cut,
+                        "examples_train_macro": macro_f1(ytr, (p_tr >= cut).astype(int))}
         for ts in tests:
             y = np.array([it.label for it in ts.items])
             b = baseline_scores(ts, vec)
@@ -210,8 +223,7 @@ def run(data: Path) -> tuple[list[dict], dict]:
             row = {"corpus": corpus, "split": ts.name, "baseline": metrics(y, (b >= base_thr).astype(int)),
                    "grader": metrics(y, (g >= g_thr).astype(int))}
             if ts.name == "test-unseen-answers":
-                ex = example_features(ts, train, vec, loo=False)
-                p = predict_logistic(theta, np.column_stack([g, b, ex]))
+                p = product_scores(ts, train, vec, loo=False)
                 row["grader+examples"] = metrics(y, (p >= cut).astype(int))
             results.append(row)
     info["seconds"] = round(time.time() - t0, 1)

@@ -27,9 +27,9 @@ class SemanticOptions(CriterionOptions):
                                     f"default {se.DEFAULT_THRESHOLD} (see `sparring calibrate`).")
     examples: bool = Field(True, description="Also learn from the scenario's labelled `examples` that label this "
                            "criterion (in `expect.passed_criteria` or `expect.failed`; a whole-pass example counts "
-                           "for a `required` criterion): a sentence like one of a passing example counts as saying "
-                           "it, a sentence closer to a failing example's than to anything that says it loses the "
-                           "difference. `false` = judge by the statement(s) only.")
+                           "for a `required` criterion): a sentence like a passing example's counts as saying it; "
+                           "a sentence closer to a failing example's than to `expect` and every passing example "
+                           "does not. `false` = judge by the statement(s) only.")
 
     def statements(self) -> list[str]:
         items = [self.expect] if isinstance(self.expect, str) else list(self.expect)
