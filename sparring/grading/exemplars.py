@@ -44,6 +44,7 @@ import numpy as np
 from . import embeddings
 from . import semantic_engine as se
 
+
 @dataclass(frozen=True)
 class Exemplar:
     statement: str  # the statement (group) it belongs to; "" = the whole criterion (match: any)
@@ -113,7 +114,7 @@ def build(statements: list[str], match_all: bool, absent: bool,
 
 # ------------------------------------------------------------------------------------- per scenario, cached
 
-_cache: OrderedDict[tuple[int, str], tuple[Any, tuple[Exemplar, ...]]] = OrderedDict()
+_cache: OrderedDict[tuple[int, str], tuple[Any, tuple, tuple[Exemplar, ...]]] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 512
 
@@ -124,14 +125,18 @@ def for_criterion(scenario: Any, crit: Any) -> tuple[Exemplar, ...]:
     The cache holds the scenario object itself, so its id cannot be reused while the entry lives; an edited
     scenario is a new object (the loader builds new models) and gets new exemplars."""
     key = (id(scenario), crit.id)
+    # what the exemplars depend on besides the scenario object: a criterion or example list changed in place
+    # (an editor, a test) is not served stale exemplars
+    examples = getattr(scenario, "examples", None) or []
+    stamp = (tuple(crit.statements()), crit.match, crit.absent, crit.required, id(examples), len(examples))
     with _cache_lock:
         hit = _cache.get(key)
-        if hit is not None and hit[0] is scenario:
+        if hit is not None and hit[0] is scenario and hit[1] == stamp:
             _cache.move_to_end(key)
-            return hit[1]
+            return hit[2]
     ex = build(crit.statements(), crit.match == "all", crit.absent, labelled_answers(scenario, crit))
     with _cache_lock:
-        _cache[key] = (scenario, ex)
+        _cache[key] = (scenario, stamp, ex)
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return ex
