@@ -163,21 +163,25 @@ def _english_and_stop_words() -> frozenset[str]:
     return english_words() | STOP_WORDS
 
 
+# A word of a name: letters of any script, with inner hyphens and apostrophes (O'Neill, Nowak-Kowalska), not a
+# possessive 's (Amanda's is Amanda).
+_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_])|['’](?=[^\W\d_]{2}))*"
+
+
 class NameListRecognizer(EntityRecognizer):
     """PERSON from the given-name and surname lists, whatever the letter case: `maria lopez`, `JOHN SMITH`,
     `Dear sarah`, `Wisława Szczepańska`. Catches what the small spaCy model misses when a name is not written in
     Title Case, is not English, or stands alone where the sentence says it is a person: in a list or pair of names
     ("founders: Kónya, Becker and Vasquez"), as a speaker's label in a transcript ("Halldór: What a wife.")."""
 
-    # Letters of any script, with inner hyphens and apostrophes (O'Neill, Nowak-Kowalska), not a possessive 's.
-    WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_])|['’](?=[^\W\d_]{2}))*")
+    WORD = re.compile(_NAME_WORD)
     GREETING = {"dear", "hi", "hello", "hey"}
     # Words after which a capitalised name-noun is a place, not a person ("flew to Florence", "lives in Austin").
     PLACE_WORDS = frozenset("in into near via toward towards around across visit visiting".split())
     # A verb that says the word before it, opening a sentence, is someone: "Scott is ...", "Dexter lives on ...".
     PERSON_VERBS = frozenset("""is was has had lives lived said says began wrote asked told called wants wanted needs
     needed works worked joined left thinks thought""".split())
-    # NER labels that make a lone name-noun something else (Georgia the state, Victoria the date of a holiday).
+    # NER labels that make a name-like word something else (Georgia the state, June the month, Java the language).
     NOT_PERSON_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "EVENT", "PRODUCT", "WORK_OF_ART",
                                    "LAW", "LANGUAGE", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT"})
 
@@ -347,9 +351,8 @@ class NameListRecognizer(EntityRecognizer):
 
 
 # A list of single words joined by commas and a final 'and' / '&' (or just 'X and Y'), on one line.
-_LIST_WORD = r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*"
-_NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_LIST_WORD}, ){{0,9}}{_LIST_WORD},? (?:and|&) {_LIST_WORD}(?![\w'’-])")
-_SPEAKER = re.compile(r"(?m)^[ \t>*\-\"“]*([^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*)[ \t]*:[ \t]*\S")
+_NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_NAME_WORD}, ){{0,9}}{_NAME_WORD},? (?:and|&) {_NAME_WORD}(?![\w-])")
+_SPEAKER = re.compile(rf"(?m)^[ \t>*\-\"“]*({_NAME_WORD})[ \t]*:[ \t]*\S")
 _PLACES_LOWER = frozenset(p.lower() for p in PLACES)
 _PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me))[ \t]+(?=[^\W\d_])")
 
