@@ -3,6 +3,8 @@ Insights page built from it."""
 
 from __future__ import annotations
 
+import json
+
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
 
@@ -237,6 +239,29 @@ def test_demo_data_is_deterministic(org):
     c = demo.generate(org, learners=30, weeks=6, seed=4)
     assert a.attempts == b.attempts and a.overrides == b.overrides
     assert a.attempts != c.attempts
+
+
+def test_demo_attempts_held_back_only_by_the_gaming_hold_wait_for_a_mentor_as_in_practice(org, demo_store):
+    from sparring.gaming import HOLD_CRITERION
+    from sparring.grading.result import CriterionResult, GradeResult
+
+    asked = {r["attempt_id"]: r for r in demo_store.query("SELECT * FROM reviews")}
+    held_back = 0
+    for a in demo_store.query("SELECT id, grade FROM attempts WHERE learner LIKE ?", [demo.DEMO_PREFIX + "%"]):
+        g = json.loads(a["grade"])
+        held = [c for c in g["criteria"] if c["id"] == HOLD_CRITERION]
+        if not held:
+            continue
+        result = GradeResult(scenario=g["scenario"], kind=g["kind"], passed=g["passed"], score=g["score"],
+                             pass_mark=g["pass_mark"], held=["copies-model-answer"],
+                             criteria=[CriterionResult(id=c["id"], passed=c["passed"], score=c["score"],
+                                                       feedback=c["feedback"], check=c["check"],
+                                                       required=c["required"], weight=c["weight"])
+                                       for c in g["criteria"]])
+        if result.held_back:  # the rule practice.attempt queues by
+            held_back += 1
+            assert a["id"] in asked and asked[a["id"]]["question"].startswith("Held automatically")
+    assert held_back >= 10
 
 
 def test_demo_trajectories_make_every_chart_meaningful(org, demo_store):

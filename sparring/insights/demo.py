@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s
+from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -228,7 +228,10 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     if sc.kind == "frame" else None, "gaming": dumps(signals), "grade": dumps(grade),
                     "confidence": confidence, "decision": decision})
                 data.criteria.extend(crits)
-                _maybe_review(rng, data, aid, name, submitted, crits, passed)
+                held_back = bool(held) and score >= sc.rubric.pass_mark - 1e-9 and all(
+                    r["passed"] for r in crits if r["required"] and r["check"] != "gaming")
+                _maybe_review(rng, data, aid, name, submitted, crits, passed,
+                              held=held if held_back else None)
                 for s in sc.skills:
                     practice[s] = practice.get(s, 0) + 1
                 last_seen[sc.id] = day
@@ -250,16 +253,24 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
 
 
 def _maybe_review(rng: random.Random, data: DemoData, aid: int, learner: str, submitted: datetime,
-                  crits: list[dict[str, Any]], passed: bool) -> None:
-    """About 8% of failed and 1.5% of passed attempts are sent for review; mentors answer most of them."""
-    if rng.random() >= (0.08 if not passed else 0.015):
+                  crits: list[dict[str, Any]], passed: bool, held: list[str] | None = None) -> None:
+    """About 8% of failed and 1.5% of passed attempts are sent for review; mentors answer most of them. An attempt
+    that only the anti-gaming hold kept from passing (`held`) is always queued, at once, with the question
+    practice.attempt writes for it (grading.result.GradeResult.held_back)."""
+    drawn = rng.random() < (0.08 if not passed else 0.015)
+    if not drawn and held is None:
         return
+    if not drawn:  # its own generator, so that the other demo rows stay what they were before holds were queued
+        rng = random.Random(aid)
     rid = len(data.reviews) + 1
     asked = submitted + timedelta(minutes=rng.randint(1, 30))
+    asked = submitted if held else asked
     answered = rng.random() < 0.85
     mentor = rng.choice(MENTORS) if answered else None
     when = asked + timedelta(hours=rng.randint(2, 48))
-    data.reviews.append({"id": rid, "attempt_id": aid, "learner": learner, "question": rng.choice(QUESTIONS),
+    question = rng.choice(QUESTIONS)
+    question = review_question(held) if held else question
+    data.reviews.append({"id": rid, "attempt_id": aid, "learner": learner, "question": question,
                          "status": "answered" if answered else "open", "mentor": mentor,
                          "comment": rng.choice(COMMENTS) if answered else None, "created_at": iso(asked),
                          "answered_at": iso(when) if answered else None})
