@@ -183,13 +183,21 @@ class Store:
         return self.schema_version()
 
     def count(self, table: str) -> int:
-        return int(self.db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0])
+        return int(_scalar(self.db, f"SELECT COUNT(*) FROM [{table}]") or 0)
+
+
+def _scalar(db: Database, sql: str) -> Any:
+    """The first column of the first row, with the cursor closed at once: an open read cursor would hold back a
+    migration's schema change on the same connection until the garbage collector got to it."""
+    with contextlib.closing(db.execute(sql)) as cur:
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def _version(db: Database) -> int:
     if not db["schema_version"].exists():
         return 0
-    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+    return int(_scalar(db, "SELECT MAX(version) FROM schema_version") or 0)
 
 
 def open_store(org_or_path: Any) -> Store:
