@@ -158,7 +158,9 @@ def test_world_names_hold_international_given_names_but_no_english_words():
     ("Users call me Bartek on the helpdesk.", {"Bartek"}),
     ("I'm so jealous! said Maslin to Antonio", {"Maslin", "Antonio"}),
     ('Vsevolod: "Who are you?"\nHeather:"I\'m Daniel\'s daughter".', {"Vsevolod", "Heather", "Daniel"}),
+    ("Ask Petrović why the invoice is late; Ásgeirsdóttir approved it.", {"Petrović", "Ásgeirsdóttir"}),
     # not people
+    ("The letter went to 9721 Dalmatinova 43 and to ul. Narewska 94.", set()),   # streets named after people
     ("Write a newsletter paragraph about our expansion into Spain and Portugal.", set()),
     ("Compare quotes from Hiscox, Beazley and Markel for the fleet.", set()),      # the policy's allow list
     ("Agent: Thanks for calling.\nCaller: My roof is leaking.", set()),           # roles, not speakers' names

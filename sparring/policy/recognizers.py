@@ -256,9 +256,33 @@ class NameListRecognizer(EntityRecognizer):
                 # people do, not after 'in'/'via', not tagged a place or a date by the NER model
                 out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
+        out.extend(self._by_ending(text, words, other, world, english))
         out.extend(self._after_cues(text, other, world, nouns, surnames))
         out.extend(self._lists(text, other, world, nouns, surnames))
         out.extend(self._speakers(text, other, world, nouns, surnames))
+        return out
+
+    def _by_ending(self, text, words, other, world, english) -> list[RecognizerResult]:
+        """A capitalised word no lexicon knows that ends like a surname of its language ('Tomaszewski',
+        'Živković', 'Musliyevich', 'Ásgeirsdóttir', 'Sokolov'), with the capitalised word before it when that one
+        reads as a given name ('Dobrosław Tomaszewski'). Not a place for the NER model (Moldova) or Sparring."""
+        out = []
+        for i, (s, e, w) in enumerate(words):
+            if e - s < 6 or not (text[s].isupper() and text[s + 1:e].islower()) or w in english \
+                    or w in _PLACES_LOWER or not _SURNAME_ENDING.search(w) or any(a < e and s < b for a, b in other):
+                continue
+            # 'ul. Chrzanowska 61', '9721 Dalmatinova 43', 'Medvedev Islands': a street or a place named after someone
+            nxt = text[e:e + 4].lstrip(" \t")[:1]
+            if re.search(r"\d[^\n]{0,3}$|\b(?i:ul|u|ulica|box|no)\.?\s*$", text[max(0, s - 8):s]) \
+                    or nxt.isdigit() or nxt.isupper():
+                continue
+            start = s
+            if i:
+                ps, pe, pw = words[i - 1]
+                if text[pe:s] == " " and text[ps].isupper() and text[ps + 1:pe].islower() \
+                        and (pw in world or pw in GIVEN_NAMES or pw not in english):
+                    start = ps
+            out.append(self._result(start, e, 0.5, "surname by its ending"))
         return out
 
     def _after_cues(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
@@ -354,6 +378,11 @@ class NameListRecognizer(EntityRecognizer):
 _NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_NAME_WORD}, ){{0,9}}{_NAME_WORD},? (?:and|&) {_NAME_WORD}(?![\w-])")
 _SPEAKER = re.compile(rf"(?m)^[ \t>*\-\"“]*({_NAME_WORD})[ \t]*:[ \t]*\S")
 _PLACES_LOWER = frozenset(p.lower() for p in PLACES)
+# Endings of surnames in languages whose names the small English model rarely knows (Slavic, Baltic, Nordic,
+# Romanian, Greek, Turkish, Ukrainian); English words do not end this way.
+_SURNAME_ENDING = re.compile(r"(?:ović|ovič|ević|evič|[čćšž]ić|ovich|evich|ovna|evna|dóttir|dottir|wicz|ewski|owski|"
+                             r"ewska|owska|ński|ńska|inski|inska|escu|opoulos|akis|oglu|oğlu|enko|chuk|czyk|ovsky|"
+                             r"evsky|ova|eva|ov|ev)$")
 _PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me))[ \t]+(?=[^\W\d_])")
 
 
