@@ -242,6 +242,10 @@ def render(r: dict) -> str:
               f"{tp['policy_tests_cpu']:.0f} texts/s | – |",
               f"| first engine ready (spaCy load + compile) | {r['load_s']:.1f} s | – |",
               "",
+              "One run's latency depends on the run: on this 2-core VM, idle, the same check's p50 was 14-24 ms from "
+              "one process to the next on 2026-11-26 (CPU time too, and steady within a process for seconds), and "
+              "a fixed pure-Python loop varied by up to 1.9x over seconds: the host's load, not the code.",
+              "",
               "### Labelled sample (policies/tests + inline tests of `external-ai`)", "",
               f"{lab['passed']}/{lab['tests']} labelled tests pass; texts expected to be blocked: recall "
               f"{blk['recall']:.2f}, precision {blk['precision']:.2f}.",
