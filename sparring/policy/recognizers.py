@@ -13,7 +13,7 @@ import inspect
 import re
 import types
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import tldextract
 import tldextract.tldextract as _tld_module
@@ -28,7 +28,7 @@ from presidio_analyzer.predefined_recognizers.generic import email_recognizer as
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
-from .world_names import NOT_PEOPLE, STOP_WORDS, census_surnames, name_nouns, world_given_names
+from .world_names import NOT_PEOPLE, PLACES_LOWER, STOP_WORDS, census_surnames, name_nouns, world_given_names
 
 # ------------------------------------------------------------------------------------------ offline tldextract
 
@@ -163,6 +163,31 @@ def _english_and_stop_words() -> frozenset[str]:
     return english_words() | STOP_WORDS
 
 
+class _Lexicon(NamedTuple):
+    """The word lists a name rule asks (each built once per process: world_names.py)."""
+
+    world: frozenset[str]  # international given names that are not English words
+    nouns: frozenset[str]  # common given names the lexicon knows only as nouns (Scott)
+    surnames: frozenset[str]  # census surnames that are not English verbs or adjectives
+    english: frozenset[str]  # English words and stop words
+
+    def known(self, w: str) -> bool:
+        return w in GIVEN_NAMES or w in self.world or w in self.nouns or w in self.surnames
+
+
+def _lexicon() -> _Lexicon:
+    return _Lexicon(world_given_names(), name_nouns(), census_surnames(), _english_and_stop_words())
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < end and start < b for a, b in spans)
+
+
+def _is_title(word: str) -> bool:
+    """Written as a name: a capital, then lower case ('Teresa', 'Živković'; not 'RAG', not 'teresa')."""
+    return word[:1].isupper() and word[1:].islower()
+
+
 # A word of a name: letters of any script, with inner hyphens and apostrophes (O'Neill, Nowak-Kowalska), not a
 # possessive 's (Amanda's is Amanda).
 _NAME_WORD = r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_])|['’](?=[^\W\d_]{2}))*"
@@ -199,8 +224,8 @@ class NameListRecognizer(EntityRecognizer):
                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
-        world, nouns, surnames = world_given_names(), name_nouns(), census_surnames()
-        english = _english_and_stop_words()
+        lex = _lexicon()
+        world, nouns, surnames, english = lex
         words = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in self.WORD.finditer(text)]
         other = _other_entities(nlp_artifacts)
         out: list[RecognizerResult] = []
@@ -210,7 +235,7 @@ class NameListRecognizer(EntityRecognizer):
             nxt = words[i + 1] if i + 1 < len(words) else None
             adjacent = nxt is not None and text[e:nxt[0]] in (" ", "  ")
             cap = text[s].isupper()  # a name from the world list counts only when written as a name
-            title = cap and text[s + 1:e].islower()
+            title = _is_title(text[s:e])
             given = w in GIVEN_NAMES or cap and w in world or title and w in nouns
             if given and adjacent and (nxt[2] in SURNAMES or text[nxt[0]].isupper() and nxt[2] in surnames
                                        and nxt[2] not in NOT_SURNAMES):
@@ -249,27 +274,27 @@ class NameListRecognizer(EntityRecognizer):
                 # A known given name written as a name ("Why is Rebecca so upset?"), not a heading in capitals.
                 out.append(self._result(s, e, 0.55, "capitalised given name"))
             elif title and w in nouns and prev not in PLACE_PREFIXES and prev not in self.PLACE_WORDS \
-                    and not (adjacent and text[nxt[0]].isupper()) and not any(a < e and s < b for a, b in other) \
+                    and not (adjacent and text[nxt[0]].isupper()) and not _overlaps(s, e, other) \
                     and (i and not _SENTENCE_START.search(text[max(0, s - 8):s])
                          or adjacent and nxt[2] in self.PERSON_VERBS):
                 # "remove my kid Florence from the will", "Scott is ...": mid-sentence or the subject of a verb
                 # people do, not after 'in'/'via', not tagged a place or a date by the NER model
                 out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
-        out.extend(self._by_ending(text, words, other, world, english))
-        out.extend(self._after_cues(text, other, world, nouns, surnames))
-        out.extend(self._lists(text, other, world, nouns, surnames))
-        out.extend(self._speakers(text, other, world, nouns, surnames))
+        out.extend(self._by_ending(text, words, other, lex))
+        out.extend(self._after_cues(text, other, lex))
+        out.extend(self._lists(text, other, lex))
+        out.extend(self._speakers(text, other, lex))
         return out
 
-    def _by_ending(self, text, words, other, world, english) -> list[RecognizerResult]:
+    def _by_ending(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
         """A capitalised word no lexicon knows that ends like a surname of its language ('Tomaszewski',
         'Živković', 'Musliyevich', 'Ásgeirsdóttir', 'Sokolov'), with the capitalised word before it when that one
         reads as a given name ('Dobrosław Tomaszewski'). Not a place for the NER model (Moldova) or Sparring."""
         out = []
         for i, (s, e, w) in enumerate(words):
-            if e - s < 6 or not (text[s].isupper() and text[s + 1:e].islower()) or w in english \
-                    or w in _PLACES_LOWER or not _SURNAME_ENDING.search(w) or any(a < e and s < b for a, b in other):
+            if e - s < 6 or not _is_title(text[s:e]) or w in lex.english or w in PLACES_LOWER \
+                    or not _SURNAME_ENDING.search(w) or _overlaps(s, e, other):
                 continue
             # 'ul. Chrzanowska 61', '9721 Dalmatinova 43', 'Medvedev Islands': a street or a place named after someone
             nxt = text[e:e + 4].lstrip(" \t")[:1]
@@ -279,18 +304,17 @@ class NameListRecognizer(EntityRecognizer):
             start = s
             if i:
                 ps, pe, pw = words[i - 1]
-                if text[pe:s] == " " and text[ps].isupper() and text[ps + 1:pe].islower() \
-                        and (pw in world or pw in GIVEN_NAMES or pw not in english):
+                if text[pe:s] == " " and _is_title(text[ps:pe]) \
+                        and (pw in lex.world or pw in GIVEN_NAMES or pw not in lex.english):
                     start = ps
             out.append(self._result(start, e, 0.5, "surname by its ending"))
         return out
 
-    def _after_cues(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+    def _after_cues(self, text, other, lex: _Lexicon) -> list[RecognizerResult]:
         """The word(s) after a verb that takes a person: 'said Maslin to Antonio', 'shouted at Todd', 'people call
         me Csanád'. Capitalised words that are not English verbs or adjectives (nouns may be names: Reed, Walker),
         not a place for the NER model; after 'call me', a lower-case unknown word too. Not 'called' or 'named':
         products and projects are called things ('a tool called Zywave')."""
-        english = _english_and_stop_words()
         out = []
         for m in _PERSON_CUE.finditer(text):
             span = None
@@ -298,11 +322,10 @@ class NameListRecognizer(EntityRecognizer):
                 if span and text[span[1]:w.start()] not in (" ", "  "):
                     break
                 raw, low = w.group(), w.group().lower()
-                known = self._known(low, world, nouns, surnames)
-                name_like = raw[0].isupper() and (known or low not in english) \
-                    or m.group(1).lower().endswith(" me") and raw.islower() and (known or low not in english)
-                if not name_like or low in NOT_PEOPLE or low in ROLE_WORDS or low in _PLACES_LOWER \
-                        or any(a < w.end() and w.start() < b for a, b in other):
+                known = lex.known(low)
+                name_like = raw[0].isupper() and (known or low not in lex.english) \
+                    or m.group(1).lower().endswith(" me") and raw.islower() and (known or low not in lex.english)
+                if not name_like or low in _NOT_A_NAME or _overlaps(w.start(), w.end(), other):
                     break
                 span = (span[0] if span else w.start(), w.end())
                 if len(text[span[0]:span[1]].split()) == 3:
@@ -311,16 +334,12 @@ class NameListRecognizer(EntityRecognizer):
                 out.append(self._result(*span, 0.5, f"name after '{m.group(1).lower()}'"))
         return out
 
-    def _known(self, w: str, world, nouns, surnames) -> bool:
-        return w in GIVEN_NAMES or w in world or w in nouns or w in surnames
-
-    def _lists(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+    def _lists(self, text, other, lex: _Lexicon) -> list[RecognizerResult]:
         """Names in a list or pair of single names: 'Efimiya, Mary, Ariana, Isabel, Teresa and Jodi', 'Marrero and
         Murphy were ...', 'they had 6: silvana, adam, christopher and caleb'. The list says they are alike; one or
         more known names say what they are. Every member must read as a name: not an English verb or adjective,
         not a place (for the NER model either: 'Spain and Portugal'), firm, role or assistant."""
         out = []
-        english = _english_and_stop_words()
         for m in _NAME_LIST.finditer(text):
             before = self.WORD.findall(text[max(0, m.start() - 12):m.start()])
             after = self.WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
@@ -337,11 +356,10 @@ class NameListRecognizer(EntityRecognizer):
             ok, known = [], 0
             for ms, me, raw in members:
                 low = raw.lower().replace("’", "'")
-                is_known = self._known(low, world, nouns, surnames)
-                shape = raw[0].isupper() and raw[1:].islower() or lower and is_known
-                if not shape or low in NOT_PEOPLE or low in ROLE_WORDS or low in ORG_WORDS or low in _PLACES_LOWER \
-                        or low in LEADING_VERBS or low in TITLES or (low in english and not is_known) \
-                        or any(a < me and ms < b for a, b in other):
+                is_known = lex.known(low)
+                shape = _is_title(raw) or lower and is_known
+                if not shape or low in _NOT_A_NAME or low in ORG_WORDS or low in LEADING_VERBS or low in TITLES \
+                        or (low in lex.english and not is_known) or _overlaps(ms, me, other):
                     continue
                 ok.append((ms, me, is_known))
                 known += is_known
@@ -352,20 +370,18 @@ class NameListRecognizer(EntityRecognizer):
                 out.append(self._result(ms, me, 0.6 if is_known else 0.5, "name in a list of names"))
         return out
 
-    def _speakers(self, text, other, world, nouns, surnames) -> list[RecognizerResult]:
+    def _speakers(self, text, other, lex: _Lexicon) -> list[RecognizerResult]:
         """Speakers' labels in a transcript ('Halldór: What a wife.' / 'Nicole: Remember me'): a name-like word at
         the start of a line followed by a colon. A known name counts alone; unknown words only when two or more
         lines are labelled that way (a role or heading in English - 'Note:', 'Agent:' - never counts)."""
-        english = _english_and_stop_words()
         labels = []
         for m in _SPEAKER.finditer(text):
             raw = m.group(1)
             low = raw.lower().replace("’", "'")
-            if low in NOT_PEOPLE or low in ROLE_WORDS or low in TITLES or low in _PLACES_LOWER \
-                    or any(a < m.end(1) and m.start(1) < b for a, b in other):
+            if low in _NOT_A_NAME or low in TITLES or _overlaps(m.start(1), m.end(1), other):
                 continue
-            is_known = self._known(low, world, nouns, surnames)
-            if (low in english and not is_known) or not (raw[0].isupper() or raw.islower()):
+            is_known = lex.known(low)
+            if (low in lex.english and not is_known) or not (raw[0].isupper() or raw.islower()):
                 continue
             labels.append((m.start(1), m.end(1), is_known))
         if not labels:
@@ -377,7 +393,8 @@ class NameListRecognizer(EntityRecognizer):
 # A list of single words joined by commas and a final 'and' / '&' (or just 'X and Y'), on one line.
 _NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_NAME_WORD}, ){{0,9}}{_NAME_WORD},? (?:and|&) {_NAME_WORD}(?![\w-])")
 _SPEAKER = re.compile(rf"(?m)^[ \t>*\-\"“]*({_NAME_WORD})[ \t]*:[ \t]*\S")
-_PLACES_LOWER = frozenset(p.lower() for p in PLACES)
+# Never a person, whatever the sentence says: assistants, roles, the towns Sparring knows.
+_NOT_A_NAME = NOT_PEOPLE | ROLE_WORDS | PLACES_LOWER
 # Endings of surnames in languages whose names the small English model rarely knows (Slavic, Baltic, Nordic,
 # Romanian, Greek, Turkish, Ukrainian); English words do not end this way.
 _SURNAME_ENDING = re.compile(r"(?:ović|ovič|ević|evič|[čćšž]ić|ovich|evich|ovna|evna|dóttir|dottir|wicz|ewski|owski|"

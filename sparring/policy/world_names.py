@@ -39,6 +39,12 @@ PLACE_NAMES = frozenset("""america argentina asia africa europe france india ken
 chad israel florida dakota montana nevada sydney adelaide alexandria augusta cleveland columbus orlando trinidad
 verona odessa raleigh cheyenne shasta sierra savannah victoria austin florence""".split())
 
+# Never a name in any of the lists below: stop words, assistants, role and street words, titles.
+_NEVER_NAMES = STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
+# The towns Sparring knows (names.PLACES), lower-cased.
+PLACES_LOWER = frozenset(p.lower() for p in PLACES)
+_PLACES = PLACES_LOWER | PLACE_NAMES
+
 _lock = threading.Lock()
 
 
@@ -54,6 +60,25 @@ def _dictionary_path() -> Path:
     """The dictionary file: Sparring reads the name list (GNU FDL 1.2, a document) as data and runs none of
     gender-guesser's code (GPLv3), and never guesses anyone's gender."""
     return _package_file("gender_guesser", "gender-guesser", "data", "nam_dict.txt")
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, bool]:
+    """The dictionary's names (read once), or nothing when gender-guesser is missing: then the curated lists only."""
+    try:
+        return _parse(_dictionary_path())
+    except (ImportError, OSError):
+        return {}
+
+
+@lru_cache(maxsize=4)
+def _census(part: str) -> frozenset[str]:
+    """The lower-case names of one of the `names` package's census lists (dist.all.last, dist.male.first, ...)."""
+    try:
+        with _package_file("names", "names", part).open(encoding="ascii") as f:
+            return frozenset(line.split()[0].lower() for line in f if line.strip())
+    except (ImportError, OSError):
+        return frozenset()
 
 
 def _parse(path: Path) -> dict[str, bool]:
@@ -83,12 +108,8 @@ def world_given_names() -> frozenset[str]:
 
     with _lock:
         words = english_words()
-        try:
-            names = _parse(_dictionary_path())
-        except (ImportError, OSError):  # the package is a pinned dependency; without it, the curated list only
-            names = set()
-        skip = words | STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
-        return frozenset(n for n in names if n not in skip and not _inflected(n, words)) | GIVEN_NAMES
+        skip = words | _NEVER_NAMES | LEADING_VERBS
+        return frozenset(n for n in _dictionary() if n not in skip and not _inflected(n, words)) | GIVEN_NAMES
 
 
 @lru_cache(maxsize=1)
@@ -102,17 +123,11 @@ def name_nouns() -> frozenset[str]:
     from .nlp import noun_only_words
 
     with _lock:
-        try:
-            names = _parse(_dictionary_path())
-            folder = _package_file("names", "names")
-            first = set()
-            for part in ("dist.male.first", "dist.female.first"):
-                with (folder / part).open(encoding="ascii") as f:
-                    first |= {line.split()[0].lower() for line in f if line.strip()}
-        except (ImportError, OSError):
+        names = _dictionary()
+        first = _census("dist.male.first") | _census("dist.female.first")
+        if not names or not first:
             return frozenset()
-        skip = STOP_WORDS | NOT_PEOPLE | LEADING_VERBS | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | MONTHS | PLACE_NAMES \
-            | {p.lower() for p in PLACES}
+        skip = _NEVER_NAMES | LEADING_VERBS | MONTHS | _PLACES
         return frozenset(n for n in noun_only_words() if n in names and (n in first or names[n]) and n not in skip)
 
 
@@ -125,16 +140,8 @@ def census_surnames() -> frozenset[str]:
     from .nlp import english_words, noun_only_words
 
     with _lock:
-        try:
-            path = _package_file("names", "names", "dist.all.last")
-            with path.open(encoding="ascii") as f:
-                surnames = {line.split()[0].lower() for line in f if line.strip()}
-        except (ImportError, OSError):
-            surnames = set()
-        words, nouns = english_words(), noun_only_words()
-        common = (words - nouns) | STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | PLACE_NAMES \
-            | {p.lower() for p in PLACES}
-        return frozenset(n for n in surnames if len(n) > 2 and n not in common) | SURNAMES
+        common = (english_words() - noun_only_words()) | _NEVER_NAMES | _PLACES
+        return frozenset(n for n in _census("dist.all.last") if len(n) > 2 and n not in common) | SURNAMES
 
 
 def _inflected(name: str, words: frozenset[str]) -> bool:
