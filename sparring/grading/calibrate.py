@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from . import semantic_engine as se
+from .exemplars import label as example_label
 from .rubric import GradeContext, parse_answer
 
 
@@ -41,12 +42,6 @@ class CalibrationRow(BaseModel):
                 f"{self.accuracy_current:.0%}; suggested threshold: {self.suggested:.2f} → accuracy "
                 f"{self.accuracy_suggested:.0%} on {self.labelled} labelled examples [{vals}]"
                 + (f"; {self.note}" if self.note else ""))
-
-
-def _label(crit, ex) -> bool | None:
-    from .exemplars import label
-
-    return label(crit, ex)
 
 
 def decision_value(crit, ctx) -> tuple[float, bool]:
@@ -98,7 +93,7 @@ def calibrate(org, scenario) -> list[CalibrationRow]:
         values: list[ExampleValue] = []
         above = True
         for i, ex in enumerate(scenario.examples):
-            label = _label(crit, ex)
+            label = example_label(crit, ex)
             if label is None:
                 continue
             try:

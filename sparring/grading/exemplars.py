@@ -29,7 +29,8 @@ neighbour means one mislabelled example can move a verdict: `sparring test` grad
 so such an example shows up there as a mismatch.
 
 Exemplars are built once per scenario and criterion per process (their embeddings join the authored-text memo);
-`sparring test` grades each example leave-one-out (`exclude`), so an example is never its own neighbour.
+`sparring test` grades each example leave-one-out (GradeContext.leave_out), so an example is never its own
+neighbour.
 """
 
 from __future__ import annotations
@@ -178,11 +179,11 @@ class Decision:
     neg: float = 0.0
 
 
-def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exemplar], *, exclude: int | None = None,
-           units: list[int] | None = None) -> Decision:
-    """score(u) = pos(u), or 0 when neg(u) > pos(u), over the units; the best unit decides (module docstring)."""
-    idx = list(range(len(prep.units))) if units is None else units
-    ex = [e for e in exemplars if e.index != exclude]
+def decide(prep: se.Prepared, statements: list[str], exemplars: Iterable[Exemplar]) -> Decision:
+    """score(u) = pos(u), or 0 when neg(u) > pos(u), over the units; the best unit decides (module docstring).
+    Leaving an example out is the caller's filter (kinds.semantic.matches drops GradeContext.leave_out)."""
+    idx = list(range(len(prep.units)))
+    ex = list(exemplars)
     if not idx:
         return Decision("", 0.0, None, 0.0, None, None)
     stmt = se.score_matrix(prep, statements, idx).max(axis=1) if statements else np.zeros(len(idx))
