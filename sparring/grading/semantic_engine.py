@@ -455,27 +455,31 @@ def statement_texts(statement: str) -> list[str]:
 
 def unit_scores(prep: Prepared, statement: str, idx: list[int], *, negation: bool = True
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per unit of `idx`: (combined score, cosine, lexical recall, contradicts the statement). The one place a
-    unit is scored against an authored text; `match` keeps the best, the example-aware path (exemplars.py)
-    compares every unit with the statement and with the labelled examples' sentences."""
-    n = len(idx)
-    if not n:
+    """Per unit of `idx`: (combined score, cosine, lexical recall, contradicts the statement)."""
+    if not idx:
         z = np.zeros(0)
         return z, z, z, np.zeros(0, dtype=bool)
     forms = statement_texts(statement)
     svec = embeddings.embed(forms, remember=forms)
     cos = (prep.vectors[idx] @ svec.T).max(axis=1).astype(float)
+    sc, lex, contra = _scores_against(prep, statement, cos, idx, negation)
+    return sc, cos, lex, contra
+
+
+def _scores_against(prep: Prepared, statement: str, cos: np.ndarray, idx: list[int], negation: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one place a unit is scored against an authored text, from its cosines to the text's forms: (combined
+    score, lexical recall, contradicts the text) per unit of `idx`."""
     s_feats = _authored_features(core(statement))
     terms = s_feats.terms or _authored_features(statement).terms
-    lex = np.zeros(n)
-    contra = np.zeros(n, dtype=bool)
+    lex = np.zeros(len(idx))
+    contra = np.zeros(len(idx), dtype=bool)
     for j, i in enumerate(idx):
         u_feats = prep.features(i)
         lex[j] = _lexical(terms, u_feats.terms)
         contra[j] = negation and _contradicts(s_feats, u_feats)
     # Lexical overlap can lift a score, never sink it: a pure paraphrase keeps its cosine.
-    sc = np.maximum(cos, W_COS * cos + (1 - W_COS) * lex)
-    return sc, cos, lex, contra
+    return np.maximum(cos, W_COS * cos + (1 - W_COS) * lex), lex, contra
 
 
 def score_matrix(prep: Prepared, texts: list[str], idx: list[int]) -> np.ndarray:
@@ -493,14 +497,8 @@ def score_matrix(prep: Prepared, texts: list[str], idx: list[int]) -> np.ndarray
     for k, (t, fs) in enumerate(zip(texts, forms)):
         cos = cos_all[:, col: col + len(fs)].max(axis=1).astype(float)
         col += len(fs)
-        s_feats = _authored_features(core(t))
-        terms = s_feats.terms or _authored_features(t).terms
-        for j, i in enumerate(idx):
-            u_feats = prep.features(i)
-            if _contradicts(s_feats, u_feats):
-                continue
-            c = float(cos[j])
-            out[j, k] = max(c, W_COS * c + (1 - W_COS) * _lexical(terms, u_feats.terms))
+        sc, _, contra = _scores_against(prep, t, cos, idx)
+        out[:, k] = np.where(contra, 0.0, sc)
     return out
 
 
