@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
+from ..grading.result import CriterionResult, GradeResult
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -212,12 +213,13 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                 total_w = sum(c.weight for c in sc.rubric.criteria) or 1.0
                 score = sum(r["score"] * r["weight"] for r in crits) / total_w
                 passed = score >= sc.rubric.pass_mark and all(r["passed"] for r in crits if r["required"])
-                grade = {"scenario": sc.id, "kind": sc.kind, "passed": passed, "score": round(score, 4),
-                         "pass_mark": sc.rubric.pass_mark, "summary": "", "policy": None, "assistant": None,
-                         "model_answer": None,
-                         "criteria": [{"id": r["criterion"], "passed": bool(r["passed"]), "score": r["score"],
-                                       "feedback": r["feedback"], "evidence": None, "check": r["check"],
-                                       "required": bool(r["required"]), "weight": r["weight"]} for r in crits]}
+                result = GradeResult(
+                    scenario=sc.id, kind=sc.kind, passed=passed, score=score, pass_mark=sc.rubric.pass_mark,
+                    held=held, criteria=[CriterionResult(id=r["criterion"], passed=bool(r["passed"]),
+                                                         score=r["score"], feedback=r["feedback"], check=r["check"],
+                                                         required=bool(r["required"]), weight=r["weight"])
+                                         for r in crits])
+                grade = result.public()  # stored as the app stores a grade
                 data.attempts.append({
                     "id": aid, "learner": name, "scenario": sc.id, "kind": sc.kind, "skills": dumps(sc.skills),
                     "roles": dumps(sc.roles), "started_at": iso(submitted - timedelta(seconds=round(duration))),
@@ -228,10 +230,8 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     if sc.kind == "frame" else None, "gaming": dumps(signals), "grade": dumps(grade),
                     "confidence": confidence, "decision": decision})
                 data.criteria.extend(crits)
-                held_back = bool(held) and score >= sc.rubric.pass_mark - 1e-9 and all(
-                    r["passed"] for r in crits if r["required"] and r["check"] != "gaming")
                 _maybe_review(rng, data, aid, name, submitted, crits, passed,
-                              held=held if held_back else None)
+                              held=held if result.held_back else None)
                 for s in sc.skills:
                     practice[s] = practice.get(s, 0) + 1
                 last_seen[sc.id] = day
