@@ -19,8 +19,7 @@ from pydantic import BaseModel
 from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
-from .gaming import review_question
-from .gaming import fast_signal
+from .gaming import fast_signal, review_question
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .store.db import Store, dumps, iso
