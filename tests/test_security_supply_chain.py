@@ -167,3 +167,35 @@ def test_gradio_is_the_pinned_release():
     pins = {canonicalize_name(r.name): str(r.specifier) for r in _pyproject_requirements()}
     assert pins["gradio"] == "==6.31.0"
     assert md.version("gradio") == "6.31.0"
+
+
+def test_every_package_the_lock_names_is_installed_at_the_locked_version():
+    """`pip freeze` after the README install equals the lock, for every package the lock names (pip and
+    setuptools included: the lock pins them too)."""
+    lock = _lock()
+    wrong = []
+    for name, (version, _) in sorted(lock.items()):
+        try:
+            installed = md.version(name)
+        except md.PackageNotFoundError:
+            installed = "not installed"
+        if installed != version:
+            wrong.append(f"{name}: locked {version}, {installed}")
+    assert not wrong, ("the environment is not the lock; install with the README's command:\n" + "\n".join(wrong))
+
+
+def _readme_install_command() -> str:
+    """The README's install command: the first line of its first code block that runs pip."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Two commands"):]
+    block = section[section.index("```bash") + len("```bash"):]
+    block = block[:block.index("```")]
+    return next(ln.strip() for ln in block.splitlines() if "pip install" in ln)
+
+
+def test_ci_runs_the_readme_install_command_verbatim_and_checks_it():
+    command = _readme_install_command()
+    assert "--require-hashes" in command and "--no-deps" in command and "requirements.lock" in command
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in [ln.strip() for ln in ci], ".ci/run must run the README's install command as written"
+    assert "python -m pip check" in [ln.strip() for ln in ci]
