@@ -28,3 +28,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# Gradio writes its progress ("processing | 1.8s", "queue: 2/3 | 0.4s") into the output while an event runs: a read
+# must wait for the event to settle, never for an amount of time (a busy machine takes longer).
+_SETTLED = """([sel, unlike]) => {
+  const el = document.querySelector(sel);
+  if (!el || el.querySelector('.pending, .generating')) return false;
+  const t = (el.innerText || '').trim();
+  return t.length > 0 && !/processing \\|| queue: \\d|\\|\\s*\\d+(\\.\\d+)?s\\b/.test(t) && t !== unlike;
+}"""
+
+
+def settled_text(page, selector: str, unlike: str | None = None) -> str:
+    """The element's text once the event that fills it has finished (and, with `unlike`, once it has changed)."""
+    page.wait_for_function(_SETTLED, arg=[selector, unlike])
+    return page.locator(selector).inner_text()

@@ -72,7 +72,7 @@ def page(app_url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.set_default_timeout(90_000)  # the first grading waits for models to load
+        pg.set_default_timeout(180_000)  # the first grading waits for models to load; a busy machine is slower
         yield pg
         browser.close()
 
@@ -96,7 +96,7 @@ def open_from_catalogue(page, title: str) -> None:
 def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=90_000)  # the first page and the first grading wait for models to load
+    expect.set_options(timeout=180_000)  # the first page and the first grading wait for models to load
     # Sign in with the demo account the login page itself names.
     page.goto(app_url)
     page.get_by_text("learner").first.wait_for()
@@ -172,7 +172,7 @@ def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
 def test_author_runs_the_examples_of_a_scenario(app_url, page):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=90_000)
+    expect.set_options(timeout=180_000)
     ctx = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = ctx.new_page()
     try:
