@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from benchdoc import write_section  # bench/ is on sys.path when a script runs
+from sparring.ui.serve import start
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -100,7 +101,7 @@ def main() -> int:
     blocks = create_ui(org, store)
     blocks.queue()
     port = _free_port()
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+    start(blocks, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     url = f"http://127.0.0.1:{port}/"
     page_s, filter_s, server_cpu, browser_cpu = [], [], [], []

@@ -13,6 +13,7 @@ import shutil
 import socket
 
 import pytest
+from sparring.ui.serve import start
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,7 @@ def app(repo, tmp_path_factory):
     blocks = create_ui(org, store)
     blocks.queue()
     port = _free_port()
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+    start(blocks, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     try:
         yield blocks, f"http://127.0.0.1:{port}/"

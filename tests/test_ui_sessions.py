@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from sparring.ui.sessions import SessionTokens, install
+from sparring.ui.serve import start
 
 
 class Clock:
@@ -48,7 +49,7 @@ def test_expired_tokens_are_forgotten_and_logout_still_works():
 def tiny_app():
     with gr.Blocks() as demo:
         gr.Markdown("hello")
-    demo.launch(server_name="127.0.0.1", server_port=None, auth=lambda u, p: p == "right",
+    start(demo, server_name="127.0.0.1", server_port=None, auth=lambda u, p: p == "right",
                 prevent_thread_lock=True, quiet=True)
     clock = Clock()
     tokens = install(demo.server_app, hours=0.5)

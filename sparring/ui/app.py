@@ -23,6 +23,7 @@ import gradio as gr
 from . import api, author_tab, catalogue, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
+from .serve import start
 
 log = logging.getLogger("sparring.ui")
 
@@ -236,7 +237,8 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     demo.queue(default_concurrency_limit=settings.server.concurrency, max_size=settings.server.max_queue,
                api_open=False)
     db_dir = str(settings.store_path(org.root).resolve().parent)
-    demo.launch(
+    start(
+        demo,
         server_name=host or os.environ.get("GRADIO_SERVER_NAME") or settings.server.host,
         server_port=int(port or os.environ.get("GRADIO_SERVER_PORT") or settings.server.port),
         **auth_kwargs(org, store),

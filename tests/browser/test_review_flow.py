@@ -12,6 +12,7 @@ from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromiu
 from playwright.sync_api import expect
 
 from sparring.store.db import dumps
+from sparring.ui.serve import start
 
 PASSWORD = "review flow password 7"
 SID = "support-delayed-claim"
@@ -52,7 +53,7 @@ def app(tmp_path_factory):
     blocks = create_ui(org, store)
     blocks.queue()
     port = free_port()
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+    start(blocks, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     try:
         yield f"http://127.0.0.1:{port}/", sc.rubric.criteria[1].id
