@@ -244,12 +244,15 @@ def test_demo_data_is_deterministic(org):
 def test_demo_attempts_held_back_only_by_the_gaming_hold_wait_for_a_mentor_as_in_practice(org, demo_store):
     from sparring.gaming import HOLD_CRITERION
     from sparring.grading.result import GradeResult
+    from sparring.grading.verdict import decide
 
     asked = {r["attempt_id"]: r for r in demo_store.query("SELECT * FROM reviews")}
     held_back = 0
     for a in demo_store.query("SELECT id, grade FROM attempts WHERE learner LIKE ?", [demo.DEMO_PREFIX + "%"]):
         result = GradeResult.model_validate(json.loads(a["grade"]))
-        assert bool(result.held) == any(c.id == HOLD_CRITERION for c in result.criteria)
+        assert HOLD_CRITERION not in [c.id for c in result.criteria]  # the hold is the `held` field
+        # the stored verdict is the one verdict function's, as in practice
+        assert result.held_back == decide(result.criteria, result.pass_mark, result.held).held_back
         if result.held_back:  # the rule practice.attempt queues by
             held_back += 1
             assert a["id"] in asked and asked[a["id"]]["question"].startswith("Held automatically")
