@@ -203,7 +203,10 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
     with store.write() as db:
         row = db.execute("SELECT card FROM schedule WHERE learner = ? AND scenario = ?",
                          [learner, scenario.id]).fetchone()
-        card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
+        if result.ungraded:  # no evidence of recall either way: the card stays as it was (a new one is due now)
+            card = scheduling.unreviewed(row[0] if row else None)
+        else:
+            card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
         attempt_id = db["attempts"].insert({
             "learner": learner, "scenario": scenario.id, "kind": scenario.kind,
             "skills": dumps(scenario.skills), "roles": dumps(scenario.roles),
@@ -228,7 +231,11 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
         if result.review_reason:  # the learner's own review path (sparring.review), opened on their behalf
             db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
                                   "question": scrub(result.review_reason, secrets), "created_at": iso(submitted)})
-        db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
-                               "card": card.to_json(), "updated_at": iso(submitted), "last_rating": int(rating)},
-                              pk=("learner", "scenario"))
+        if not result.ungraded:
+            db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+                                   "card": card.to_json(), "updated_at": iso(submitted),
+                                   "last_rating": int(rating)}, pk=("learner", "scenario"))
+        elif row is None:
+            db["schedule"].insert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+                                   "card": card.to_json(), "updated_at": iso(submitted), "last_rating": None})
     return int(attempt_id), card.due

@@ -38,7 +38,7 @@ class CriterionView(BaseModel):
     score: float
     required: bool = False
     feedback: str | None = None
-    ungraded: bool = Field(False, description="The machine could not check this criterion: it has no automatic "
+    ungraded: bool = Field(default=False, description="The machine could not check this criterion: it has no automatic "
                            "grade (auto_passed is False), only the mentor's.")
     mentor_passed: bool | None = Field(None, description="The mentor's grade, once answered.")
 

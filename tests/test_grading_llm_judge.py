@@ -168,6 +168,9 @@ def test_an_unreachable_required_judge_is_ungraded_out_of_the_score_and_queued_f
     crit = store.one("SELECT passed, ungraded FROM criterion_results WHERE attempt_id = ? AND criterion = 'judge'",
                      [out.attempt_id])
     assert (crit["passed"], crit["ungraded"]) == (0, 1)
+    # a grader outage does not move the learner's schedule: no review of the card (a new one, due now)
+    sched = store.one("SELECT last_rating FROM schedule WHERE learner = 'ann' AND scenario = ?", [sc.id])
+    assert sched["last_rating"] is None and out.due is not None
     # the mentor sees it as not checked; their grade is the only one, so it stays out of grader agreement
     view = review.get_review(store, q["id"])
     assert [(c.criterion, c.ungraded) for c in view.criteria] == [("decision", False), ("judge", True)]
@@ -175,6 +178,12 @@ def test_an_unreachable_required_judge_is_ungraded_out_of_the_score_and_queued_f
     from sparring.insights.data import agreement_rows
 
     assert [r["criterion"] for r in agreement_rows(store)] == ["decision"]
+    # Insights counts it apart from failures
+    from sparring.insights import views
+
+    page = views.build_page(store, org, views.Filters())
+    assert "**1** ungraded" in page.headline
+    assert page.tables["first-attempt pass rate"]["n_ungraded"].tolist() == [1]
     # rendered as not checked, never as a fail
     text = format_grade(res)
     assert "NOT GRADED YET" in text and "? judge (required) [llm_judge] not checked" in text

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 
 from .. import gaming
-from ..content.models import ANSWER_MODELS, AnyScenario
+from ..content.models import ANSWER_MODELS, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
 from .context import GradeContext
 from .feedback import render
 from .result import CriterionResult, GradeResult, ungraded
@@ -42,7 +42,7 @@ def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_
     if total > max_chars:
         raise AnswerError(f"the answer is {total:,} characters; the limit is {max_chars:,}. Shorten it "
                           "(an administrator can raise [limits] max_answer_chars in sparring.toml)")
-    if scenario.kind == "spot":
+    if isinstance(scenario, SpotScenario) and isinstance(parsed, SpotAnswer):
         ids = {s.id for s in scenario.output}
         unknown = [k for k in parsed.flags if k not in ids]
         if unknown:
@@ -80,7 +80,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     parsed = ctx.answer
     ctx.policy = policy_result if policy_result is not None else ctx.policy
     ctx.assistant_reply = (assistant or {}).get("text")
-    if ctx.policy is None and scenario.policy and scenario.kind == "frame":
+    if ctx.policy is None and scenario.policy and isinstance(parsed, FrameAnswer):
         ctx.policy = org.policy_engine(scenario.policy).check(parsed.prompt)
     results: list[CriterionResult] = []
     for crit in scenario.rubric.criteria:
@@ -106,7 +106,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     # graders look for, so it gets no automatic pass. The score is kept; `held` carries the signals, and the
     # verdict turns them into no pass, the summary and a review for a mentor.
     ctx.text_signals = gaming.text_signals(scenario, ctx.text, org=org,
-                                           flags=parsed.flags if scenario.kind == "spot" else None)
+                                           flags=parsed.flags if isinstance(parsed, SpotAnswer) else None)
     held = gaming.holds(ctx.text_signals)
     verdict = decide(results, scenario.rubric.pass_mark, held)
     return GradeResult(scenario=scenario.id, kind=scenario.kind, pass_mark=scenario.rubric.pass_mark,

@@ -1,7 +1,7 @@
 """The verdict of one graded answer, decided in one place: its score, whether it passed, whether the anti-gaming
 hold stopped a pass, whether it could not be decided (ungraded), the summary, and why a mentor must look.
 
-The rules (docs/design.md, "Grading"):
+The rules (written for authors in docs/authoring.md, "Rubrics and criteria"; the JSON in docs/cli.md, `sparring grade`):
 - The score is the weighted mean of the criteria that were checked; an ungraded criterion is left out. It is
   rounded once, here, to the whole percent the learner reads, and that rounded number is the one compared with
   the pass mark: "100%" is exactly 1.0 and never fails a pass mark of 100%.
