@@ -203,6 +203,7 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
     with store.write() as db:
         row = db.execute("SELECT card FROM schedule WHERE learner = ? AND scenario = ?",
                          [learner, scenario.id]).fetchone()
+        rating = None
         if result.ungraded:  # no evidence of recall either way: the card stays as it was (a new one is due now)
             card = scheduling.unreviewed(row[0] if row else None)
         else:
@@ -231,7 +232,7 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
         if result.review_reason:  # the learner's own review path (sparring.review), opened on their behalf
             db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
                                   "question": scrub(result.review_reason, secrets), "created_at": iso(submitted)})
-        if not result.ungraded:
+        if rating is not None:
             db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
                                    "card": card.to_json(), "updated_at": iso(submitted),
                                    "last_rating": int(rating)}, pk=("learner", "scenario"))

@@ -52,6 +52,8 @@ class ReviewView(BaseModel):
     submitted_at: str | None
     score: float
     passed: bool
+    ungraded: bool = Field(default=False, description="The attempt's verdict waits for this review: a required "
+                           "criterion could not be checked (sparring/grading/verdict.py).")
     answer: dict[str, Any] = Field(description="The attempt's answer as stored (redacted).")
     question: str | None
     status: str
@@ -116,7 +118,8 @@ def queue(store: Any, status: str = "open", limit: int = 200) -> list[dict[str, 
 
 def get_review(store: Any, review_id: int) -> ReviewView:
     r = store.one("""
-        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.answer, a.gaming, a.grade
+        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.ungraded, a.answer, a.gaming,
+               a.grade
         FROM reviews r JOIN attempts a ON a.id = r.attempt_id WHERE r.id = ?""", [int(review_id)])
     if r is None:
         raise ReviewError(f"there is no review #{review_id}; reload the queue")
@@ -129,7 +132,8 @@ def get_review(store: Any, review_id: int) -> ReviewView:
              for c in store.query("SELECT * FROM criterion_results WHERE attempt_id = ? ORDER BY rowid",
                                   [r["attempt_id"]])]
     held = _held(r["grade"])
-    if held and HOLD_CRITERION not in {c.criterion for c in crits}:  # attempts stored before the hold was a field
+    # the hold's line (older attempts stored it as a criterion row: never twice)
+    if held and HOLD_CRITERION not in {c.criterion for c in crits}:
         crits.append(CriterionView(criterion=HOLD_CRITERION, check="gaming", auto_passed=False, score=0.0,
                                    required=True, feedback=hold_message(held),
                                    mentor_passed=mentor.get(HOLD_CRITERION)))
@@ -139,7 +143,8 @@ def get_review(store: Any, review_id: int) -> ReviewView:
         answer = {}
     return ReviewView(id=r["id"], attempt_id=r["attempt_id"], learner=r["learner"], scenario=r["scenario"],
                       kind=r["kind"], submitted_at=r["submitted_at"], score=float(r["score"]),
-                      passed=bool(r["passed"]), answer=answer if isinstance(answer, dict) else {},
+                      passed=bool(r["passed"]), ungraded=bool(r["ungraded"]),
+                      answer=answer if isinstance(answer, dict) else {},
                       question=r["question"], status=r["status"], mentor=r["mentor"], comment=r["comment"],
                       created_at=r["created_at"], answered_at=r["answered_at"], criteria=crits,
                       gaming=signal_codes(r["gaming"]))

@@ -149,10 +149,12 @@ def test_a_plugin_kind_with_a_threshold_is_calibrated(tmp_path: Path):
               check: wordy
         examples:
           - name: ten words
-            answer: {decision: verify, confidence: 0.8, justification: "one two three four five six seven eight nine ten"}
+            answer:
+              decision: verify
+              justification: "one two three four five six seven eight nine ten"
             expect: {passed: true, passed_criteria: [enough]}
           - name: four words
-            answer: {decision: verify, confidence: 0.8, justification: "one two three four"}
+            answer: {decision: verify, justification: "one two three four"}
             expect: {passed: false, failed: [enough]}
         """), encoding="utf-8")
     org = load_org(root)

@@ -19,9 +19,11 @@ class CriterionResult(BaseModel):
     score: float = Field(ge=0, le=1, description="0..1; 0 for an ungraded criterion (left out of the weighted "
                          "score).")
     feedback: str = Field(description="What the answer did, what the criterion wanted, one next step.")
-    evidence: Any = Field(default=None, description="What the grader based its decision on (a sentence, findings, ...).")
-    ungraded: bool = Field(default=False, description="The criterion could not be checked (a grader crash, a timeout, an AI "
-                           "judge not configured or unreachable): left out of the score, queued for a mentor. "
+    evidence: Any = Field(default=None, description="What the grader based its decision on (a sentence, "
+                          "findings, ...).")
+    ungraded: bool = Field(default=False, description="The criterion could not be checked (a grader crash, a "
+                           "timeout, an AI judge not configured or unreachable): left out of the score, queued for "
+                           "a mentor. "
                            "Build one with ungraded().")
     # Filled in by the rubric, not by grader kinds:
     check: str | None = None
@@ -70,14 +72,15 @@ class GradeResult(BaseModel):
     held: list[str] = Field(default_factory=list, description="Anti-gaming signal codes (sparring.gaming.HOLDING) "
                             "that held this answer for a mentor instead of passing it automatically; empty when "
                             "nothing was held.")
-    held_back: bool = Field(default=False, description="The hold alone stopped a pass: every required criterion passed and "
-                            "the score reaches the pass mark, but `held` is not empty.")
+    held_back: bool = Field(default=False, description="The hold alone stopped a pass: every required criterion "
+                            "passed and the score reaches the pass mark, but `held` is not empty.")
     ungraded: bool = Field(default=False, description="The verdict waits for a mentor: a required criterion (or every "
                            "criterion) could not be checked and no checked required criterion failed. Not passed, "
                            "and not a fail either.")
-    review_reason: str | None = Field(default=None, description="Why the attempt goes to the mentor queue on the learner's "
-                                      "behalf (the hold alone stopped a pass; a criterion could not be checked); "
-                                      "None when it needs no mentor. Names criteria and signals, never the answer.")
+    review_reason: str | None = Field(default=None, description="Why the attempt goes to the mentor queue on the "
+                                      "learner's behalf (the hold alone stopped a pass; a criterion could not be "
+                                      "checked); None when it needs no mentor. Names criteria and signals, never "
+                                      "the answer.")
 
     def public(self) -> dict[str, Any]:
         """The `grade --json` contract (docs/cli.md)."""

@@ -158,8 +158,9 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
     if skills_view:
         skill_a = a if not flt.skill else a.assign(skills=a["skills"].map(lambda s: [flt.skill]))
         pr = keep("first-attempt pass rate", m.first_attempt_pass_rate(skill_a, by=("skill", "week")))
-        pass_rate = _naive_week(pr.assign(learners=_learners(pr))[["week", "skill", "rate", "learners"]]) \
-            if len(pr) else empty
+        drawn_pr = pr[pr["n_attempts"] > 0] if len(pr) else pr  # a group of ungraded attempts only has no rate
+        pass_rate = _naive_week(drawn_pr.assign(learners=_learners(drawn_pr))[["week", "skill", "rate", "learners"]]) \
+            if len(drawn_pr) else empty
         ms = keep("mean score", m.mean_score(skill_a, by=("skill", "week")))
         mean_score = _naive_week(ms.assign(learners=_learners(ms))[["week", "skill", "mean_score", "learners"]]) \
             if len(ms) else empty

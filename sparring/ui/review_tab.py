@@ -124,6 +124,12 @@ def _signals_md(codes: list[str]) -> str:
     return f"**Anti-gaming signals** (a reason to look closely, not a verdict):\n{lines}\n\n"
 
 
+def _outcome(v: rv.ReviewView) -> str:
+    if v.passed:
+        return "passed"
+    return "not decided: a required part could not be checked" if v.ungraded else "not passed"
+
+
 def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> list[Any]:
     require(request, ctx.store, *MENTOR_ROLES)
     if review_id in (None, ""):
@@ -136,7 +142,7 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
                            f"({c.check}, {'not checked: grade it' if c.ungraded else f'{c.score:.0%}'})"
                            f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
     md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
-          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {'passed' if v.passed else 'not passed'}**.\n\n"
+          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {_outcome(v)}**.\n\n"
           f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n{_signals_md(v.gaming)}"
           f"**Automatic grade per criterion:**\n{crit_lines}")
     names = [c.criterion for c in v.criteria]
