@@ -5,7 +5,7 @@ Two sorts of signal:
 - text signals (copies of the model answer, of the scenario's own text or of another scenario's model answer;
   keyword lists) look at the answer alone. A copied or stuffed answer can carry exactly the words a grader looks
   for, so the grade cannot vouch for it: `grading.rubric.grade` computes these for every answer and HOLDS an
-  answer that raises one (no automatic pass; the score is kept; a mentor decides).
+  answer that raises one (no automatic pass; the score is kept; a mentor decides: grading/verdict.py).
 - behaviour signals ('fast', 'flags-everything') are recorded for mentors and insights only. Speed alone says
   nothing about the answer, and over-flagging is already scored by the flags grader (every flag on a sound
   sentence costs precision), so neither holds anything.
@@ -36,7 +36,8 @@ GAMING_SIGNALS: dict[str, str] = {
 HOLDING: frozenset[str] = frozenset({"copies-model-answer", "copies-other-model-answer", "copies-material",
                                      "keyword-stuffing"})
 
-# The criterion result a held answer carries (grading.rubric adds it); a mentor who passes it lifts the hold.
+# The hold is a field of the grade (GradeResult.held), not a criterion. In a review of a held attempt it is one
+# line named so, next to the criteria (sparring.review); a mentor who passes it lifts the hold.
 HOLD_CRITERION = "own-words"
 
 # What the learner reads when their answer is held: what we saw, and what to do instead.
@@ -245,7 +246,7 @@ def review_question(codes: list[str]) -> str:
     """What the mentor queue shows for an attempt held automatically (no learner text in it)."""
     return ("Held automatically (not asked by the learner): the answer reached the pass mark, but it is "
             + "; ".join(GAMING_SIGNALS[c] for c in holds(codes))
-            + f". Pass the '{HOLD_CRITERION}' criterion if it is the learner's own work.")
+            + f". Pass the '{HOLD_CRITERION}' line if it is the learner's own work.")
 
 
 def hold_message(codes: list[str]) -> str:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
-from .gaming import fast_signal, review_question
+from .gaming import fast_signal
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .store.db import Store, dumps, iso
@@ -166,8 +166,8 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
     result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant, context=ctx)
 
     # Gaming signals on the raw text (they look at wording, and are stored as codes only). The ones that hold an
-    # answer were already applied by grade(); an attempt that the hold alone kept from passing goes to the
-    # mentor review queue (stored with it, below).
+    # answer were already applied by grade(); an attempt whose verdict names a reason for a mentor (the hold
+    # alone kept it from passing, or a criterion could not be checked) goes to the review queue (below).
     duration = None
     if started_at is not None:
         if started_at.tzinfo is None:
@@ -203,12 +203,17 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
     with store.write() as db:
         row = db.execute("SELECT card FROM schedule WHERE learner = ? AND scenario = ?",
                          [learner, scenario.id]).fetchone()
-        card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
+        rating = None
+        if result.ungraded:  # no evidence of recall either way: the card stays as it was (a new one is due now)
+            card = scheduling.unreviewed(row[0] if row else None)
+        else:
+            card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
         attempt_id = db["attempts"].insert({
             "learner": learner, "scenario": scenario.id, "kind": scenario.kind,
             "skills": dumps(scenario.skills), "roles": dumps(scenario.roles),
             "started_at": iso(started_at), "submitted_at": iso(submitted), "duration_s": duration,
-            "answer": dumps(answer_red), "passed": int(result.passed), "score": round(result.score, 4),
+            "answer": dumps(answer_red), "passed": int(result.passed), "score": result.score,
+            "ungraded": int(result.ungraded),
             "verdict": verdict, "blocked": int(blocked),
             "assistant_status": assistant.get("status") if assistant else None,
             "gaming": dumps(gaming), "grade": dumps(grade_doc),
@@ -217,17 +222,21 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
         db["criterion_results"].insert_all([{
             "attempt_id": attempt_id, "criterion": c.id, "check": c.check, "passed": int(c.passed),
             "score": round(c.score, 4), "required": int(c.required), "weight": c.weight,
-            "feedback": scrub(c.feedback, secrets),
+            "feedback": scrub(c.feedback, secrets), "ungraded": int(c.ungraded),
         } for c in result.criteria])
         if pr is not None and pr.findings:
             db["findings"].insert_all([{
                 "attempt_id": attempt_id, "entity": f.entity, "action": f.action, "rule": f.rule,
                 "score": round(f.score, 4), "start": f.start, "end": f.end,
             } for f in pr.findings])
-        if result.held_back:  # the learner's own review path (sparring.review), opened on their behalf
+        if result.review_reason:  # the learner's own review path (sparring.review), opened on their behalf
             db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
-                                  "question": review_question(result.held), "created_at": iso(submitted)})
-        db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
-                               "card": card.to_json(), "updated_at": iso(submitted), "last_rating": int(rating)},
-                              pk=("learner", "scenario"))
+                                  "question": scrub(result.review_reason, secrets), "created_at": iso(submitted)})
+        if rating is not None:
+            db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+                                   "card": card.to_json(), "updated_at": iso(submitted),
+                                   "last_rating": int(rating)}, pk=("learner", "scenario"))
+        elif row is None:
+            db["schedule"].insert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+                                   "card": card.to_json(), "updated_at": iso(submitted), "last_rating": None})
     return int(attempt_id), card.due

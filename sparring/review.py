@@ -6,6 +6,11 @@ criterion of the attempt is recorded in `overrides` (auto_passed, mentor_passed)
 graded it is an agreement, a changed one an override. That is what grader agreement (percent and Cohen's kappa
 per scenario and criterion) is computed from, so authors can see which rubric lines disagree with experts.
 The automatic grade of the attempt itself is never rewritten: the mentor's view is shown next to it.
+
+Two lines of a review are not the machine's pass or fail of a criterion: a criterion that could not be checked
+(`ungraded`: the mentor's grade is the only one; left out of grader agreement), and, for an attempt the
+anti-gaming hold kept from passing, the hold itself (`own-words`, check `gaming`, from the grade's `held`): the
+mentor passes it when the answer is the learner's own work.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .gaming import HOLD_CRITERION, hold_message
 from .insights.metrics import grader_agreement
 from .store.db import iso, loads, now_utc
 
@@ -32,6 +38,8 @@ class CriterionView(BaseModel):
     score: float
     required: bool = False
     feedback: str | None = None
+    ungraded: bool = Field(default=False, description="The machine could not check this criterion: it has no automatic "
+                           "grade (auto_passed is False), only the mentor's.")
     mentor_passed: bool | None = Field(None, description="The mentor's grade, once answered.")
 
 
@@ -44,6 +52,8 @@ class ReviewView(BaseModel):
     submitted_at: str | None
     score: float
     passed: bool
+    ungraded: bool = Field(default=False, description="The attempt's verdict waits for this review: a required "
+                           "criterion could not be checked (sparring/grading/verdict.py).")
     answer: dict[str, Any] = Field(description="The attempt's answer as stored (redacted).")
     question: str | None
     status: str
@@ -108,7 +118,8 @@ def queue(store: Any, status: str = "open", limit: int = 200) -> list[dict[str, 
 
 def get_review(store: Any, review_id: int) -> ReviewView:
     r = store.one("""
-        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.answer, a.gaming
+        SELECT r.*, a.scenario, a.kind, a.submitted_at, a.score, a.passed, a.ungraded, a.answer, a.gaming,
+               a.grade
         FROM reviews r JOIN attempts a ON a.id = r.attempt_id WHERE r.id = ?""", [int(review_id)])
     if r is None:
         raise ReviewError(f"there is no review #{review_id}; reload the queue")
@@ -117,19 +128,36 @@ def get_review(store: Any, review_id: int) -> ReviewView:
                           [int(review_id)])}
     crits = [CriterionView(criterion=c["criterion"], check=c["check"], auto_passed=bool(c["passed"]),
                            score=float(c["score"]), required=bool(c["required"]), feedback=c["feedback"],
-                           mentor_passed=mentor.get(c["criterion"]))
+                           ungraded=bool(c.get("ungraded")), mentor_passed=mentor.get(c["criterion"]))
              for c in store.query("SELECT * FROM criterion_results WHERE attempt_id = ? ORDER BY rowid",
                                   [r["attempt_id"]])]
+    held = _held(r["grade"])
+    # the hold's line (older attempts stored it as a criterion row: never twice)
+    if held and HOLD_CRITERION not in {c.criterion for c in crits}:
+        crits.append(CriterionView(criterion=HOLD_CRITERION, check="gaming", auto_passed=False, score=0.0,
+                                   required=True, feedback=hold_message(held),
+                                   mentor_passed=mentor.get(HOLD_CRITERION)))
     try:
         answer = loads(r["answer"], {})
     except json.JSONDecodeError:
         answer = {}
     return ReviewView(id=r["id"], attempt_id=r["attempt_id"], learner=r["learner"], scenario=r["scenario"],
                       kind=r["kind"], submitted_at=r["submitted_at"], score=float(r["score"]),
-                      passed=bool(r["passed"]), answer=answer if isinstance(answer, dict) else {},
+                      passed=bool(r["passed"]), ungraded=bool(r["ungraded"]),
+                      answer=answer if isinstance(answer, dict) else {},
                       question=r["question"], status=r["status"], mentor=r["mentor"], comment=r["comment"],
                       created_at=r["created_at"], answered_at=r["answered_at"], criteria=crits,
                       gaming=signal_codes(r["gaming"]))
+
+
+def _held(stored: str | None) -> list[str]:
+    """The stored grade's `held` codes; an unreadable grade holds nothing."""
+    try:
+        doc = loads(stored, {})
+    except json.JSONDecodeError:
+        return []
+    held = doc.get("held") if isinstance(doc, dict) else None
+    return [c for c in held if isinstance(c, str)] if isinstance(held, list) else []
 
 
 def signal_codes(stored: str | None) -> list[str]:

@@ -34,6 +34,12 @@ def new_card() -> Card:
     return Card(card_id=0)  # a fixed id: Card() would sleep 1 ms to make time-based ids unique, we need none
 
 
+def unreviewed(card_json: str | None) -> Card:
+    """The card after an attempt whose verdict waits for a mentor (`ungraded`): no review, so the card is as it
+    was, or a new one (due now) for a first attempt. A grader outage never moves a learner's schedule."""
+    return Card.from_json(card_json) if card_json else new_card()
+
+
 def review(card_json: str | None, passed: bool, score: float, when: datetime | None = None) -> tuple[Card, Rating]:
     """The card after one attempt at `when` (UTC). `card_json` is the stored card or None for a first attempt."""
     when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)

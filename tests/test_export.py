@@ -44,7 +44,8 @@ def test_statement_shape():
     assert st["result"]["score"]["scaled"] == 0.8734 and st["result"]["success"] is True
     assert st["result"]["duration"] == "PT95.5S"
     assert st["result"]["extensions"][export.EXT + "criteria"] == [
-        {"id": "no-pii", "check": "policy", "passed": True, "score": 1.0, "required": True, "weight": 1.0}]
+        {"id": "no-pii", "check": "policy", "passed": True, "score": 1.0, "required": True, "weight": 1.0,
+         "ungraded": False}]
     obj = st["object"]
     assert obj["id"] == f"{HOME}/scenarios/support-delayed-claim"
     assert obj["definition"]["name"] == {"en-US": "Reply to a customer"}
@@ -56,6 +57,7 @@ def test_statement_shape():
 @pytest.mark.parametrize("kw,verb,success", [
     ({"passed": 0}, "failed", False),
     ({"grade": ""}, "answered", None),
+    ({"passed": 0, "ungraded": 1}, "answered", None),  # the verdict waits for a mentor: neither pass nor fail
 ])
 def test_verbs(kw, verb, success):
     st = export.statement(row(**kw), HOME)

@@ -97,16 +97,16 @@ def test_each_holding_signal_separates_a_copy_from_an_honest_answer(org, sid, co
 
 @pytest.mark.slow
 def test_a_held_answer_keeps_its_score_and_says_why(org):
-    """The rule lives in grade(): the model answer pasted back reaches the pass mark but is held, with the score
-    kept, the reason in the summary and a required 'own-words' result a mentor can pass."""
+    """The rule lives in grade() and its verdict: the model answer pasted back reaches the pass mark but is held,
+    with the score kept and the reason in the summary. The hold is a field of the grade (`held`, `held_back`),
+    not a criterion: the criteria are the rubric's, each as graded."""
     sc = org.scenarios["hr-mileage-threshold-claim"]
     r = grade(org, sc, {"decision": "use", "confidence": 0.9, "justification": sc.model_answer})
     assert not r.passed and r.held == ["copies-model-answer"] and r.held_back
     assert r.score >= r.pass_mark
-    hold = r.criteria[-1]
-    assert (hold.id, hold.check, hold.required, hold.weight, hold.passed) == (gaming.HOLD_CRITERION, "gaming",
-                                                                              True, 0.0, False)
+    assert [c.id for c in r.criteria] == [c.id for c in sc.rubric.criteria] and all(c.passed for c in r.criteria)
     assert "Held for a mentor" in r.summary and "model answer" in r.summary
-    assert r.public()["held"] == ["copies-model-answer"]
+    assert r.public()["held"] == ["copies-model-answer"] and r.review_reason and "Held automatically" in r.review_reason
     honest = grade(org, sc, {"decision": "use", "confidence": 0.9, "justification": PAIRS[0][3]})
-    assert honest.held == [] and gaming.HOLD_CRITERION not in [c.id for c in honest.criteria]
+    assert honest.held == [] and not honest.held_back and honest.review_reason is None
+    assert gaming.HOLD_CRITERION not in [c.id for c in honest.criteria + r.criteria]

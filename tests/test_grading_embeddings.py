@@ -51,7 +51,7 @@ def test_empty_and_odd_texts(texts):
     assert np.isfinite(vecs).all()
 
 
-def test_prefetched_units_are_used_and_a_failed_encode_is_an_explained_criterion(monkeypatch):
+def test_prefetched_units_are_used_and_a_failed_encode_leaves_the_criteria_ungraded(monkeypatch):
     import threading
 
     from grading_helpers import org, trust
@@ -74,5 +74,9 @@ def test_prefetched_units_are_used_and_a_failed_encode_is_an_explained_criterion
 
     monkeypatch.setattr(embeddings, "_encode", broken)
     res = grade(org(), sc, {"decision": "verify", "confidence": 0.7, "justification": "A brand new answer."})
-    assert [c.passed for c in res.criteria] == [False, False]
-    assert all("could not be graded automatically" in c.feedback for c in res.criteria)
+    # not a fail: both criteria are ungraded (left out of the score; the attempt waits for a mentor)
+    assert [c.status for c in res.criteria] == ["ungraded", "ungraded"]
+    assert all(c.feedback.startswith("We could not check this part; a mentor will.") and "RuntimeError" in c.feedback
+               and c.evidence["error"] == "model files unreadable" for c in res.criteria)
+    assert res.ungraded and res.score == 0.0 and not res.passed  # nothing was checked: a mentor decides
+    assert res.review_reason and "RuntimeError" in res.review_reason

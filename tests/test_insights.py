@@ -97,6 +97,26 @@ def test_first_attempt_pass_rate_counts_only_each_learners_first_try_and_flags_s
     assert m.fmt_rate(0.5, 5) == "50% (n=5)"
 
 
+def test_ungraded_attempts_are_counted_apart_and_kept_out_of_the_failure_figures():
+    """An attempt whose verdict waits for a mentor (a required criterion could not be checked) is neither a pass
+    nor a fail: the pass rates leave it out and count it in n_ungraded; a re-practice that is ungraded does not
+    count against retention (docs/metrics.md)."""
+    rows = [att(1, "a", passed=True), att(2, "b", passed=False),
+            att(3, "c", passed=False, ungraded=True), att(4, "d", passed=False, ungraded=True),  # judge down
+            att(5, "a", day=50, passed=False, ungraded=True), att(6, "a", day=51, passed=True, score=0.9)]
+    df = frame(rows)
+    out = m.first_attempt_pass_rate(df, by=("skill",))
+    assert out[["n_attempts", "n_ungraded", "n_learners"]].values.tolist() == [[2, 2, 2]]
+    assert out["rate"].tolist() == [pytest.approx(0.5)]  # not 1 of 4 = 25%: the outage is not learners failing
+    whole = m.first_attempt_pass_rate(df, by=())
+    assert whole["n_ungraded"].tolist() == [2] and whole["rate"].tolist() == [pytest.approx(0.5)]
+    assert m.cohorts(df.assign(team="t"), by="team")["first_pass_rate"].tolist() == [pytest.approx(0.5)]
+    un = m.ungraded_attempts(df, by=())
+    assert un[["n_attempts", "n_ungraded"]].values.tolist() == [[6, 3]] and un["rate"].tolist() == [0.5]
+    pairs = m.retention_pairs(df, min_days=42)
+    assert pairs["later_passed"].tolist() == [True] and pairs["later_score"].tolist() == [0.9]
+
+
 def test_rates_over_five_or_more_learners_are_not_flagged():
     rows = [att(i, f"l{i}", passed=i % 2 == 0) for i in range(6)]
     out = m.first_attempt_pass_rate(frame(rows), by=("skill", "week"))
@@ -244,12 +264,15 @@ def test_demo_data_is_deterministic(org):
 def test_demo_attempts_held_back_only_by_the_gaming_hold_wait_for_a_mentor_as_in_practice(org, demo_store):
     from sparring.gaming import HOLD_CRITERION
     from sparring.grading.result import GradeResult
+    from sparring.grading.verdict import decide
 
     asked = {r["attempt_id"]: r for r in demo_store.query("SELECT * FROM reviews")}
     held_back = 0
     for a in demo_store.query("SELECT id, grade FROM attempts WHERE learner LIKE ?", [demo.DEMO_PREFIX + "%"]):
         result = GradeResult.model_validate(json.loads(a["grade"]))
-        assert bool(result.held) == any(c.id == HOLD_CRITERION for c in result.criteria)
+        assert HOLD_CRITERION not in [c.id for c in result.criteria]  # the hold is the `held` field
+        # the stored verdict is the one verdict function's, as in practice
+        assert result.held_back == decide(result.criteria, result.pass_mark, result.held).held_back
         if result.held_back:  # the rule practice.attempt queues by
             held_back += 1
             assert a["id"] in asked and asked[a["id"]]["question"].startswith("Held automatically")

@@ -99,3 +99,82 @@ def test_broken_plugin_is_reported_with_file_and_line(tmp_path: Path):
     msgs = [str(p) for p in org.problems]
     assert any("graders/extra.py:4:" in m and "cannot reach the claims system" in m for m in msgs), msgs
     assert set(BUILTIN.names()) <= set(org.registry.names())  # the built-ins still work
+
+
+def test_a_plugin_kind_with_a_threshold_is_calibrated(tmp_path: Path):
+    """`sparring calibrate` walks every kind registered with `has_threshold`, plugins alike, through the hooks the
+    options base class declares (threshold_in_force, threshold_value); a kind without a threshold is skipped."""
+    from sparring.grading.calibrate import calibrate
+
+    root = _plugin_org(tmp_path, """
+        from typing import Literal
+        from pydantic import Field
+        from sparring.grading import CriterionOptions, CriterionResult, register
+
+        class WordyOptions(CriterionOptions):
+            check: Literal["wordy"] = Field(description="Enough words.")
+            threshold: float | None = Field(None, description="Share of 20 words needed.")
+
+            def threshold_in_force(self):
+                return 0.9 if self.threshold is None else self.threshold
+
+            def threshold_value(self, ctx):
+                return min(1.0, len(ctx.text.split()) / 20), True
+
+        @register("wordy", options=WordyOptions, has_threshold=True, description="The answer has enough words.",
+                  example="- id: wordy\\n  check: wordy")
+        def grade(opts, ctx):
+            value, _ = opts.threshold_value(ctx)
+            ok = value >= opts.threshold_in_force()
+            return CriterionResult(id=opts.id, passed=ok, score=value, feedback="ok" if ok else "say more")
+        """)
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "wordy.yaml").write_text(textwrap.dedent("""\
+        id: wordy-trust
+        title: Laptop damaged abroad
+        kind: trust
+        roles: [customer-support]
+        skills: [trust-calibration]
+        workflow: Answering cover questions
+        outcome: Checks the schedule before quoting a limit
+        brief: A customer asks whether their laptop is covered abroad.
+        output: Yes, gadgets are covered worldwide up to £3,000.
+        decision: {expected: verify}
+        rubric:
+          pass: 0.5
+          criteria:
+            - id: decision
+              check: decision
+            - id: enough
+              check: wordy
+        examples:
+          - name: ten words
+            answer:
+              decision: verify
+              justification: "one two three four five six seven eight nine ten"
+            expect: {passed: true, passed_criteria: [enough]}
+          - name: four words
+            answer: {decision: verify, justification: "one two three four"}
+            expect: {passed: false, failed: [enough]}
+        """), encoding="utf-8")
+    org = load_org(root)
+    assert not org.problems, org.problems
+    (row,) = calibrate(org, org.scenarios["wordy-trust"])  # `decision` has no threshold: not a row
+    assert (row.criterion, row.check, row.current, row.labelled) == ("enough", "wordy", 0.9, 2)
+    assert [(v.example, v.value, v.should_pass) for v in row.values] == [("ten words", 0.5, True),
+                                                                        ("four words", 0.2, False)]
+    assert row.accuracy_current == 0.5 and row.accuracy_suggested == 1.0 and 0.2 < row.suggested <= 0.5
+
+
+def test_the_hooks_are_declared_on_the_options_base_class():
+    from sparring.content.models import TrustScenario
+
+    class Plain(CriterionOptions):
+        check: str = "plain"
+
+    opts = Plain(id="p")
+    sc = TrustScenario.model_construct()
+    assert list(opts.check_scenario(sc, None)) == [] and opts.embedding_texts(sc) == []
+    assert opts.threshold_in_force() is None
+    with pytest.raises(NotImplementedError, match="threshold_value"):
+        opts.threshold_value(None)  # type: ignore[arg-type]

@@ -144,3 +144,24 @@ def test_the_mentor_sees_the_attempts_anti_gaming_signals(ctx):
     assert GAMING_SIGNALS["copies-material"] in detail and GAMING_SIGNALS["fast"] in detail
     other = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "bob")
     assert "Anti-gaming signals" not in review_tab.mentor_open(ctx, R("meg"), other)[0]
+
+
+def test_an_unchecked_criterion_reads_as_not_checked_to_the_mentor_and_the_learner(ctx):
+    """A criterion the machine could not check (ungraded) is shown to the mentor as "not checked: grade it" and
+    the attempt as not decided; the learner reads the mentor's grade of it as news, never as an override of an
+    automatic fail; and it stays out of grader agreement."""
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True, "tone": False})
+    with ctx.store.write() as db:
+        db.execute("UPDATE criterion_results SET ungraded = 1, score = 0 WHERE attempt_id = ? AND criterion = 'tone'",
+                    [aid])
+        db.execute("UPDATE attempts SET ungraded = 1 WHERE id = ?", [aid])
+    review_tab.ask(ctx, R("ann"), aid, "The judge was down?")
+    (rid,) = [r["id"] for r in rv.queue(ctx.store)]
+    detail, crits, _ = review_tab.mentor_open(ctx, R("meg"), rid)
+    assert "- ? **tone** (semantic, not checked: grade it)" in detail and "- ✓ **no-pii**" in detail
+    assert "not decided: a required part could not be checked" in detail
+    assert crits["value"] == ["no-pii"]  # nothing ticked for the unchecked line: the mentor decides
+    review_tab.mentor_answer(ctx, R("meg"), rid, ["no-pii"], "The tone is not right yet.")
+    html = review_tab.replies_html(ctx, "ann")
+    assert "tone: not checked → mentor <strong>fail</strong>" in html
+    assert [(r["criterion"]) for r in rv.agreement(ctx.store).to_dict("records")] == ["no-pii"]

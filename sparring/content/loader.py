@@ -350,10 +350,9 @@ def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Probl
         except ValidationError as e:
             out.extend(from_validation_error(e, src, shown, kind.options, prefix=where))
             continue
-        check = getattr(opts, "check_scenario", None)
-        if callable(check):  # a kind's own cross-checks against the scenario (e.g. sentence ids)
-            for msg, sub in check(sc, org) or []:
-                out.append(Problem(shown, *src.locate(where + tuple(sub)), msg))
+        # the kind's own cross-checks against the scenario (e.g. sentence ids): CriterionOptions.check_scenario
+        for msg, sub in opts.check_scenario(sc, org) or ():
+            out.append(Problem(shown, *src.locate(where + tuple(sub)), msg))
     amodel = ANSWER_MODELS[sc.kind]
     ids = {s.id for s in sc.output} if sc.kind == "spot" else set()
     crit_ids = {c.id for c in sc.rubric.criteria}

@@ -1,4 +1,5 @@
-"""Suggest a threshold per criterion (semantic, justification, flags) from the scenario's labelled examples.
+"""Suggest a threshold per criterion from the scenario's labelled examples: every criterion whose grader kind is
+registered with `has_threshold` (built-in semantic, justification, flags with `explain`; plugins alike).
 
 A criterion's label in an example comes from `expect.failed` (must fail), `expect.passed_criteria` (must pass),
 or, for a `required` criterion of an example expected to pass overall, "must pass". Each example gives one
@@ -10,11 +11,15 @@ path `sparring test` grades.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
-from . import semantic_engine as se
+from ..content.models import AnyScenario
+from .context import GradeContext
 from .exemplars import label as example_label
-from .rubric import GradeContext, parse_answer
+from .registry import CriterionOptions
+from .rubric import parse_answer
 
 
 class ExampleValue(BaseModel):
@@ -44,34 +49,26 @@ class CalibrationRow(BaseModel):
                 + (f"; {self.note}" if self.note else ""))
 
 
-def decision_value(crit, ctx) -> tuple[float, bool]:
-    """(value, passes_when_above): the number the criterion's threshold is compared with for this answer."""
-    from .kinds.flags import FlagsOptions, explanation_score
-    from .kinds.justification import JustificationOptions
-    from .kinds.semantic import SemanticOptions, learner_parts, matches
+def decision_value(crit: CriterionOptions, ctx: GradeContext) -> tuple[float, bool]:
+    """(value, passes_when_above): the number the criterion's threshold is compared with for this answer (the
+    kind's own CriterionOptions.threshold_value)."""
+    return crit.threshold_value(ctx)
 
-    prep = se.prepare(ctx, "semantic:units", learner_parts(ctx), [])
-    if isinstance(crit, SemanticOptions):
-        scores = [m.score for m in matches(crit, ctx, prep)[0]]
-        if crit.absent:
-            return max(scores), False
-        return (min(scores) if crit.match == "all" else max(scores)), True
-    if isinstance(crit, JustificationOptions):
-        scores = sorted((se.match(prep, r, 0.0).score for r in crit.reasons), reverse=True)
-        return scores[crit.needed() - 1], True
-    if isinstance(crit, FlagsOptions):
-        vals = []
-        for s in ctx.scenario.output:
-            if not s.faulty:
-                continue
-            reason = ctx.answer.flags.get(s.id)
-            if reason is None:
-                return 0.0, True
-            idx = [i for i, u in enumerate(prep.units) if u.source == s.id]
-            m = se.match(prep, s.why, 0.0, units=idx, negation=False)
-            vals.append(explanation_score(m, reason, s.why, s.text) if idx else 0.0)
-        return (min(vals) if vals else 0.0), True
-    raise TypeError(type(crit).__name__)
+
+def calibrated(org: Any, scenario: AnyScenario) -> list[tuple[CriterionOptions, float]]:
+    """The scenario's criteria that have a threshold to tune, with the threshold in force: every criterion whose
+    kind (built-in or plugin) is registered with `has_threshold` and whose options name a threshold."""
+    out: list[tuple[CriterionOptions, float]] = []
+    for crit in scenario.rubric.criteria:
+        kind = org.registry.get(crit.check)
+        if kind is None or not kind.has_threshold:
+            continue
+        if not isinstance(crit, kind.options):  # a scenario file loaded on its own: type its options
+            crit = kind.parse({**crit.model_dump(by_alias=True, exclude_unset=True), **crit.options})
+        current = crit.threshold_in_force()
+        if current is not None:
+            out.append((crit, current))
+    return out
 
 
 def _accuracy(values: list[ExampleValue], thr: float, above: bool) -> float:
@@ -79,17 +76,9 @@ def _accuracy(values: list[ExampleValue], thr: float, above: bool) -> float:
     return ok / len(values)
 
 
-def calibrate(org, scenario) -> list[CalibrationRow]:
-    from .kinds.flags import FLAG_THRESHOLD, FlagsOptions
-    from .kinds.justification import JustificationOptions
-    from .kinds.semantic import SemanticOptions
-
+def calibrate(org: Any, scenario: AnyScenario) -> list[CalibrationRow]:
     rows: list[CalibrationRow] = []
-    crits = [c for c in scenario.rubric.criteria if isinstance(c, (SemanticOptions, JustificationOptions))
-             or (isinstance(c, FlagsOptions) and c.explain)]
-    for crit in crits:
-        current = crit.threshold if crit.threshold is not None else (
-            FLAG_THRESHOLD if isinstance(crit, FlagsOptions) else se.DEFAULT_THRESHOLD)
+    for crit, current in calibrated(org, scenario):
         values: list[ExampleValue] = []
         above = True
         for i, ex in enumerate(scenario.examples):

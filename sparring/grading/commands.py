@@ -82,13 +82,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def format_grade(result) -> str:
-    lines = [f"{result.scenario}: {'PASSED' if result.passed else 'NOT YET'} — {result.summary}"]
+    head = "PASSED" if result.passed else "NOT GRADED YET" if result.ungraded else "NOT YET"
+    lines = [f"{result.scenario}: {head} — {result.summary}"]
     if result.policy:
         lines.append(f"  policy verdict: {result.policy.get('verdict')}")
     for c in result.criteria:
-        mark = "✓" if c.passed else "✗"
+        mark = {"passed": "✓", "failed": "✗", "ungraded": "?"}[c.status]
         req = " (required)" if c.required else ""
-        lines.append(f"  {mark} {c.label or c.id}{req} [{c.check}] {c.score:.0%}: {c.feedback}")
+        score = "not checked" if c.ungraded else f"{c.score:.0%}"
+        lines.append(f"  {mark} {c.label or c.id}{req} [{c.check}] {score}: {c.feedback}")
     if not result.passed and result.model_answer:
         lines.append("  Model answer: " + " ".join(result.model_answer.split()))
     return "\n".join(lines)

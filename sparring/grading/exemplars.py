@@ -144,8 +144,8 @@ def for_criterion(scenario: Any, crit: Any) -> tuple[Exemplar, ...]:
 
 
 def labelled_answers(scenario: Any, crit: Any) -> list[LabelledAnswer]:
-    from .kinds.semantic import learner_parts
-    from .rubric import GradeContext, parse_answer
+    from .context import GradeContext, learner_parts
+    from .rubric import parse_answer
 
     out = []
     for i, ex in enumerate(getattr(scenario, "examples", None) or []):

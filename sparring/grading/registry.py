@@ -21,20 +21,47 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pydantic import ConfigDict
 
-from ..content.models import Criterion
+from ..content.models import AnyScenario, Criterion
 from .result import CriterionResult
+
+if TYPE_CHECKING:
+    from .context import GradeContext
 
 SCENARIO_KINDS = frozenset({"frame", "spot", "trust"})
 
 
 class CriterionOptions(Criterion):
-    """Base for a kind's options model: the common criterion fields plus the kind's own, unknown keys refused."""
+    """Base for a kind's options model: the common criterion fields plus the kind's own, unknown keys refused.
+
+    The methods below are the hooks a kind may override; each default is "nothing to add"."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def check_scenario(self, scenario: AnyScenario, org: Any) -> Iterable[tuple[str, tuple[str | int, ...]]]:
+        """The kind's own checks of this criterion against its scenario, run by `sparring validate` and at load:
+        (message, path of the offending key under the criterion, e.g. ("reference",)) per problem."""
+        return ()
+
+    def embedding_texts(self, scenario: AnyScenario) -> list[str]:
+        """Authored texts the kind compares answers with by meaning; they join the attempt's one batched encode
+        (semantic_engine.authored_texts)."""
+        return []
+
+    def threshold_in_force(self) -> float | None:
+        """The threshold `sparring calibrate` tunes, as in force (its default when unset); None when this
+        criterion has none. A kind registered with `has_threshold=True` overrides this and threshold_value()."""
+        return None
+
+    def threshold_value(self, ctx: GradeContext) -> tuple[float, bool]:
+        """For one answer (an example, left out of its own evidence via ctx.leave_out): the value the threshold
+        is compared with, and whether the criterion passes when the value is at or above it (False for a
+        criterion that rules something out)."""
+        raise NotImplementedError(f"grader kind '{self.check}' has a threshold but its options do not define "
+                                  "threshold_value(ctx); define it so `sparring calibrate` can tune it")
 
 
 @dataclass
@@ -46,7 +73,7 @@ class GraderKind:
     kinds: frozenset[str] = SCENARIO_KINDS  # scenario kinds this grader applies to
     needs_model: bool = False  # needs an LLM configured in sparring.toml
     uses_embeddings: bool = False  # needs the local sentence-transformers model
-    has_threshold: bool = False
+    has_threshold: bool = False  # `sparring calibrate` tunes it (CriterionOptions.threshold_in_force/_value)
     source: str = "built-in"
     example: str = ""  # a YAML snippet for docs/authoring.md
 

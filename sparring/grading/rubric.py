@@ -4,48 +4,25 @@ mark. This is the single grading path used by the CLI, the web app, `sparring te
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
 from .. import gaming
-from ..content.models import ANSWER_MODELS, AnyScenario
+from ..content.models import ANSWER_MODELS, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
+from .context import GradeContext
 from .feedback import render
-from .result import CriterionResult, GradeResult
+from .result import CriterionResult, GradeResult, ungraded
 from .semantic_engine import prefetch
+from .verdict import decide
+
+__all__ = ["AnswerError", "GradeContext", "begin", "grade", "parse_answer"]
 
 log = logging.getLogger("sparring.grading")
-
-HOLD_ID = gaming.HOLD_CRITERION
 
 
 class AnswerError(ValueError):
     """The answer does not have the shape its scenario kind requires, or breaks a configured limit."""
-
-
-@dataclass
-class GradeContext:
-    org: Any  # sparring.content.loader.Organisation
-    scenario: AnyScenario
-    answer: BaseModel
-    policy: Any = None  # sparring.policy.engine.PolicyResult of the prompt (frame), computed once per attempt
-    assistant_reply: str | None = None
-    cache: dict[str, Any] = field(default_factory=dict)  # per-attempt memo (e.g. the answer's embeddings)
-    text_signals: list[str] = field(default_factory=list)  # sparring.gaming text signals, set by grade()
-    # index of a scenario example that must not serve as evidence: `sparring test` and `sparring calibrate` grade
-    # each labelled example leave-one-out, so an example is never its own neighbour (grading/exemplars.py)
-    leave_out: int | None = None
-
-    @property
-    def text(self) -> str:
-        """The answer's main free text: the prompt, the justification, or the flag reasons joined."""
-        a = self.answer
-        if self.scenario.kind == "frame":
-            return a.prompt
-        if self.scenario.kind == "trust":
-            return a.justification
-        return "\n".join(a.flags.values())
 
 
 def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> BaseModel:
@@ -65,7 +42,7 @@ def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_
     if total > max_chars:
         raise AnswerError(f"the answer is {total:,} characters; the limit is {max_chars:,}. Shorten it "
                           "(an administrator can raise [limits] max_answer_chars in sparring.toml)")
-    if scenario.kind == "spot":
+    if isinstance(scenario, SpotScenario) and isinstance(parsed, SpotAnswer):
         ids = {s.id for s in scenario.output}
         unknown = [k for k in parsed.flags if k not in ids]
         if unknown:
@@ -73,7 +50,7 @@ def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_
     return parsed
 
 
-def _strings(m: BaseModel):
+def _strings(m: BaseModel) -> Iterator[str]:
     for v in m.model_dump().values():
         if isinstance(v, str):
             yield v
@@ -103,7 +80,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     parsed = ctx.answer
     ctx.policy = policy_result if policy_result is not None else ctx.policy
     ctx.assistant_reply = (assistant or {}).get("text")
-    if ctx.policy is None and scenario.policy and scenario.kind == "frame":
+    if ctx.policy is None and scenario.policy and isinstance(parsed, FrameAnswer):
         ctx.policy = org.policy_engine(scenario.policy).check(parsed.prompt)
     results: list[CriterionResult] = []
     for crit in scenario.rubric.criteria:
@@ -116,37 +93,22 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
             r = kind.grade(crit, ctx)
         except Exception as e:  # noqa: BLE001 - one broken grader must not lose the attempt
             log.exception("grader %s failed on %s/%s", crit.check, scenario.id, crit.id)
-            r = CriterionResult(id=crit.id, passed=False, score=0.0,
-                                feedback=f"This criterion could not be graded automatically ({type(e).__name__}); "
-                                "a mentor will review it.", evidence={"error": str(e)[:300]})
+            # Not a fail: the machine has no grade for it. The error's text stays in the evidence (for the
+            # mentor); the reason, shown in the queue, names the error's type only.
+            r = ungraded(crit.id, "error", f"the {crit.check} grader failed ({type(e).__name__})",
+                         error=str(e)[:300])
         r.id, r.check, r.required, r.weight = crit.id, crit.check, crit.required, crit.weight
         r.label = crit.label or crit.id
-        r.feedback = render(crit, r)
+        if not r.ungraded:  # the author's templates speak of a pass or a fail, which this is not
+            r.feedback = render(crit, r)
         results.append(r)
-    total_w = sum(r.weight for r in results) or 1.0
-    score = sum(r.weight * r.score for r in results) / total_w
     # Anti-gaming hold (sparring/gaming.py): a copied or keyword-stuffed answer can carry exactly what the
-    # graders look for, so it gets no automatic pass. The score is kept; the answer carries one more criterion
-    # result, required and weightless, which a mentor can pass (the review queue's per-criterion override).
+    # graders look for, so it gets no automatic pass. The score is kept; `held` carries the signals, and the
+    # verdict turns them into no pass, the summary and a review for a mentor.
     ctx.text_signals = gaming.text_signals(scenario, ctx.text, org=org,
-                                           flags=parsed.flags if scenario.kind == "spot" else None)
+                                           flags=parsed.flags if isinstance(parsed, SpotAnswer) else None)
     held = gaming.holds(ctx.text_signals)
-    if held:
-        results.append(CriterionResult(id=HOLD_ID, passed=False, score=0.0, feedback=gaming.hold_message(held),
-                                       evidence={"signals": held}, check="gaming", label="Your own words",
-                                       required=True, weight=0.0))
-    req_failed = [r for r in results if r.required and not r.passed]
-    passed = score >= scenario.rubric.pass_mark - 1e-9 and not req_failed
-    if passed:
-        summary = f"Passed with {score:.0%} (pass mark {scenario.rubric.pass_mark:.0%})."
-    elif held and len(req_failed) == 1 and score >= scenario.rubric.pass_mark - 1e-9:  # only the hold
-        summary = f"{gaming.hold_message(held)} (score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%})"
-    elif req_failed:
-        summary = (f"Not yet: {', '.join(r.label for r in req_failed)} must pass "
-                   f"(score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%}).")
-    else:
-        summary = f"Not yet: {score:.0%} against a pass mark of {scenario.rubric.pass_mark:.0%}."
-    return GradeResult(scenario=scenario.id, kind=scenario.kind, passed=passed, score=max(0.0, min(1.0, score)),
-                       pass_mark=scenario.rubric.pass_mark, criteria=results,
-                       policy=ctx.policy.public() if ctx.policy is not None else None, assistant=assistant,
-                       model_answer=scenario.model_answer, summary=summary, held=held)
+    verdict = decide(results, scenario.rubric.pass_mark, held)
+    return GradeResult(scenario=scenario.id, kind=scenario.kind, pass_mark=scenario.rubric.pass_mark,
+                       criteria=results, policy=ctx.policy.public() if ctx.policy is not None else None,
+                       assistant=assistant, model_answer=scenario.model_answer, held=held, **verdict.fields())

@@ -28,6 +28,8 @@ import numpy as np
 from ..gaming import shingles, shown_texts, text_shingles
 from ..gaming import words as gwords
 from . import embeddings
+from .context import GradeContext, learner_parts
+from .registry import CriterionOptions
 
 W_COS = 0.7  # weight of the cosine in the combined score; the rest is lexical recall
 DEFAULT_THRESHOLD = 0.5  # combined score a unit needs to satisfy a statement (calibrate per criterion)
@@ -379,19 +381,17 @@ UNITS_KEY = "semantic:units"  # GradeContext.cache key of the learner's units (s
 _prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparring-embed")
 
 
-def prefetch(ctx: Any) -> None:
+def prefetch(ctx: GradeContext | None) -> None:
     """Start embedding the learner's units in the background, so MiniLM (one torch thread) runs on one core while
     the policy check (Presidio, spaCy) runs on the other. The criteria then find the result in `ctx.cache`.
     Called by rubric.grade before the policy check; a scenario without embedding criteria starts nothing."""
     if ctx is None or UNITS_KEY in ctx.cache or not _uses_embeddings(ctx):
         return
-    from .kinds.semantic import learner_parts
-
     parts = learner_parts(ctx)
     ctx.cache[UNITS_KEY] = _prefetcher.submit(_prepare, ctx, parts, [])
 
 
-def _uses_embeddings(ctx: Any) -> bool:
+def _uses_embeddings(ctx: GradeContext) -> bool:
     registry = getattr(ctx.org, "registry", None)
     for crit in ctx.scenario.rubric.criteria:
         kind = registry.get(crit.check) if registry is not None else None
@@ -400,7 +400,7 @@ def _uses_embeddings(ctx: Any) -> bool:
     return False
 
 
-def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
+def prepare(ctx: GradeContext | None, key: str, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
     """Units of the learner's text (`parts`: (source, text) pairs) and their embeddings, once per attempt.
 
     `authored` texts (statements, reasons, whys of every criterion of the scenario) are embedded in the same
@@ -417,7 +417,7 @@ def prepare(ctx: Any, key: str, parts: Iterable[tuple[str, str]], authored: Iter
     return prep
 
 
-def _prepare(ctx: Any, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
+def _prepare(ctx: GradeContext | None, parts: Iterable[tuple[str, str]], authored: Iterable[str]) -> Prepared:
     units: list[Unit] = []
     ignored: list[str] = []
     copied: list[str] = []
@@ -436,15 +436,14 @@ def _prepare(ctx: Any, parts: Iterable[tuple[str, str]], authored: Iterable[str]
     return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
 
 
-def authored_texts(ctx: Any) -> list[str]:
+def authored_texts(ctx: GradeContext | None) -> list[str]:
     """Every authored text the scenario's embedding criteria will compare with (so they join the one batch)."""
     if ctx is None:
         return []
     out: list[str] = []
     for crit in ctx.scenario.rubric.criteria:
-        fn = getattr(crit, "embedding_texts", None)
-        if callable(fn):
-            out.extend(fn(ctx.scenario))
+        if isinstance(crit, CriterionOptions):  # typed by its kind (a bare Criterion names no texts)
+            out.extend(crit.embedding_texts(ctx.scenario))
     return out
 
 

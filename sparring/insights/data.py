@@ -14,14 +14,14 @@ from .metrics import attempts_frame
 ATTEMPTS_SQL = """
 SELECT a.id, a.learner, u.team AS team, u.job_roles AS job_roles, a.roles AS roles, a.scenario, a.kind, a.skills,
        a.submitted_at, a.score, a.passed, a.blocked, a.duration_s, a.decision, a.confidence,
-       a.gaming
+       a.gaming, a.ungraded
 FROM attempts a LEFT JOIN users u ON u.name = a.learner
 ORDER BY a.submitted_at, a.id
 """
 
 
 ATTEMPT_COLUMNS = ["id", "learner", "team", "job_roles", "roles", "scenario", "kind", "skills", "submitted_at",
-                   "score", "passed", "blocked", "duration_s", "decision", "confidence", "gaming"]
+                   "score", "passed", "blocked", "duration_s", "decision", "confidence", "gaming", "ungraded"]
 
 
 @dataclass
@@ -88,8 +88,12 @@ def load(store: Any, org: Any = None) -> Frames:
 
 
 def agreement_rows(store: Any) -> list[dict[str, Any]]:
-    """(scenario, criterion, auto, mentor) for every criterion a mentor graded (see sparring.review)."""
+    """(scenario, criterion, auto, mentor) for every criterion a mentor graded (see sparring.review), except
+    those the machine could not check (`ungraded`): there the mentor's grade is the only one, so it says nothing
+    about agreement."""
     return store.query("""
         SELECT a.scenario, o.criterion, o.auto_passed, o.mentor_passed
         FROM overrides o JOIN attempts a ON a.id = o.attempt_id
+        LEFT JOIN criterion_results c ON c.attempt_id = o.attempt_id AND c.criterion = o.criterion
+        WHERE COALESCE(c.ungraded, 0) = 0
         ORDER BY a.scenario, o.criterion, o.id""")

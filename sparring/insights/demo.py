@@ -24,6 +24,7 @@ from typing import Any
 
 from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
 from ..grading.result import CriterionResult, GradeResult
+from ..grading.verdict import decide
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -206,31 +207,27 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                                   "score": round(score, 4), "required": int(c.required), "weight": c.weight,
                                   "feedback": "Passed." if ok else "Not yet: see the criterion's advice."})
                 held = [c for c in signals if c in HOLDING]
-                if held:  # as grading.rubric does: no automatic pass, the score is kept (weight 0)
-                    crits.append({"attempt_id": aid, "criterion": HOLD_CRITERION, "check": "gaming", "passed": 0,
-                                  "score": 0.0, "required": 1, "weight": 0.0,
-                                  "feedback": "Held for a mentor: write your own reasoning."})
-                total_w = sum(c.weight for c in sc.rubric.criteria) or 1.0
-                score = sum(r["score"] * r["weight"] for r in crits) / total_w
-                passed = score >= sc.rubric.pass_mark and all(r["passed"] for r in crits if r["required"])
-                result = GradeResult(
-                    scenario=sc.id, kind=sc.kind, passed=passed, score=score, pass_mark=sc.rubric.pass_mark,
-                    held=held, criteria=[CriterionResult(id=r["criterion"], passed=bool(r["passed"]),
-                                                         score=r["score"], feedback=r["feedback"], check=r["check"],
-                                                         required=bool(r["required"]), weight=r["weight"])
-                                         for r in crits])
+                # the verdict as grading.rubric decides it (no automatic pass when held; the score is kept)
+                results = [CriterionResult(id=r["criterion"], passed=bool(r["passed"]), score=r["score"],
+                                           feedback=r["feedback"], check=r["check"], required=bool(r["required"]),
+                                           weight=r["weight"]) for r in crits]
+                result = GradeResult(scenario=sc.id, kind=sc.kind, pass_mark=sc.rubric.pass_mark, held=held,
+                                     criteria=results, **decide(results, sc.rubric.pass_mark, held).fields())
+                passed, score = result.passed, result.score
                 grade = result.public()  # stored as the app stores a grade
                 data.attempts.append({
                     "id": aid, "learner": name, "scenario": sc.id, "kind": sc.kind, "skills": dumps(sc.skills),
                     "roles": dumps(sc.roles), "started_at": iso(submitted - timedelta(seconds=round(duration))),
                     "submitted_at": iso(submitted), "duration_s": round(duration, 1), "answer": dumps(answer),
-                    "passed": int(passed), "score": round(score, 4),
+                    "passed": int(passed), "score": score,
                     "verdict": ("block" if blocked else "allow") if sc.kind == "frame" else None,
                     "blocked": int(blocked), "assistant_status": ("not_sent" if blocked else "scripted")
                     if sc.kind == "frame" else None, "gaming": dumps(signals), "grade": dumps(grade),
                     "confidence": confidence, "decision": decision})
                 data.criteria.extend(crits)
-                _maybe_review(rng, data, aid, name, submitted, crits, passed,
+                # a review of a held attempt has one more line, the hold (sparring.review)
+                lines = crits + ([{"criterion": HOLD_CRITERION, "check": "gaming", "passed": 0}] if held else [])
+                _maybe_review(rng, data, aid, name, submitted, lines, passed,
                               held=held if result.held_back else None)
                 for s in sc.skills:
                     practice[s] = practice.get(s, 0) + 1

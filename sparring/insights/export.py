@@ -3,7 +3,8 @@
 xAPI, one statement per attempt:
 - actor: an `account` {homePage: the organisation's URL (sparring.toml `url`, default https://sparring.local),
   name: the Sparring user name} — never an email address; a user name that looks like one is pseudonymised;
-- verb: ADL `passed` / `failed` for graded attempts, `answered` for an attempt without a score;
+- verb: ADL `passed` / `failed` for graded attempts, `answered` for an attempt without a score or whose verdict
+  waits for a mentor (`ungraded`: a required criterion could not be checked; neither a pass nor a fail);
 - object: the scenario as an Activity whose definition carries its name, type and (as extensions) skills, kind
   and roles;
 - result: score.scaled, success, completion, duration, and the per-criterion results as an extension;
@@ -42,7 +43,7 @@ XAPI_VERSION = "1.0.3"
 
 CSV_COLUMNS = ["attempt_id", "learner", "team", "scenario", "kind", "skills", "roles", "submitted_at",
                "duration_s", "score", "passed", "blocked", "verdict", "decision", "confidence",
-               "criteria_failed", "criteria"]
+               "criteria_failed", "criteria", "ungraded"]
 
 
 class ExportError(Exception):
@@ -92,8 +93,10 @@ def write_csv(store: Any, out: Path, *, since: str | None = None) -> int:
                 "blocked": int(bool(r["blocked"])), "verdict": r.get("verdict") or "",
                 "decision": r.get("decision") or "", "confidence": "" if r.get("confidence") is None
                 else r["confidence"],
-                "criteria_failed": ";".join(c["criterion"] for c in r["criteria"] if not c["passed"]),
+                "criteria_failed": ";".join(c["criterion"] for c in r["criteria"]
+                                            if not c["passed"] and not c.get("ungraded")),
                 "criteria": ";".join(f"{c['criterion']}={round(float(c['score']), 3)}" for c in r["criteria"]),
+                "ungraded": int(bool(r.get("ungraded"))),
             })
     return len(rows)
 
@@ -128,7 +131,7 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
               ) -> dict[str, Any]:
     """The xAPI statement of one attempt row (with `criteria`). Pure: same row, same statement."""
     score = row.get("score")
-    graded = score is not None and row.get("grade") not in (None, "", "{}")
+    graded = score is not None and row.get("grade") not in (None, "", "{}") and not row.get("ungraded")
     verb = ("passed" if row.get("passed") else "failed") if graded else "answered"
     skills = loads(row.get("skills"), []) if isinstance(row.get("skills"), str) else list(row.get("skills") or [])
     roles = loads(row.get("roles"), []) if isinstance(row.get("roles"), str) else list(row.get("roles") or [])
@@ -142,7 +145,8 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
     ext = {
         EXT + "criteria": [{"id": c["criterion"], "check": c.get("check"), "passed": bool(c["passed"]),
                             "score": round(float(c["score"]), 4), "required": bool(c.get("required")),
-                            "weight": float(c.get("weight") or 1.0)} for c in row.get("criteria", [])],
+                            "weight": float(c.get("weight") or 1.0), "ungraded": bool(c.get("ungraded"))}
+                           for c in row.get("criteria", [])],
         EXT + "blocked-by-policy": bool(row.get("blocked")),
     }
     if row.get("verdict"):

@@ -5,6 +5,8 @@ or from the store with `sparring.insights.data.load`). Columns:
 
     id, learner, team, job_role, start_month ("YYYY-MM"), scenario, kind, skills (list[str]),
     submitted_at (datetime), score (0..1), passed (bool), blocked (bool), duration_s,
+    ungraded (bool)                       # the verdict waits for a mentor: a required criterion could not be
+                                          # checked (sparring/grading/verdict.py); neither a pass nor a fail
     decision, confidence, expected        # trust attempts only (None elsewhere)
     gaming (list[str])                    # anti-gaming signal codes of sparring/gaming.py ([] for most)
 
@@ -25,7 +27,7 @@ CAUTION = {"use": 0, "verify": 1, "reject": 2}  # how cautious a trust decision 
 
 ATTEMPT_COLUMNS = ["id", "learner", "team", "job_role", "start_month", "scenario", "kind", "skills",
                    "submitted_at", "score", "passed", "blocked", "duration_s", "decision", "confidence", "expected",
-                   "gaming"]
+                   "gaming", "ungraded"]
 ANY_SIGNAL = "any signal"  # the row of gaming_signals counting attempts that raised at least one
 
 
@@ -45,6 +47,7 @@ def attempts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFram
     df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
     df["passed"] = df["passed"].fillna(False).astype(bool)
     df["blocked"] = df["blocked"].fillna(False).astype(bool)
+    df["ungraded"] = df["ungraded"].fillna(False).astype(bool)
     df["skills"] = df["skills"].map(lambda s: list(s) if isinstance(s, (list, tuple)) else [])
     df["gaming"] = df["gaming"].map(lambda s: list(s) if isinstance(s, (list, tuple)) else [])
     if df["start_month"].isna().any() and len(df):
@@ -109,15 +112,36 @@ def first_attempts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_attempt_pass_rate(df: pd.DataFrame, by: Sequence[str] = ("skill", "week")) -> pd.DataFrame:
-    """Share of first attempts at a scenario that passed, per group.
-    rate = passed first attempts / first attempts."""
-    cols = [*by, "n_learners", "n_attempts", "rate", "small"]
+    """Share of first attempts at a scenario that passed, per group, over the first attempts that were graded.
+    rate = passed first attempts / (first attempts - ungraded first attempts). An ungraded attempt (its verdict
+    waits for a mentor) is neither a pass nor a fail: it is counted apart, in n_ungraded, and left out of the
+    rate and of n_learners / n_attempts (an outage of the AI judge must not read as learners failing)."""
+    cols = [*by, "n_learners", "n_attempts", "n_ungraded", "rate", "small"]
     first = first_attempts(df)
     if first.empty:
         return _empty(cols)
     rows = _grouped(first, by)
-    out = _agg(rows, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"),
-               rate=("passed", "mean"))
+    graded = rows[~rows["ungraded"]]
+    out = _agg(graded, by, n_learners=("lid", "nunique"), n_attempts=("id", "size"), rate=("passed", "mean"))
+    unchecked = _agg(rows.assign(u=rows["ungraded"].astype(int)), by, n_ungraded=("u", "sum"))
+    out = unchecked.merge(out, on=list(by), how="left") if by else unchecked.join(out)
+    out["n_learners"] = out["n_learners"].fillna(0).astype(int)
+    out["n_attempts"] = out["n_attempts"].fillna(0).astype(int)
+    out["n_ungraded"] = out["n_ungraded"].astype(int)
+    return _flag(out)[cols]
+
+
+def ungraded_attempts(df: pd.DataFrame, by: Sequence[str] = ("week",)) -> pd.DataFrame:
+    """Attempts whose verdict waits for a mentor because a required criterion could not be checked (a grader
+    crash, a timeout, an AI judge not configured or unreachable), per group.
+    rate = ungraded attempts / attempts. Counted apart from failures in every pass-rate figure."""
+    cols = [*by, "n_learners", "n_attempts", "n_ungraded", "rate", "small"]
+    if df.empty:
+        return _empty(cols)
+    rows = _grouped(df, by)
+    out = _agg(rows.assign(u=rows["ungraded"].astype(int)), by, n_learners=("lid", "nunique"),
+               n_attempts=("id", "size"), n_ungraded=("u", "sum"))
+    out["rate"] = out["n_ungraded"] / out["n_attempts"]
     return _flag(out)[cols]
 
 
@@ -153,7 +177,7 @@ def improvement(df: pd.DataFrame, by: Sequence[str] = ("skill",)) -> pd.DataFram
 
 
 def retention_pairs(df: pd.DataFrame, min_days: int = RETENTION_DAYS) -> pd.DataFrame:
-    """Per learner and scenario: the first pass, and the first re-practice at least `min_days` after it.
+    """Per learner and scenario: the first pass, and the first graded re-practice at least `min_days` after it.
     One row per pair, carrying the columns of the first-pass attempt (so any grouping column survives)."""
     cols = ["learner", "scenario", "first_score", "first_pass_score", "first_pass_at", "later_score", "later_passed",
             "later_at"]
@@ -166,7 +190,8 @@ def retention_pairs(df: pd.DataFrame, min_days: int = RETENTION_DAYS) -> pd.Data
     fp_at = at.where(df["passed"]).groupby(key, sort=False).transform("min")
     fp_idx = df.index[(df["passed"] & (at == fp_at)).to_numpy()]
     fp_idx = key.loc[fp_idx].drop_duplicates().index
-    later = (at >= fp_at + pd.Timedelta(days=min_days)).fillna(False)
+    # an ungraded re-practice (its verdict waits for a mentor) is no evidence either way: the next one counts
+    later = (at >= fp_at + pd.Timedelta(days=min_days)).fillna(False) & ~df["ungraded"]
     later_idx = key[later].drop_duplicates()
     later_by_key = pd.Series(later_idx.index, index=later_idx.values)
     fp_keys = key.loc[fp_idx]
@@ -335,7 +360,8 @@ def cohorts(df: pd.DataFrame, by: str = "team", min_days: int = RETENTION_DAYS) 
         return _empty(cols)
     base = df.groupby(by).agg(n_learners=("lid", "nunique"), n_attempts=("id", "size"),
                               mean_score=("score", "mean")).reset_index()
-    fp = first_attempts(df).groupby(by)["passed"].mean().rename("first_pass_rate")
+    firsts = first_attempts(df)
+    fp = firsts[~firsts["ungraded"]].groupby(by)["passed"].mean().rename("first_pass_rate")
     imp = improvement(df, by=(by,)).set_index(by)["delta"].rename("improvement")
     ret = retention(df, min_days, by=(by,)).set_index(by)["ratio"].rename("retention_ratio")
     slip = policy_slips(df, by=(by,)).set_index(by)["slip_rate"]

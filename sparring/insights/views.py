@@ -158,8 +158,9 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
     if skills_view:
         skill_a = a if not flt.skill else a.assign(skills=a["skills"].map(lambda s: [flt.skill]))
         pr = keep("first-attempt pass rate", m.first_attempt_pass_rate(skill_a, by=("skill", "week")))
-        pass_rate = _naive_week(pr.assign(learners=_learners(pr))[["week", "skill", "rate", "learners"]]) \
-            if len(pr) else empty
+        drawn_pr = pr[pr["n_attempts"] > 0] if len(pr) else pr  # a group of ungraded attempts only has no rate
+        pass_rate = _naive_week(drawn_pr.assign(learners=_learners(drawn_pr))[["week", "skill", "rate", "learners"]]) \
+            if len(drawn_pr) else empty
         ms = keep("mean score", m.mean_score(skill_a, by=("skill", "week")))
         mean_score = _naive_week(ms.assign(learners=_learners(ms))[["week", "skill", "mean_score", "learners"]]) \
             if len(ms) else empty
@@ -206,6 +207,11 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
     headline = (f"**{n_l}** learners · **{len(a)}** attempts · {period} · showing {flt.describe()}"
                 if len(a) else f"No attempts match ({flt.describe()}). Widen the filters, or run "
                 "`sparring demo-data` to try the page with a demo data set.")
+    n_ungraded = int(a["ungraded"].sum()) if len(a) else 0
+    if n_ungraded:  # counted apart: neither passed nor failed, so no pass rate above includes them
+        headline += (f" · **{n_ungraded}** ungraded (a part could not be checked; a mentor grades it), left out "
+                     "of the pass rates")
+        tables["ungraded attempts"] = m.ungraded_attempts(a, by=("week",))
     if 0 < n_l < m.SMALL_N:
         headline += f"\n\n⚠ Only {n_l} learner(s) in this selection: too few to read any rate from."
     return Page(headline, pass_rate, mean_score, improvement, retention, trust, slips, slips_entity, time_on_task,

@@ -124,6 +124,12 @@ CREATE TABLE IF NOT EXISTS xapi_cursor (
 CREATE INDEX IF NOT EXISTS reviews_learner ON reviews(learner, created_at);
 CREATE INDEX IF NOT EXISTS overrides_review ON overrides(review_id);
 """),
+    # verdict helper (issue 12): a criterion that could not be checked is `ungraded`, not failed; an attempt whose
+    # verdict waits for a mentor on such a criterion is counted apart from failures (sparring/grading/verdict.py)
+    Migration(3, "ungraded criteria and attempts", """
+ALTER TABLE criterion_results ADD COLUMN ungraded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN ungraded INTEGER NOT NULL DEFAULT 0;
+"""),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -46,6 +46,7 @@ CSS = """
 .sp-result { border-radius: 10px; padding: 12px 16px; border: 2px solid; }
 .sp-result.sp-pass { border-color: #2e7d32; background: rgba(46,125,50,.07); }
 .sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
+.sp-result.sp-pending { border-color: #6d4c00; background: rgba(255,193,7,.08); }
 .sp-banner { font-size: 1.25em; font-weight: 700; }
 .sp-banner .sp-mark { font-weight: 400; font-size: .8em; opacity: .8; }
 .sp-criteria { list-style: none; padding-left: 0; margin: 8px 0 0 0; }
@@ -64,6 +65,7 @@ CSS = """
 .sp-icon { display: inline-block; width: 1.35em; height: 1.35em; line-height: 1.35em; text-align: center;
            border-radius: 50%; color: #fff; font-weight: 700; font-size: .9em; }
 .sp-ok .sp-icon { background: #2e7d32; } .sp-no .sp-icon { background: #c62828; }
+.sp-unchecked .sp-icon { background: #6d4c00; }
 """
 
 

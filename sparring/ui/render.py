@@ -48,23 +48,28 @@ def pct(x: float | None) -> str:
 
 
 def grade_html(grade: Any, *, saved: bool = True) -> str:
-    """The verdict banner, the score and one line per criterion (icon, name, feedback)."""
+    """The verdict banner, the score and one line per criterion (icon, name, feedback). A criterion that could not
+    be checked shows as such ("?", "not checked"), never as a fail; so does an attempt whose verdict waits for a
+    mentor (`ungraded`)."""
     ok = bool(grade.passed)
-    cls = "sp-pass" if ok else "sp-fail"
-    head = "Passed" if ok else "Not yet"
+    pending = bool(getattr(grade, "ungraded", False))
+    cls = "sp-pass" if ok else "sp-pending" if pending else "sp-fail"
+    head = "Passed" if ok else "Not graded yet" if pending else "Not yet"
     rows = []
     for c in grade.criteria:
-        # ✓/✗ in a coloured badge: plain glyphs every font has (emoji fonts are not everywhere)
-        icon = "✓" if c.passed else "✗"
-        word = "passed" if c.passed else "failed"
+        # ✓/✗/? in a coloured badge: plain glyphs every font has (emoji fonts are not everywhere)
+        status = "ungraded" if c.ungraded else "passed" if c.passed else "failed"
+        icon, word, css = {"passed": ("✓", "passed", "sp-ok"), "failed": ("✗", "failed", "sp-no"),
+                           "ungraded": ("?", "not checked", "sp-unchecked")}[status]
         req = ' <span class="sp-req">required</span>' if c.required else ""
+        score = "not checked" if c.ungraded else pct(c.score)
         rows.append(
-            f'<li class="sp-crit {"sp-ok" if c.passed else "sp-no"}" data-criterion="{escape(c.id)}">'
+            f'<li class="sp-crit {css}" data-criterion="{escape(c.id)}" data-status="{status}">'
             f'<span class="sp-icon" title="{word}" aria-label="{word}">{icon}</span> '
-            f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{pct(c.score)}</span>'
+            f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{score}</span>'
             f'<div class="sp-feedback">{escape(c.feedback or "")}</div></li>')
     note = "" if saved else '<p class="sp-note">This attempt could not be saved; your feedback is still shown.</p>'
-    return (f'<div class="sp-result {cls}" data-passed="{str(ok).lower()}">'
+    return (f'<div class="sp-result {cls}" data-passed="{str(ok).lower()}" data-ungraded="{str(pending).lower()}">'
             f'<div class="sp-banner"><span class="sp-verdict">{head}</span> · '
             f'<span class="sp-score">score {pct(grade.score)}</span> '
             f'<span class="sp-mark">(pass mark {pct(grade.pass_mark)})</span></div>'

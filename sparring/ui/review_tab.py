@@ -39,6 +39,11 @@ def _attempt_label(ctx: UIContext, a: dict[str, Any]) -> str:
            f"{rd.pct(a['score'])} {res}"
 
 
+def _auto_word(c: rv.CriterionView) -> str:
+    """The machine's grade of a review line: pass, fail, or not checked (an ungraded criterion has none)."""
+    return "not checked" if c.ungraded else f"automatic {'pass' if c.auto_passed else 'fail'}"
+
+
 def replies_html(ctx: UIContext, learner: str) -> str:
     """The learner's review requests and the mentors' replies (also usable from the progress view)."""
     items = rv.learner_reviews(ctx.store, learner)
@@ -50,8 +55,9 @@ def replies_html(ctx: UIContext, learner: str) -> str:
                 f"{escape(r.created_at[:16].replace('T', ' '))}")
         body = f"<div class='sp-q'>You asked: {escape(r.question or '')}</div>"
         if r.status == "answered":
-            changed = [c for c in r.criteria if c.mentor_passed is not None and c.mentor_passed != c.auto_passed]
-            ch = "".join(f"<li>{escape(c.criterion)}: automatic {'pass' if c.auto_passed else 'fail'} → mentor "
+            changed = [c for c in r.criteria if c.mentor_passed is not None  # an unchecked one is always news
+                       and (c.ungraded or c.mentor_passed != c.auto_passed)]
+            ch = "".join(f"<li>{escape(c.criterion)}: {_auto_word(c)} → mentor "
                          f"<strong>{'pass' if c.mentor_passed else 'fail'}</strong></li>" for c in changed)
             body += (f"<div class='sp-reply'><strong>{escape(r.mentor or 'Mentor')}</strong> replied: "
                      f"{escape(r.comment or '')}</div>"
@@ -118,6 +124,12 @@ def _signals_md(codes: list[str]) -> str:
     return f"**Anti-gaming signals** (a reason to look closely, not a verdict):\n{lines}\n\n"
 
 
+def _outcome(v: rv.ReviewView) -> str:
+    if v.passed:
+        return "passed"
+    return "not decided: a required part could not be checked" if v.ungraded else "not passed"
+
+
 def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> list[Any]:
     require(request, ctx.store, *MENTOR_ROLES)
     if review_id in (None, ""):
@@ -126,10 +138,11 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
         v = rv.get_review(ctx.store, int(review_id))
     except rv.ReviewError as e:
         raise gr.Error(str(e)) from None
-    crit_lines = "\n".join(f"- {'✓' if c.auto_passed else '✗'} **{c.criterion}** ({c.check}, {c.score:.0%})"
+    crit_lines = "\n".join(f"- {'?' if c.ungraded else '✓' if c.auto_passed else '✗'} **{c.criterion}** "
+                           f"({c.check}, {'not checked: grade it' if c.ungraded else f'{c.score:.0%}'})"
                            f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
     md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
-          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {'passed' if v.passed else 'not passed'}**.\n\n"
+          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {_outcome(v)}**.\n\n"
           f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n{_signals_md(v.gaming)}"
           f"**Automatic grade per criterion:**\n{crit_lines}")
     names = [c.criterion for c in v.criteria]

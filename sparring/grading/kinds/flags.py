@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 
 from .. import semantic_engine as se
+from ...content.models import AnyScenario, SpotAnswer, SpotScenario
+from ..context import GradeContext, learner_parts
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -28,10 +30,33 @@ class FlagsOptions(CriterionOptions):
     threshold: float | None = Field(None, ge=0, le=1, description="Similarity a reason needs to match `why` "
                                     f"(default {FLAG_THRESHOLD}).")
 
-    def embedding_texts(self, scenario) -> list[str]:
-        if not self.explain:
+    def embedding_texts(self, scenario: AnyScenario) -> list[str]:
+        if not self.explain or not isinstance(scenario, SpotScenario):
             return []
         return [t for s in scenario.output if s.faulty and s.why for t in se.statement_texts(s.why)]
+
+    def threshold_in_force(self) -> float | None:
+        if not self.explain:  # without reasons there is no similarity to tune
+            return None
+        return self.threshold if self.threshold is not None else FLAG_THRESHOLD
+
+    def threshold_value(self, ctx: GradeContext) -> tuple[float, bool]:
+        # the weakest explanation of a faulty sentence: every faulty sentence must be explained
+        prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), self.embedding_texts(ctx.scenario))
+        answer = ctx.answer
+        assert isinstance(answer, SpotAnswer) and isinstance(ctx.scenario, SpotScenario)
+        vals = []
+        for s in ctx.scenario.output:
+            if not s.faulty:
+                continue
+            reason = answer.flags.get(s.id)
+            if reason is None:
+                return 0.0, True
+            idx = [i for i, u in enumerate(prep.units) if u.source == s.id]
+            why = s.why or ""
+            m = se.match(prep, why, 0.0, units=idx, negation=False)
+            vals.append(explanation_score(m, reason, why, s.text) if idx else 0.0)
+        return (min(vals) if vals else 0.0), True
 
 
 _MONTHS = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(19|20)\d\d\b|"
@@ -77,8 +102,6 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     thr = FLAG_THRESHOLD if opts.threshold is None else opts.threshold
     prep = None
     if opts.explain:
-        from .semantic import learner_parts
-
         prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
     found, unexplained, missed = [], [], []
     for s in faulty:

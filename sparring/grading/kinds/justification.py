@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import Field
 
 from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
-from .semantic import learner_parts
+from ...content.models import AnyScenario
+from ..context import GradeContext, learner_parts
 
 
 class JustificationOptions(CriterionOptions):
@@ -23,10 +24,19 @@ class JustificationOptions(CriterionOptions):
     def needed(self) -> int:
         return min(len(self.reasons), self.min_covered or math.ceil(len(self.reasons) / 2))
 
-    def embedding_texts(self, scenario) -> list[str]:
+    def embedding_texts(self, scenario: AnyScenario) -> list[str]:
         return [t for r in self.reasons for t in se.statement_texts(r)]
 
-    def check_scenario(self, scenario, org):
+    def threshold_in_force(self) -> float:
+        return self.threshold if self.threshold is not None else se.DEFAULT_THRESHOLD
+
+    def threshold_value(self, ctx: GradeContext) -> tuple[float, bool]:
+        # the needed-th best reason's score: the criterion passes when that many reasons reach the threshold
+        prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), self.embedding_texts(ctx.scenario))
+        scores = sorted((se.match(prep, r, 0.0).score for r in self.reasons), reverse=True)
+        return scores[self.needed() - 1], True
+
+    def check_scenario(self, scenario: AnyScenario, org: Any) -> Iterator[tuple[str, tuple[str | int, ...]]]:
         if self.min_covered and self.min_covered > len(self.reasons):
             yield (f"min_covered is {self.min_covered} but only {len(self.reasons)} reasons are listed; lower it "
                    "or add reasons", ("min_covered",))

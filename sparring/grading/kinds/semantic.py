@@ -13,6 +13,8 @@ from pydantic import Field
 
 from .. import exemplars as xm
 from .. import semantic_engine as se
+from ...content.models import AnyScenario
+from ..context import GradeContext, learner_parts
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -35,15 +37,19 @@ class SemanticOptions(CriterionOptions):
         items = [self.expect] if isinstance(self.expect, str) else list(self.expect)
         return [s for s in (x.strip() for x in items) if s]
 
-    def embedding_texts(self, scenario) -> list[str]:
+    def embedding_texts(self, scenario: AnyScenario) -> list[str]:
         return [t for s in self.statements() for t in se.statement_texts(s)]
 
+    def threshold_in_force(self) -> float:
+        return self.threshold if self.threshold is not None else se.DEFAULT_THRESHOLD
 
-def learner_parts(ctx) -> list[tuple[str, str]]:
-    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text."""
-    if ctx.scenario.kind == "spot":
-        return [(sid, reason) for sid, reason in ctx.answer.flags.items()]
-    return [("", ctx.text)]
+    def threshold_value(self, ctx: GradeContext) -> tuple[float, bool]:
+        # the example-aware score (the path grade_semantic takes), its best or worst statement as `match` says
+        prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), self.embedding_texts(ctx.scenario))
+        scores = [m.score for m in matches(self, ctx, prep)[0]]
+        if self.absent:
+            return max(scores), False
+        return (min(scores) if self.match == "all" else max(scores)), True
 
 
 def _lower_first(s: str) -> str:
