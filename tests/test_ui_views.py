@@ -10,7 +10,8 @@ import pytest
 
 from sparring.grading.result import CriterionResult, GradeResult
 from sparring.store.db import Store, dumps, iso
-from sparring.store.users import add_user, get_user
+from sparring.store import queries
+from sparring.store.users import add_user
 from sparring.ui import author_tab, catalogue, progress_tab, render
 from sparring.ui.context import UIContext
 
@@ -50,21 +51,16 @@ def test_catalogue_lists_my_role_first_and_marks_status(ctx):
                 due=NOW - timedelta(hours=1))
     add_attempt(s, "learner", "support-final-response-letter", 0.5, False, NOW, due=NOW + timedelta(days=1))
     add_attempt(s, "other", "support-laptop-damaged-abroad", 1.0, True, NOW)  # someone else's: not mine
-    items = catalogue.entries(ctx, get_user(s, "learner"), now=NOW)
-    by_id = {e.id: e for e in items}
+    items = queries.catalogue(ctx.org, s, "learner", now=NOW)
+    by_id = {e.scenario: e for e in items}
     assert by_id["support-delayed-claim"].status == "passed"
     assert by_id["support-cooling-off-refund"].status == "due"
     assert by_id["support-final-response-letter"].status == "tried"
     assert by_id["support-laptop-damaged-abroad"].status == "new"
     flags = [e.for_you for e in items]
     assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
-    assert items[0].id == "support-cooling-off-refund"  # mine and due comes first
+    assert items[0].scenario == "support-cooling-off-refund"  # mine and due comes first
     assert "**1** due for re-practice" in catalogue.summary(items)
-
-
-def test_team_matches_scenario_roles(org):
-    user = SimpleNamespace(job_roles=[], team="Claims")
-    assert catalogue.is_for(user, ["claims-handler"]) and not catalogue.is_for(user, ["underwriter"])
 
 
 @pytest.mark.parametrize("skill,workflow,time,mine,expect", [
@@ -74,9 +70,9 @@ def test_team_matches_scenario_roles(org):
     ("All", "All", "All", True, lambda e: e.for_you),
 ])
 def test_catalogue_filters(ctx, skill, workflow, time, mine, expect):
-    items = catalogue.entries(ctx, get_user(ctx.store, "learner"))
-    shown = catalogue.filter_entries(items, skill, workflow, time, mine)
-    assert shown and shown == [e for e in items if expect(e)]
+    items = queries.catalogue(ctx.org, ctx.store, "learner")
+    table, _, ids, _ = catalogue.load(ctx, skill, workflow, time, mine, None, req())
+    assert ids and ids == [e.scenario for e in items if expect(e)]
 
 
 def test_catalogue_load_and_row_pick(ctx):
