@@ -112,18 +112,41 @@ def test_progress_for_a_newcomer_says_what_to_do(ctx):
 # ---------------------------------------------------------------------------------------------- author
 
 
-def _grade(passed, failed=()):
-    crits = [CriterionResult(id=c, passed=c not in failed, score=0.0 if c in failed else 1.0, feedback="fb")
-             for c in ("a", "b")]
-    return GradeResult(scenario="s", kind="frame", passed=passed, score=0.5, pass_mark=0.8, criteria=crits)
+def test_author_tab_catches_a_mislabelled_semantic_example_as_sparring_test_does(tmp_path):
+    """Graded with itself as a neighbour the mislabelled example agrees with its wrong label; the Author tab
+    grades it leave-one-out through check_examples, like `sparring test`, and reports the mismatch."""
+    from grading_helpers import org as bare_org
+    from grading_helpers import trust
 
+    from sparring.content.models import Example
+    from sparring.grading.examples import check_examples
+    from sparring.grading.rubric import grade
 
-def test_compare_reports_each_mismatch():
-    ex = SimpleNamespace(expect=SimpleNamespace(passed=False, failed=["a"], passed_criteria=["b"]))
-    assert author_tab.compare(ex, _grade(False, failed=["a"])) == []
-    diffs = author_tab.compare(ex, _grade(True, failed=["b"]))
-    assert diffs[0] == "expected fail, graded pass" and "'a' should fail but passed" in diffs
-    assert any(d.startswith("'b' should pass but failed") for d in diffs)
+    def ex(name, text, ok):
+        expect = {"passed": ok, "passed_criteria": ["c"]} if ok else {"passed": False, "failed": ["c"]}
+        return Example.model_validate({"name": name, "expect": expect, "answer": {
+            "decision": "verify", "confidence": 0.7, "justification": text}})
+
+    sc = trust([{"id": "c", "check": "semantic",
+                 "expect": "Explains that the claim waits for the contractor's repair estimate."}], pass_mark=0.5)
+    sc.examples = [ex("figures", "Nothing moves until the builder sends his figures over.", True),
+                   ex("vague", "The claim is with the contractor at the moment.", False),
+                   ex("figures-2", "Nothing happens until the builder's figures arrive.", True),
+                   ex("vague-2", "The contractor has the claim for now.", False),
+                   ex("mislabelled", "Apologise for the delay and thank her for her patience.", True)]
+    o = bare_org(tmp_path)
+    o.scenarios = {sc.id: sc}
+    store = Store(tmp_path / "a.db")
+    add_user(store, "author", ["author"])
+    # the old path (no leave-one-out): the example is its own nearest neighbour and "passes" as labelled
+    assert grade(o, sc, sc.examples[-1].answer).passed
+    head, rows = author_tab.run_examples(UIContext(org=o, store=store), sc.id, req("author"))
+    by_name = {r[1]: r for r in rows}
+    assert "**4 of 5** examples match" in head
+    assert by_name["mislabelled"][5] == "✗ no" and "'c' should pass but failed" in by_name["mislabelled"][6]
+    assert all(by_name[n][5] == "✓ yes" for n in ("figures", "vague", "figures-2", "vague-2"))
+    # the same mismatches as `sparring test`, word for word
+    assert [r[6] for r in rows] == ["; ".join(r["mismatches"]) for r in check_examples(o, sc)]
 
 
 def test_run_examples_grades_each_labelled_example(ctx):
@@ -142,6 +165,12 @@ def test_problems_listing():
 
 
 # ---------------------------------------------------------------------------------------------- render
+
+
+def _grade(passed, failed=()):
+    crits = [CriterionResult(id=c, passed=c not in failed, score=0.0 if c in failed else 1.0, feedback="fb")
+             for c in ("a", "b")]
+    return GradeResult(scenario="s", kind="frame", passed=passed, score=0.5, pass_mark=0.8, criteria=crits)
 
 
 def test_grade_html_escapes_learner_text():

@@ -1,14 +1,14 @@
 """The Author tab: pick a scenario, read its rubric, run its labelled examples through the grader and see which
 match their labels; and the organisation's validation problems, as FILE:LINE:COL with a hint.
 
-Examples go through `sparring.grading.rubric.grade`, the same path as learners' attempts, so what the author sees
-here is what learners will get. Nothing is stored: examples are the rubric's tests, not attempts.
+Examples are graded by `sparring.grading.examples.check_examples`, the function `sparring test` uses: through
+`rubric.grade`, the same path as learners' attempts, each example leave-one-out, so the tab and the command report
+the same mismatches. Nothing is stored: examples are the rubric's tests, not attempts.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,6 @@ from . import render
 from .context import UIContext
 from .guard import require
 
-log = logging.getLogger("sparring.ui")
 
 ROLES = ("author",)
 EXAMPLE_COLUMNS = ["#", "Example", "Expected", "Graded", "Score", "Matches label?", "Why not"]
@@ -51,24 +50,11 @@ def _expected(ex: Any) -> str:
     return "; ".join(parts)
 
 
-def compare(ex: Any, result: Any) -> list[str]:
-    """What differs between an example's label and its grade (empty: as labelled)."""
-    out = []
-    if result.passed != ex.expect.passed:
-        out.append(f"expected {'pass' if ex.expect.passed else 'fail'}, graded {'pass' if result.passed else 'fail'}")
-    by_id = {c.id: c for c in result.criteria}
-    for cid in ex.expect.failed:
-        if cid in by_id and by_id[cid].passed:
-            out.append(f"'{cid}' should fail but passed")
-    for cid in ex.expect.passed_criteria:
-        if cid in by_id and not by_id[cid].passed:
-            out.append(f"'{cid}' should pass but failed: {by_id[cid].feedback[:160]}")
-    return out
-
-
 def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> tuple[str, list[list[Any]]]:
+    """Grade the scenario's labelled examples exactly as `sparring test` does: through
+    grading.examples.check_examples, each one leave-one-out (an example never serves as its own evidence)."""
     require(request, ctx.store, *ROLES)
-    from ..grading.rubric import grade
+    from ..grading.examples import check_examples
 
     sc = ctx.org.scenarios.get(scenario_id or "")
     if sc is None:
@@ -77,18 +63,16 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
         return ("This scenario has no labelled `examples:` yet. Add a few answers with the result you expect; "
                 "see docs/authoring.md.", [])
     rows, matched = [], 0
-    for i, ex in enumerate(sc.examples, 1):
-        try:
-            result = grade(ctx.org, sc, ex.answer)
-            diffs = compare(ex, result)
-            graded = ("pass" if result.passed else "fail") + (
-                f"; failing {', '.join(result.failed_ids())}" if result.failed_ids() else "")
-            score = render.pct(result.score)
-        except Exception as e:  # noqa: BLE001 - shown in the row, the author fixes the example or the rubric
-            log.exception("example %s of %s failed to grade", i, sc.id)
-            diffs, graded, score = [f"cannot be graded: {e}"], "error", "–"
+    for ex, r in zip(sc.examples, check_examples(ctx.org, sc)):
+        if "passed" in r:
+            failing = [cid for cid, c in r["criteria"].items() if not c["passed"]]
+            graded = ("pass" if r["passed"] else "fail") + (f"; failing {', '.join(failing)}" if failing else "")
+            score = render.pct(r["score"])
+        else:  # could not be graded: the mismatch says why
+            graded, score = "error", "–"
+        diffs = r["mismatches"]
         matched += not diffs
-        rows.append([i, ex.name or _answer_preview(ex.answer), _expected(ex), graded, score,
+        rows.append([r["index"] + 1, ex.name or _answer_preview(ex.answer), _expected(ex), graded, score,
                      "✓ yes" if not diffs else "✗ no", "; ".join(diffs)])
     head = f"**{matched} of {len(rows)}** examples match their labels."
     if matched < len(rows):
