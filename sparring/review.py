@@ -243,7 +243,7 @@ def _redact_answer(org: Any, scenario_id: str, answer: dict[str, Any]) -> dict[s
     return out
 
 
-def _proposed_examples(org: Any, view: ReviewView, grades: dict[str, bool], mentor: str, at: str
+def _proposed_examples(org: Any, view: ReviewView, grades: dict[str, bool], mentor: str, at: str | None
                        ) -> list[dict[str, Any]]:
     """The pending review_examples rows for the criteria the mentor changed that can learn from them."""
     sc = (getattr(org, "scenarios", None) or {}).get(view.scenario)

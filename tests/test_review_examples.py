@@ -108,3 +108,32 @@ def test_agreement_per_criterion_before_and_after(env):
     assert row.agreement_now == pytest.approx(2 / 3) and row.kappa_now == pytest.approx(0.4)
     # with the pending one accepted too, the first attempt passes as well
     assert row.agreement_if_accepted == pytest.approx(1.0) and row.kappa_if_accepted == pytest.approx(1.0)
+
+
+def test_the_author_tab_lists_decides_and_shows_agreement(env):
+    import gradio as gr
+
+    from sparring.ui import author_tab
+    from sparring.ui.context import UIContext
+
+    o, store, sc = env
+    ctx = UIContext(org=o, store=store)
+    author, mentor = gr.Request(username="al"), gr.Request(username="mo")
+    note, rows = author_tab.review_examples_view(ctx, sc.id, author)
+    assert rows == [] and "No mentor has overridden" in note
+    _reviewed(o, store, sc, "ann", LEARNER, True)
+    note, rows = author_tab.review_examples_view(ctx, sc.id, author)
+    ((number, crit, label, who, _, status, text),) = rows
+    assert (crit, label, who, status) == ("c", "pass", "mo", "pending") and "**1** example(s)" in note
+    assert "Maria" not in text
+    with pytest.raises(gr.Error):  # a mentor is not an author: the handler refuses
+        author_tab.decide(ctx, sc.id, number, True, mentor)
+    with pytest.raises(gr.Error, match="no example #99"):
+        author_tab.decide(ctx, sc.id, 99, True, author)
+    assert not _passes(o, sc, PARAPHRASE)
+    note, rows, agreement = author_tab.decide(ctx, sc.id, number, True, author)
+    assert f"Example #{number} accepted" in note and rows[0][5] == "accepted"
+    assert _passes(o, sc, PARAPHRASE)
+    (row,) = agreement
+    assert row[0] == "c" and row[1] == 1 and row[5:] == [0, 1]
+    assert author_tab.agreement_view(ctx, sc.id, author) == agreement

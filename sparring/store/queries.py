@@ -259,7 +259,7 @@ class AttemptDetail(BaseModel):
     learner: str
     scenario: str
     kind: str
-    submitted_at: datetime
+    submitted_at: datetime | None
     started_at: datetime | None
     duration_s: float | None
     passed: bool

@@ -21,6 +21,9 @@ from .guard import require
 
 ROLES = ("author",)
 EXAMPLE_COLUMNS = ["#", "Example", "Expected", "Graded", "Score", "Matches label?", "Why not"]
+REVIEW_COLUMNS = ["#", "Criterion", "Mentor's grade", "Mentor", "When (UTC)", "Status", "Answer (redacted)"]
+AGREEMENT_COLUMNS = ["Criterion", "Reviewed attempts", "Without review examples", "Now (accepted ones)",
+                     "If the pending are accepted", "Pending", "Accepted"]
 COMMON_FIELDS = {"id", "check", "required", "weight", "label", "feedback"}
 
 
@@ -80,10 +83,78 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
     return head, rows
 
 
-def _answer_preview(answer: dict[str, Any]) -> str:
+def _answer_preview(answer: dict[str, Any], limit: int = 80) -> str:
     text = answer.get("prompt") or answer.get("justification") or json.dumps(answer.get("flags", answer))
     text = str(text)
-    return text if len(text) <= 80 else text[:77] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------ learning from reviews
+
+
+def _agreement_cell(kappa: float | None, agreement: float | None) -> str:
+    if agreement is None:
+        return "–"
+    k = "κ undefined" if kappa is None else f"κ {kappa:.2f}"
+    return f"{k} ({render.pct(agreement)} agree)"
+
+
+def review_examples_view(ctx: UIContext, scenario_id: str | None, request: gr.Request | None
+                         ) -> tuple[str, list[list[Any]]]:
+    """The scenario's examples from mentors' reviews (pending first) and what to do with them."""
+    require(request, ctx.store, *ROLES)
+    from ..review import learns_from_reviews, review_examples
+
+    sc = ctx.org.scenarios.get(scenario_id or "")
+    if sc is None:
+        return "", []
+    if not any(learns_from_reviews(c) for c in sc.rubric.criteria):
+        return ("No criterion of this scenario learns from examples (only `semantic` ones do), so mentors' "
+                "overrides are counted in grader agreement only.", [])
+    items = sorted(review_examples(ctx.store, sc.id), key=lambda e: (e.status != "pending", -e.id))
+    rows = [[e.id, e.criterion, "pass" if e.passed else "fail", e.mentor, e.created_at[:16].replace("T", " "),
+             e.status, _answer_preview(e.answer, 400)] for e in items]
+    pending = sum(1 for e in items if e.status == "pending")
+    note = (f"**{pending}** example(s) from mentors' reviews wait for you. Accept one and the grader learns from "
+            "it for every learner; reject it and it never counts. Press *Show agreement* to see what accepting "
+            "would change." if pending else "No example from a review is waiting." if items else
+            "No mentor has overridden a criterion of this scenario yet.")
+    return note, rows
+
+
+def agreement_view(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> list[list[Any]]:
+    """Grader agreement per criterion, re-graded without, with the accepted and with the pending examples from
+    reviews (sparring.review.agreement_with_reviews)."""
+    require(request, ctx.store, *ROLES)
+    from ..review import agreement_with_reviews
+
+    if (scenario_id or "") not in ctx.org.scenarios:
+        raise gr.Error("Pick a scenario first.")
+    return [[a.criterion, a.n, _agreement_cell(a.kappa_without, a.agreement_without),
+             _agreement_cell(a.kappa_now, a.agreement_now),
+             _agreement_cell(a.kappa_if_accepted, a.agreement_if_accepted), a.pending, a.accepted]
+            for a in agreement_with_reviews(ctx.org, ctx.store, scenario_id or "")]
+
+
+def decide(ctx: UIContext, scenario_id: str | None, example_id: Any, accept: bool, request: gr.Request | None
+           ) -> tuple[str, list[list[Any]], list[list[Any]]]:
+    """Accept or reject one pending example from a review; returns the refreshed list and agreement."""
+    user = require(request, ctx.store, *ROLES)
+    from ..review import ReviewError, decide_example, review_examples
+
+    try:
+        number = int(example_id)
+    except (TypeError, ValueError):
+        raise gr.Error("Type the number (#) of the example to accept or reject.") from None
+    if number not in {e.id for e in review_examples(ctx.store, scenario_id or None)}:
+        raise gr.Error(f"This scenario has no example #{number} from a review; pick one from the list.")
+    try:
+        decided = decide_example(ctx.org, ctx.store, number, user.name, accept)
+    except ReviewError as e:
+        raise gr.Error(str(e)) from None
+    note, rows = review_examples_view(ctx, scenario_id, request)
+    done = f"Example #{decided.id} {decided.status}" + (": the grader learns from it now." if accept else ".")
+    return f"{done}\n\n{note}", rows, agreement_view(ctx, scenario_id, request)
 
 
 def problems_md(problems: list[Any], n_scenarios: int, n_policies: int) -> str:
@@ -141,6 +212,19 @@ def build(ctx: UIContext) -> AuthorView:
     verdict = gr.Markdown(elem_id="author-verdict")
     table = gr.Dataframe(headers=EXAMPLE_COLUMNS, interactive=False, wrap=True, elem_id="author-examples",
                          column_widths=["4%", "20%", "17%", "20%", "7%", "8%", "24%"])
+    gr.Markdown("#### Learning from reviews\nWhen a mentor overrides a `semantic` criterion, the attempt's "
+                "answer (redacted) becomes a labelled example of it. It counts only once you accept it.")
+    rev_note = gr.Markdown(elem_id="author-review-note")
+    rev_table = gr.Dataframe(headers=REVIEW_COLUMNS, interactive=False, wrap=True, elem_id="author-review-examples",
+                             column_widths=["5%", "13%", "9%", "10%", "13%", "9%", "41%"])
+    with gr.Row(equal_height=True):
+        rev_id = gr.Number(label="Example #", precision=0, minimum=1, scale=1, elem_id="author-review-id")
+        accept = gr.Button("Accept", variant="primary", scale=1, elem_id="author-review-accept")
+        reject = gr.Button("Reject", variant="stop", scale=1, elem_id="author-review-reject")
+        show_agreement = gr.Button("Show agreement", scale=1, elem_id="author-agreement-show")
+    gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
+                "attempts re-graded now; each attempt without the examples it gave.")
+    agreement = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False, wrap=True, elem_id="author-agreement")
     gr.Markdown("#### Validation problems")
     problems = gr.Markdown(elem_id="author-problems")
     recheck_btn = gr.Button("Check the files again", size="sm", elem_id="author-recheck")
@@ -157,11 +241,28 @@ def build(ctx: UIContext) -> AuthorView:
     def on_show(sid, request: gr.Request):
         return show_tab(ctx, sid, request)
 
+    def on_reviews(sid: str | None, request: gr.Request) -> tuple[str, list[list[Any]]]:
+        return review_examples_view(ctx, sid, request)
+
+    def on_agreement(sid: str | None, request: gr.Request) -> list[list[Any]]:
+        return agreement_view(ctx, sid, request)
+
+    def on_accept(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
+        return decide(ctx, sid, number, True, request)
+
+    def on_reject(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
+        return decide(ctx, sid, number, False, request)
+
     pick.change(on_pick, [pick], [rubric, verdict, table], api_name="author_scenario")
+    pick.change(on_reviews, [pick], [rev_note, rev_table], api_name="author_review_examples")
+    show_agreement.click(on_agreement, [pick], [agreement], api_name="author_agreement")
+    accept.click(on_accept, [pick, rev_id], [rev_note, rev_table, agreement], api_name="author_review_accept")
+    reject.click(on_reject, [pick, rev_id], [rev_note, rev_table, agreement], api_name="author_review_reject")
     run.click(on_run, [pick], [verdict, table], api_name="author_run_examples")
     recheck_btn.click(on_recheck, None, [problems], api_name="author_recheck")
 
     def refresh(trigger: Any, api_name: str) -> None:
         trigger(on_show, [pick], [rubric, verdict, table, problems], api_name=api_name)
+        trigger(on_reviews, [pick], [rev_note, rev_table], api_name=f"{api_name}_reviews")
 
     return AuthorView(refresh=refresh)

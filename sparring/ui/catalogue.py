@@ -104,7 +104,8 @@ def build(ctx: UIContext) -> CatalogueView:
         return pick_row(ctx, id_list, evt.index, request)
 
     outs = [table, pick, ids, note]
-    for i, comp in enumerate((skill, workflow, time_choice, mine)):
+    inputs: list[Any] = [skill, workflow, time_choice, mine]
+    for i, comp in enumerate(inputs):
         comp.change(on_load, filters, outs, api_name=f"catalogue_filter_{i}", show_progress="minimal")
     table.select(on_select, [ids], [pick], api_name="catalogue_pick")
 
