@@ -141,10 +141,6 @@ def status_counts(rows: list[CatalogueRow]) -> dict[str, int]:
     return {s: sum(1 for r in rows if r.status == s) for s in STATUS_ORDER}
 
 
-def due_today(org: Any, store: Store, learner: str, *, now: datetime | None = None) -> list[CatalogueRow]:
-    return [r for r in catalogue(org, store, learner, now=now) if r.status == "due"]
-
-
 # ------------------------------------------------------------------------------------------- progress
 
 
