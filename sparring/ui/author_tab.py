@@ -218,10 +218,10 @@ def build(ctx: UIContext) -> AuthorView:
     rev_table = gr.Dataframe(headers=REVIEW_COLUMNS, interactive=False, wrap=True, elem_id="author-review-examples",
                              column_widths=["5%", "13%", "9%", "10%", "13%", "9%", "41%"])
     with gr.Row(equal_height=True):
-        rev_id = gr.Number(label="Example #", precision=0, minimum=1, scale=1, elem_id="author-review-id")
-        accept = gr.Button("Accept", variant="primary", scale=1, elem_id="author-review-accept")
-        reject = gr.Button("Reject", variant="stop", scale=1, elem_id="author-review-reject")
-        show_agreement = gr.Button("Show agreement", scale=1, elem_id="author-agreement-show")
+        rev_id = gr.Number(None, label="Example #", precision=0, scale=1, elem_id="author-review-id")
+        accept = gr.Button("Accept", variant="primary", size="sm", scale=1, elem_id="author-review-accept")
+        reject = gr.Button("Reject", variant="stop", size="sm", scale=1, elem_id="author-review-reject")
+        show_agreement = gr.Button("Show agreement", size="sm", scale=1, elem_id="author-agreement-show")
     gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
                 "attempts re-graded now; each attempt without the examples it gave.")
     agreement = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False, wrap=True, elem_id="author-agreement")
