@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from sparring.store.db import Store, StoreError, dumps, iso, open_store
-from sparring.store.queries import attempt_detail, catalogue, progress
+from sparring.store.queries import attempt_detail, catalogue, progress, select
 from sparring.store.schema import LATEST, MIGRATIONS
 from sparring.store.users import add_user
 
@@ -155,26 +155,27 @@ def test_catalogue_statuses_and_role_order(store):
     rows = catalogue(org, store, "ann", now=now)
     status = {r.scenario: r.status for r in rows}
     # fox is due later today: "due today" in the catalogue
-    assert status == {"alpha": "new", "bravo": "new", "charlie": "due", "delta": "retry", "echo": "new", "fox": "due"}
-    # the learner's team's scenarios first, due before new before retry
+    assert status == {"alpha": "new", "bravo": "new", "charlie": "due", "delta": "tried", "echo": "new", "fox": "due"}
+    # the learner's team's scenarios first, due before new before tried
     assert [r.scenario for r in rows][:3] == ["charlie", "bravo", "delta"]
     assert all(r.for_you for r in rows[:3]) and not any(r.for_you for r in rows[3:])
-    assert [r.scenario for r in catalogue(org, store, "ann", now=now, max_minutes=10)].count("echo") == 0
+    assert [r.scenario for r in select(rows, max_minutes=10)].count("echo") == 0
     # another learner sees everything new
     assert {r.status for r in catalogue(org, store, "bob", now=now)} == {"new"}
 
 
 def test_progress_shows_skill_change_and_what_improved(store):
     t = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    org = SimpleNamespace(scenarios={"alpha": _sc("alpha", ["claims"])})
     _insert(store, "ann", "alpha", False, 0.3, t, [("no-pii", False), ("tone", True)])
     _insert(store, "ann", "alpha", True, 0.9, t + timedelta(days=2), [("no-pii", True), ("tone", True)])
     _insert(store, "bob", "alpha", True, 1.0, t, [("no-pii", True)])
-    p = progress(store, "ann")
+    p = progress(org, store, "ann", now=t + timedelta(days=3))
     assert [a.score for a in p.attempts] == [0.9, 0.3]  # newest first, only ann's
     (skill,) = p.skills
-    assert skill.first_score == 0.3 and skill.latest_score == 0.9 and skill.change == pytest.approx(0.6)
-    assert [(i.scenario, i.criterion) for i in p.improved] == [("alpha", "no-pii")]
-    assert p.passed_scenarios == 1
+    assert skill.first_score == 0.3 and skill.latest_score == 0.9 and skill.change == 60
+    assert [(i.scenario, i.first_score, i.latest_score, i.change) for i in p.improved] == [("alpha", 0.3, 0.9, 60)]
+    assert p.passed_scenarios == 1 and p.n_attempts == 2 and p.due_now == 0
 
 
 def test_attempt_detail_only_for_its_learner(store):

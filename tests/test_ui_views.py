@@ -10,7 +10,8 @@ import pytest
 
 from sparring.grading.result import CriterionResult, GradeResult
 from sparring.store.db import Store, dumps, iso
-from sparring.store.users import add_user, get_user
+from sparring.store import queries
+from sparring.store.users import add_user
 from sparring.ui import author_tab, catalogue, progress_tab, render
 from sparring.ui.context import UIContext
 
@@ -50,21 +51,16 @@ def test_catalogue_lists_my_role_first_and_marks_status(ctx):
                 due=NOW - timedelta(hours=1))
     add_attempt(s, "learner", "support-final-response-letter", 0.5, False, NOW, due=NOW + timedelta(days=1))
     add_attempt(s, "other", "support-laptop-damaged-abroad", 1.0, True, NOW)  # someone else's: not mine
-    items = catalogue.entries(ctx, get_user(s, "learner"), now=NOW)
-    by_id = {e.id: e for e in items}
+    items = queries.catalogue(ctx.org, s, "learner", now=NOW)
+    by_id = {e.scenario: e for e in items}
     assert by_id["support-delayed-claim"].status == "passed"
     assert by_id["support-cooling-off-refund"].status == "due"
     assert by_id["support-final-response-letter"].status == "tried"
     assert by_id["support-laptop-damaged-abroad"].status == "new"
     flags = [e.for_you for e in items]
     assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
-    assert items[0].id == "support-cooling-off-refund"  # mine and due comes first
+    assert items[0].scenario == "support-cooling-off-refund"  # mine and due comes first
     assert "**1** due for re-practice" in catalogue.summary(items)
-
-
-def test_team_matches_scenario_roles(org):
-    user = SimpleNamespace(job_roles=[], team="Claims")
-    assert catalogue.is_for(user, ["claims-handler"]) and not catalogue.is_for(user, ["underwriter"])
 
 
 @pytest.mark.parametrize("skill,workflow,time,mine,expect", [
@@ -74,9 +70,9 @@ def test_team_matches_scenario_roles(org):
     ("All", "All", "All", True, lambda e: e.for_you),
 ])
 def test_catalogue_filters(ctx, skill, workflow, time, mine, expect):
-    items = catalogue.entries(ctx, get_user(ctx.store, "learner"))
-    shown = catalogue.filter_entries(items, skill, workflow, time, mine)
-    assert shown and shown == [e for e in items if expect(e)]
+    items = queries.catalogue(ctx.org, ctx.store, "learner")
+    table, _, ids, _ = catalogue.load(ctx, skill, workflow, time, mine, None, req())
+    assert ids and ids == [e.scenario for e in items if expect(e)]
 
 
 def test_catalogue_load_and_row_pick(ctx):
@@ -116,18 +112,41 @@ def test_progress_for_a_newcomer_says_what_to_do(ctx):
 # ---------------------------------------------------------------------------------------------- author
 
 
-def _grade(passed, failed=()):
-    crits = [CriterionResult(id=c, passed=c not in failed, score=0.0 if c in failed else 1.0, feedback="fb")
-             for c in ("a", "b")]
-    return GradeResult(scenario="s", kind="frame", passed=passed, score=0.5, pass_mark=0.8, criteria=crits)
+def test_author_tab_catches_a_mislabelled_semantic_example_as_sparring_test_does(tmp_path):
+    """Graded with itself as a neighbour the mislabelled example agrees with its wrong label; the Author tab
+    grades it leave-one-out through check_examples, like `sparring test`, and reports the mismatch."""
+    from grading_helpers import org as bare_org
+    from grading_helpers import trust
 
+    from sparring.content.models import Example
+    from sparring.grading.examples import check_examples
+    from sparring.grading.rubric import grade
 
-def test_compare_reports_each_mismatch():
-    ex = SimpleNamespace(expect=SimpleNamespace(passed=False, failed=["a"], passed_criteria=["b"]))
-    assert author_tab.compare(ex, _grade(False, failed=["a"])) == []
-    diffs = author_tab.compare(ex, _grade(True, failed=["b"]))
-    assert diffs[0] == "expected fail, graded pass" and "'a' should fail but passed" in diffs
-    assert any(d.startswith("'b' should pass but failed") for d in diffs)
+    def ex(name, text, ok):
+        expect = {"passed": ok, "passed_criteria": ["c"]} if ok else {"passed": False, "failed": ["c"]}
+        return Example.model_validate({"name": name, "expect": expect, "answer": {
+            "decision": "verify", "confidence": 0.7, "justification": text}})
+
+    sc = trust([{"id": "c", "check": "semantic",
+                 "expect": "Explains that the claim waits for the contractor's repair estimate."}], pass_mark=0.5)
+    sc.examples = [ex("figures", "Nothing moves until the builder sends his figures over.", True),
+                   ex("vague", "The claim is with the contractor at the moment.", False),
+                   ex("figures-2", "Nothing happens until the builder's figures arrive.", True),
+                   ex("vague-2", "The contractor has the claim for now.", False),
+                   ex("mislabelled", "Apologise for the delay and thank her for her patience.", True)]
+    o = bare_org(tmp_path)
+    o.scenarios = {sc.id: sc}
+    store = Store(tmp_path / "a.db")
+    add_user(store, "author", ["author"])
+    # the old path (no leave-one-out): the example is its own nearest neighbour and "passes" as labelled
+    assert grade(o, sc, sc.examples[-1].answer).passed
+    head, rows = author_tab.run_examples(UIContext(org=o, store=store), sc.id, req("author"))
+    by_name = {r[1]: r for r in rows}
+    assert "**4 of 5** examples match" in head
+    assert by_name["mislabelled"][5] == "✗ no" and "'c' should pass but failed" in by_name["mislabelled"][6]
+    assert all(by_name[n][5] == "✓ yes" for n in ("figures", "vague", "figures-2", "vague-2"))
+    # the same mismatches as `sparring test`, word for word
+    assert [r[6] for r in rows] == ["; ".join(r["mismatches"]) for r in check_examples(o, sc)]
 
 
 def test_run_examples_grades_each_labelled_example(ctx):
@@ -146,6 +165,12 @@ def test_problems_listing():
 
 
 # ---------------------------------------------------------------------------------------------- render
+
+
+def _grade(passed, failed=()):
+    crits = [CriterionResult(id=c, passed=c not in failed, score=0.0 if c in failed else 1.0, feedback="fb")
+             for c in ("a", "b")]
+    return GradeResult(scenario="s", kind="frame", passed=passed, score=0.5, pass_mark=0.8, criteria=crits)
 
 
 def test_grade_html_escapes_learner_text():

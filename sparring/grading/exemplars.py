@@ -28,6 +28,9 @@ resemble it. The criterion's score is the best unit's. Without labelled examples
 neighbour means one mislabelled example can move a verdict: `sparring test` grades every example leave-one-out,
 so such an example shows up there as a mismatch.
 
+Mentors' reviews add labels too: an override of a criterion, once an author accepts it (sparring/review.py), is one
+more labelled answer of that criterion (reviewed() below). A pending or rejected one never counts.
+
 Exemplars are built once per scenario and criterion per process (their embeddings join the authored-text memo);
 `sparring test` grades each example leave-one-out (GradeContext.leave_out), so an example is never its own
 neighbour.
@@ -37,8 +40,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -115,17 +120,19 @@ def build(statements: list[str], match_all: bool, absent: bool,
 
 # ------------------------------------------------------------------------------------- per scenario, cached
 
-_cache: OrderedDict[tuple[int, str], tuple[Any, tuple, tuple[Exemplar, ...]]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Any, tuple, tuple[Exemplar, ...]]] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 512
 
 
 def for_criterion(scenario: Any, crit: Any) -> tuple[Exemplar, ...]:
-    """The exemplars of a semantic criterion from the scenario's examples, built once per scenario object.
+    """The exemplars of a semantic criterion from the scenario's examples and its accepted labels from reviews
+    (reviewed()), built once per scenario object and set of review labels.
 
     The cache holds the scenario object itself, so its id cannot be reused while the entry lives; an edited
     scenario is a new object (the loader builds new models) and gets new exemplars."""
-    key = (id(scenario), crit.id)
+    rev = reviewed(scenario, crit.id)
+    key = (id(scenario), crit.id, rev)
     # what the exemplars depend on besides the scenario object: a criterion or example list changed in place
     # (an editor, a test) is not served stale exemplars
     examples = getattr(scenario, "examples", None) or []
@@ -135,7 +142,7 @@ def for_criterion(scenario: Any, crit: Any) -> tuple[Exemplar, ...]:
         if hit is not None and hit[0] is scenario and hit[1] == stamp:
             _cache.move_to_end(key)
             return hit[2]
-    ex = build(crit.statements(), crit.match == "all", crit.absent, labelled_answers(scenario, crit))
+    ex = build(crit.statements(), crit.match == "all", crit.absent, [*labelled_answers(scenario, crit), *rev])
     with _cache_lock:
         _cache[key] = (scenario, stamp, ex)
         if len(_cache) > _CACHE_SIZE:
@@ -143,22 +150,72 @@ def for_criterion(scenario: Any, crit: Any) -> tuple[Exemplar, ...]:
     return ex
 
 
-def labelled_answers(scenario: Any, crit: Any) -> list[LabelledAnswer]:
+def labelled_answer(scenario: Any, index: int, name: str, answer: dict[str, Any], passed: bool
+                    ) -> LabelledAnswer | None:
+    """One labelled answer from its answer dict; None when the answer does not parse for this scenario (a
+    malformed example is reported by `sparring test`, not used as evidence)."""
     from .context import GradeContext, learner_parts
     from .rubric import parse_answer
 
+    try:
+        parsed = parse_answer(scenario, answer, 10**9)
+    except ValueError:
+        return None
+    parts = learner_parts(GradeContext(org=None, scenario=scenario, answer=parsed))
+    return LabelledAnswer(index, name, tuple(parts), passed)
+
+
+def labelled_answers(scenario: Any, crit: Any) -> list[LabelledAnswer]:
     out = []
     for i, ex in enumerate(getattr(scenario, "examples", None) or []):
         lab = label(crit, ex)
         if lab is None:
             continue
-        try:
-            answer = parse_answer(scenario, ex.answer, 10**9)
-        except ValueError:  # a malformed example is reported by `sparring test`, not used as evidence
-            continue
-        parts = learner_parts(GradeContext(org=None, scenario=scenario, answer=answer))
-        out.append(LabelledAnswer(i, ex.name or f"example {i + 1}", tuple(parts), lab))
+        a = labelled_answer(scenario, i, ex.name or f"example {i + 1}", ex.answer, lab)
+        if a is not None:
+            out.append(a)
     return out
+
+
+# ------------------------------------------------------------------ labels from mentors' reviews (accepted)
+#
+# sparring.review turns a mentor's override of a criterion into a pending example; once an author accepts it,
+# review.load_accepted() hands it here and it counts like one more labelled example of that criterion. Its
+# index is -(attempt id), never a YAML example's index, so GradeContext.leave_out = -attempt id grades that
+# attempt without the labels it gave.
+
+ReviewLabels = dict[str, tuple[LabelledAnswer, ...]]  # criterion id -> accepted labels
+_reviewed: dict[int, tuple[Any, ReviewLabels]] = {}
+_reviewed_as: ContextVar[tuple[Any, ReviewLabels] | None] = ContextVar("reviewed_as", default=None)
+
+
+def set_reviewed(scenario: Any, labels: ReviewLabels) -> None:
+    """The accepted review labels of `scenario` (replacing any before); an empty mapping forgets them."""
+    with _cache_lock:
+        if labels:
+            _reviewed[id(scenario)] = (scenario, {k: tuple(v) for k, v in labels.items() if v})
+        else:
+            _reviewed.pop(id(scenario), None)
+
+
+@contextmanager
+def reviewed_as(scenario: Any, labels: ReviewLabels) -> Iterator[None]:
+    """Grade `scenario`, in this context only, as if `labels` were its accepted review labels: the Author tab's
+    agreement without them and with the pending ones accepted, while learners keep the real ones."""
+    token = _reviewed_as.set((scenario, labels))
+    try:
+        yield
+    finally:
+        _reviewed_as.reset(token)
+
+
+def reviewed(scenario: Any, crit_id: str) -> tuple[LabelledAnswer, ...]:
+    """The accepted review labels of one criterion (see set_reviewed and reviewed_as)."""
+    shown = _reviewed_as.get()
+    if shown is not None and shown[0] is scenario:
+        return tuple(shown[1].get(crit_id, ()))
+    hit = _reviewed.get(id(scenario))
+    return hit[1].get(crit_id, ()) if hit is not None and hit[0] is scenario else ()
 
 
 # ------------------------------------------------------------------------------------------------ scoring

@@ -130,6 +130,26 @@ CREATE INDEX IF NOT EXISTS overrides_review ON overrides(review_id);
 ALTER TABLE criterion_results ADD COLUMN ungraded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN ungraded INTEGER NOT NULL DEFAULT 0;
 """),
+    # learning from reviews (sparring/review.py, docs/authoring.md): a mentor's override of a criterion becomes a
+    # labelled example of it, used by the example-aware `semantic` grader only once an author accepts it
+    Migration(4, "examples from reviews", """
+CREATE TABLE IF NOT EXISTS review_examples (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scenario TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    answer TEXT NOT NULL,                           -- JSON, redacted (policy.redact_for_storage); never raw
+    passed INTEGER NOT NULL,                        -- the label: the mentor's grade of the criterion
+    source TEXT NOT NULL DEFAULT 'review',          -- where the label comes from
+    review_id INTEGER REFERENCES reviews(id),
+    attempt_id INTEGER REFERENCES attempts(id),
+    mentor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',         -- pending | accepted | rejected
+    decided_by TEXT,                                -- the author who accepted or rejected it
+    decided_at TEXT
+);
+CREATE INDEX IF NOT EXISTS review_examples_scenario ON review_examples(scenario, status, criterion);
+"""),
 ]
 
 LATEST = MIGRATIONS[-1].version

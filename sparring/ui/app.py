@@ -111,6 +111,9 @@ def _optional_module(name: str):
 
 def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
     ctx = UIContext(org=org, store=store, warmup=warmup)
+    from ..review import load_accepted
+
+    load_accepted(org, store)  # examples from reviews that authors accepted count for learners from the start
     title = f"Sparring · {org.settings.organisation}"
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         with gr.Row(equal_height=True):

@@ -1,14 +1,14 @@
 """The Author tab: pick a scenario, read its rubric, run its labelled examples through the grader and see which
 match their labels; and the organisation's validation problems, as FILE:LINE:COL with a hint.
 
-Examples go through `sparring.grading.rubric.grade`, the same path as learners' attempts, so what the author sees
-here is what learners will get. Nothing is stored: examples are the rubric's tests, not attempts.
+Examples are graded by `sparring.grading.examples.check_examples`, the function `sparring test` uses: through
+`rubric.grade`, the same path as learners' attempts, each example leave-one-out, so the tab and the command report
+the same mismatches. Nothing is stored: examples are the rubric's tests, not attempts.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,12 @@ from . import render
 from .context import UIContext
 from .guard import require
 
-log = logging.getLogger("sparring.ui")
 
 ROLES = ("author",)
 EXAMPLE_COLUMNS = ["#", "Example", "Expected", "Graded", "Score", "Matches label?", "Why not"]
+REVIEW_COLUMNS = ["#", "Criterion", "Mentor's grade", "Mentor", "When (UTC)", "Status", "Answer (redacted)"]
+AGREEMENT_COLUMNS = ["Criterion", "Reviewed attempts", "Without review examples", "Now (accepted ones)",
+                     "If the pending are accepted", "Pending", "Accepted"]
 COMMON_FIELDS = {"id", "check", "required", "weight", "label", "feedback"}
 
 
@@ -51,24 +53,11 @@ def _expected(ex: Any) -> str:
     return "; ".join(parts)
 
 
-def compare(ex: Any, result: Any) -> list[str]:
-    """What differs between an example's label and its grade (empty: as labelled)."""
-    out = []
-    if result.passed != ex.expect.passed:
-        out.append(f"expected {'pass' if ex.expect.passed else 'fail'}, graded {'pass' if result.passed else 'fail'}")
-    by_id = {c.id: c for c in result.criteria}
-    for cid in ex.expect.failed:
-        if cid in by_id and by_id[cid].passed:
-            out.append(f"'{cid}' should fail but passed")
-    for cid in ex.expect.passed_criteria:
-        if cid in by_id and not by_id[cid].passed:
-            out.append(f"'{cid}' should pass but failed: {by_id[cid].feedback[:160]}")
-    return out
-
-
 def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> tuple[str, list[list[Any]]]:
+    """Grade the scenario's labelled examples exactly as `sparring test` does: through
+    grading.examples.check_examples, each one leave-one-out (an example never serves as its own evidence)."""
     require(request, ctx.store, *ROLES)
-    from ..grading.rubric import grade
+    from ..grading.examples import check_examples
 
     sc = ctx.org.scenarios.get(scenario_id or "")
     if sc is None:
@@ -77,18 +66,16 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
         return ("This scenario has no labelled `examples:` yet. Add a few answers with the result you expect; "
                 "see docs/authoring.md.", [])
     rows, matched = [], 0
-    for i, ex in enumerate(sc.examples, 1):
-        try:
-            result = grade(ctx.org, sc, ex.answer)
-            diffs = compare(ex, result)
-            graded = ("pass" if result.passed else "fail") + (
-                f"; failing {', '.join(result.failed_ids())}" if result.failed_ids() else "")
-            score = render.pct(result.score)
-        except Exception as e:  # noqa: BLE001 - shown in the row, the author fixes the example or the rubric
-            log.exception("example %s of %s failed to grade", i, sc.id)
-            diffs, graded, score = [f"cannot be graded: {e}"], "error", "–"
+    for ex, r in zip(sc.examples, check_examples(ctx.org, sc)):
+        if "passed" in r:
+            failing = [cid for cid, c in r["criteria"].items() if not c["passed"]]
+            graded = ("pass" if r["passed"] else "fail") + (f"; failing {', '.join(failing)}" if failing else "")
+            score = render.pct(r["score"])
+        else:  # could not be graded: the mismatch says why
+            graded, score = "error", "–"
+        diffs = r["mismatches"]
         matched += not diffs
-        rows.append([i, ex.name or _answer_preview(ex.answer), _expected(ex), graded, score,
+        rows.append([r["index"] + 1, ex.name or _answer_preview(ex.answer), _expected(ex), graded, score,
                      "✓ yes" if not diffs else "✗ no", "; ".join(diffs)])
     head = f"**{matched} of {len(rows)}** examples match their labels."
     if matched < len(rows):
@@ -96,10 +83,78 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
     return head, rows
 
 
-def _answer_preview(answer: dict[str, Any]) -> str:
+def _answer_preview(answer: dict[str, Any], limit: int = 80) -> str:
     text = answer.get("prompt") or answer.get("justification") or json.dumps(answer.get("flags", answer))
     text = str(text)
-    return text if len(text) <= 80 else text[:77] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------ learning from reviews
+
+
+def _agreement_cell(kappa: float | None, agreement: float | None) -> str:
+    if agreement is None:
+        return "–"
+    k = "κ undefined" if kappa is None else f"κ {kappa:.2f}"
+    return f"{k} ({render.pct(agreement)} agree)"
+
+
+def review_examples_view(ctx: UIContext, scenario_id: str | None, request: gr.Request | None
+                         ) -> tuple[str, list[list[Any]]]:
+    """The scenario's examples from mentors' reviews (pending first) and what to do with them."""
+    require(request, ctx.store, *ROLES)
+    from ..review import learns_from_reviews, review_examples
+
+    sc = ctx.org.scenarios.get(scenario_id or "")
+    if sc is None:
+        return "", []
+    if not any(learns_from_reviews(c) for c in sc.rubric.criteria):
+        return ("No criterion of this scenario learns from examples (only `semantic` ones do), so mentors' "
+                "overrides are counted in grader agreement only.", [])
+    items = sorted(review_examples(ctx.store, sc.id), key=lambda e: (e.status != "pending", -e.id))
+    rows = [[e.id, e.criterion, "pass" if e.passed else "fail", e.mentor, e.created_at[:16].replace("T", " "),
+             e.status, _answer_preview(e.answer, 400)] for e in items]
+    pending = sum(1 for e in items if e.status == "pending")
+    note = (f"**{pending}** example(s) from mentors' reviews wait for you. Accept one and the grader learns from "
+            "it for every learner; reject it and it never counts. Press *Show agreement* to see what accepting "
+            "would change." if pending else "No example from a review is waiting." if items else
+            "No mentor has overridden a criterion of this scenario yet.")
+    return note, rows
+
+
+def agreement_view(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> list[list[Any]]:
+    """Grader agreement per criterion, re-graded without, with the accepted and with the pending examples from
+    reviews (sparring.review.agreement_with_reviews)."""
+    require(request, ctx.store, *ROLES)
+    from ..review import agreement_with_reviews
+
+    if (scenario_id or "") not in ctx.org.scenarios:
+        raise gr.Error("Pick a scenario first.")
+    return [[a.criterion, a.n, _agreement_cell(a.kappa_without, a.agreement_without),
+             _agreement_cell(a.kappa_now, a.agreement_now),
+             _agreement_cell(a.kappa_if_accepted, a.agreement_if_accepted), a.pending, a.accepted]
+            for a in agreement_with_reviews(ctx.org, ctx.store, scenario_id or "")]
+
+
+def decide(ctx: UIContext, scenario_id: str | None, example_id: Any, accept: bool, request: gr.Request | None
+           ) -> tuple[str, list[list[Any]], list[list[Any]]]:
+    """Accept or reject one pending example from a review; returns the refreshed list and agreement."""
+    user = require(request, ctx.store, *ROLES)
+    from ..review import ReviewError, decide_example, review_examples
+
+    try:
+        number = int(example_id)
+    except (TypeError, ValueError):
+        raise gr.Error("Type the number (#) of the example to accept or reject.") from None
+    if number not in {e.id for e in review_examples(ctx.store, scenario_id or None)}:
+        raise gr.Error(f"This scenario has no example #{number} from a review; pick one from the list.")
+    try:
+        decided = decide_example(ctx.org, ctx.store, number, user.name, accept)
+    except ReviewError as e:
+        raise gr.Error(str(e)) from None
+    note, rows = review_examples_view(ctx, scenario_id, request)
+    done = f"Example #{decided.id} {decided.status}" + (": the grader learns from it now." if accept else ".")
+    return f"{done}\n\n{note}", rows, agreement_view(ctx, scenario_id, request)
 
 
 def problems_md(problems: list[Any], n_scenarios: int, n_policies: int) -> str:
@@ -157,6 +212,19 @@ def build(ctx: UIContext) -> AuthorView:
     verdict = gr.Markdown(elem_id="author-verdict")
     table = gr.Dataframe(headers=EXAMPLE_COLUMNS, interactive=False, wrap=True, elem_id="author-examples",
                          column_widths=["4%", "20%", "17%", "20%", "7%", "8%", "24%"])
+    gr.Markdown("#### Learning from reviews\nWhen a mentor overrides a `semantic` criterion, the attempt's "
+                "answer (redacted) becomes a labelled example of it. It counts only once you accept it.")
+    rev_note = gr.Markdown(elem_id="author-review-note")
+    rev_table = gr.Dataframe(headers=REVIEW_COLUMNS, interactive=False, wrap=True, elem_id="author-review-examples",
+                             column_widths=["5%", "13%", "9%", "10%", "13%", "9%", "41%"])
+    with gr.Row(equal_height=True):
+        rev_id = gr.Number(None, label="Example #", precision=0, scale=1, elem_id="author-review-id")
+        accept = gr.Button("Accept", variant="primary", size="sm", scale=1, elem_id="author-review-accept")
+        reject = gr.Button("Reject", variant="stop", size="sm", scale=1, elem_id="author-review-reject")
+        show_agreement = gr.Button("Show agreement", size="sm", scale=1, elem_id="author-agreement-show")
+    gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
+                "attempts re-graded now; each attempt without the examples it gave.")
+    agreement = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False, wrap=True, elem_id="author-agreement")
     gr.Markdown("#### Validation problems")
     problems = gr.Markdown(elem_id="author-problems")
     recheck_btn = gr.Button("Check the files again", size="sm", elem_id="author-recheck")
@@ -173,11 +241,28 @@ def build(ctx: UIContext) -> AuthorView:
     def on_show(sid, request: gr.Request):
         return show_tab(ctx, sid, request)
 
+    def on_reviews(sid: str | None, request: gr.Request) -> tuple[str, list[list[Any]]]:
+        return review_examples_view(ctx, sid, request)
+
+    def on_agreement(sid: str | None, request: gr.Request) -> list[list[Any]]:
+        return agreement_view(ctx, sid, request)
+
+    def on_accept(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
+        return decide(ctx, sid, number, True, request)
+
+    def on_reject(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
+        return decide(ctx, sid, number, False, request)
+
     pick.change(on_pick, [pick], [rubric, verdict, table], api_name="author_scenario")
+    pick.change(on_reviews, [pick], [rev_note, rev_table], api_name="author_review_examples")
+    show_agreement.click(on_agreement, [pick], [agreement], api_name="author_agreement")
+    accept.click(on_accept, [pick, rev_id], [rev_note, rev_table, agreement], api_name="author_review_accept")
+    reject.click(on_reject, [pick, rev_id], [rev_note, rev_table, agreement], api_name="author_review_reject")
     run.click(on_run, [pick], [verdict, table], api_name="author_run_examples")
     recheck_btn.click(on_recheck, None, [problems], api_name="author_recheck")
 
     def refresh(trigger: Any, api_name: str) -> None:
         trigger(on_show, [pick], [rubric, verdict, table, problems], api_name=api_name)
+        trigger(on_reviews, [pick], [rev_note, rev_table], api_name=f"{api_name}_reviews")
 
     return AuthorView(refresh=refresh)

@@ -1,95 +1,27 @@
 """The catalogue: every scenario, those for the learner's role first, with what is new, due and passed.
 
-The learner's status per scenario is read from the store (attempts and the fsrs schedule); the filters are plain
-inputs, so the handler is a pure function of (ctx, filters, request).
+Every figure (status, due, for you) comes from the read model, sparring/store/queries.py (docs/metrics.md); this
+module only formats it. The filters are plain inputs, so the handler is a pure function of (ctx, filters,
+request).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import gradio as gr
 
+from ..store.queries import CatalogueRow, catalogue, select, status_counts
 from . import render
 from .context import UIContext
-from .guard import User, require
+from .guard import require
 
 ALL = "All"
 TIME_CHOICES = [ALL, "5 min or less", "10 min or less", "20 min or less"]
 STATUS = {"due": "Due for re-practice", "new": "New", "tried": "Tried, not passed yet", "passed": "Passed ✓"}
-STATUS_ORDER = {"due": 0, "new": 1, "tried": 2, "passed": 3}
 COLUMNS = ["For you", "Status", "Scenario", "Kind", "Minutes", "Skills", "Workflow", "Next re-practice"]
-
-
-@dataclass
-class Entry:
-    id: str
-    title: str
-    kind: str
-    minutes: int
-    skills: list[str]
-    workflow: str
-    for_you: bool
-    status: str  # a key of STATUS
-    attempts: int
-    best: float | None
-    due: datetime | None
-
-
-def _slug(s: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
-
-
-def is_for(user: User, scenario_roles: list[str]) -> bool:
-    """A scenario is for the learner when one of its roles is one of their job roles, or names their team
-    (team "Claims" matches role "claims-handler")."""
-    mine = {_slug(r) for r in user.job_roles}
-    team = _slug(user.team) if user.team else ""
-    for role in scenario_roles:
-        r = _slug(role)
-        if r in mine or (team and (r == team or team in r.split("-"))):
-            return True
-    return False
-
-
-def learner_history(store: Any, learner: str) -> tuple[dict[str, dict[str, Any]], dict[str, datetime]]:
-    """Per scenario: attempts, ever passed, best score; and the re-practice due date from the schedule."""
-    hist = {r["scenario"]: r for r in store.query(
-        "SELECT scenario, COUNT(*) AS n, MAX(passed) AS passed, MAX(score) AS best, MAX(submitted_at) AS last "
-        "FROM attempts WHERE learner = ? GROUP BY scenario", [learner])}
-    due: dict[str, datetime] = {}
-    for r in store.query("SELECT scenario, due FROM schedule WHERE learner = ?", [learner]):
-        try:
-            d = datetime.fromisoformat(r["due"])
-        except (TypeError, ValueError):
-            continue
-        due[r["scenario"]] = d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-    return hist, due
-
-
-def entries(ctx: UIContext, user: User, now: datetime | None = None) -> list[Entry]:
-    now = now or datetime.now(timezone.utc)
-    hist, due = learner_history(ctx.store, user.name)
-    out = []
-    for sc in ctx.org.scenarios.values():
-        h = hist.get(sc.id)
-        d = due.get(sc.id)
-        if h is None:
-            status = "new"
-        elif d is not None and d <= now:
-            status = "due"
-        elif h["passed"]:
-            status = "passed"
-        else:
-            status = "tried"
-        out.append(Entry(id=sc.id, title=sc.title, kind=sc.kind, minutes=sc.minutes, skills=list(sc.skills),
-                         workflow=sc.workflow, for_you=is_for(user, sc.roles), status=status,
-                         attempts=h["n"] if h else 0, best=h["best"] if h else None, due=d))
-    out.sort(key=lambda e: (not e.for_you, STATUS_ORDER[e.status], e.minutes, e.title.lower()))
-    return out
 
 
 def _max_minutes(time_choice: str | None) -> int | None:
@@ -97,23 +29,17 @@ def _max_minutes(time_choice: str | None) -> int | None:
     return int(m[1]) if m else None
 
 
-def filter_entries(items: list[Entry], skill: str | None, workflow: str | None, time_choice: str | None,
-                   mine_only: bool) -> list[Entry]:
-    limit = _max_minutes(time_choice)
-    return [e for e in items
-            if (not skill or skill == ALL or skill in e.skills)
-            and (not workflow or workflow == ALL or e.workflow == workflow)
-            and (limit is None or e.minutes <= limit)
-            and (not mine_only or e.for_you)]
+def _any(choice: str | None) -> str | None:
+    return None if not choice or choice == ALL else choice
 
 
-def rows(items: list[Entry]) -> list[list[Any]]:
+def rows(items: list[CatalogueRow]) -> list[list[Any]]:
     return [["★" if e.for_you else "", STATUS[e.status], e.title, render.KIND_LABELS[e.kind], e.minutes,
              ", ".join(e.skills), e.workflow, f"{e.due:%d %b %Y}" if e.due else ""] for e in items]
 
 
-def summary(items: list[Entry]) -> str:
-    n = {k: sum(1 for e in items if e.status == k) for k in STATUS}
+def summary(items: list[CatalogueRow]) -> str:
+    n = status_counts(items)
     return (f"**{n['due']}** due for re-practice · **{n['new']}** new · **{n['tried']}** tried · "
             f"**{n['passed']}** passed")
 
@@ -122,10 +48,11 @@ def load(ctx: UIContext, skill: str | None, workflow: str | None, time_choice: s
          current: str | None, request: gr.Request | None) -> tuple[Any, Any, list[str], str]:
     """(table, picker, ids in table order, summary) for the signed-in learner and the filters."""
     user = require(request, ctx.store)
-    everything = entries(ctx, user)
-    shown = filter_entries(everything, skill, workflow, time_choice, mine_only)
-    ids = [e.id for e in shown]
-    choices = [(f"{e.title} ({render.KIND_LABELS[e.kind]}, {e.minutes} min)", e.id) for e in shown]
+    everything = catalogue(ctx.org, ctx.store, user.name)
+    shown = select(everything, skill=_any(skill), workflow=_any(workflow), max_minutes=_max_minutes(time_choice),
+                   mine_only=bool(mine_only))
+    ids = [e.scenario for e in shown]
+    choices = [(f"{e.title} ({render.KIND_LABELS[e.kind]}, {e.minutes} min)", e.scenario) for e in shown]
     value = current if current in ids else (ids[0] if ids else None)
     note = summary(everything)
     if not shown:
@@ -177,7 +104,8 @@ def build(ctx: UIContext) -> CatalogueView:
         return pick_row(ctx, id_list, evt.index, request)
 
     outs = [table, pick, ids, note]
-    for i, comp in enumerate((skill, workflow, time_choice, mine)):
+    inputs: list[Any] = [skill, workflow, time_choice, mine]
+    for i, comp in enumerate(inputs):
         comp.change(on_load, filters, outs, api_name=f"catalogue_filter_{i}", show_progress="minimal")
     table.select(on_select, [ids], [pick], api_name="catalogue_pick")
 

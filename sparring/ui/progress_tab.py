@@ -1,19 +1,20 @@
 """My progress: skills over time, attempts, what improved, and what is due for re-practice.
 
-Read-only queries over the learner's own rows; a learner only ever sees their own progress (the handler takes
-the name from the signed-in user, never from an input).
+Every figure comes from the read model, sparring/store/queries.progress (docs/metrics.md); this module only
+formats it. A learner only ever sees their own progress (the handler takes the name from the signed-in user,
+never from an input).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from ..store.queries import progress
 from . import render
 from .context import UIContext
 from .guard import require
@@ -25,7 +26,7 @@ IMPROVED_COLUMNS = ["Scenario", "Attempts", "First score", "Latest score", "Chan
 
 
 @dataclass
-class Progress:
+class ProgressScreen:
     headline: str
     skills_over_time: pd.DataFrame  # when, skill, score
     skills: list[list[Any]]
@@ -34,63 +35,36 @@ class Progress:
     due: str
 
 
-def _when(s: str | None) -> datetime | None:
-    if not s:
-        return None
-    try:
-        d = datetime.fromisoformat(s)
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+def _change(points: int) -> str:
+    return "—" if points == 0 else (f"▲ +{points}%" if points > 0 else f"▼ {points}%")
 
 
-def _change(first: float, last: float) -> str:
-    d = round(last * 100) - round(first * 100)  # in shown percentage points, so 100% → 100% is never "-1%"
-    return "—" if d == 0 else (f"▲ +{d}%" if d > 0 else f"▼ {d}%")
-
-
-def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> Progress:
-    now = now or datetime.now(timezone.utc)
-    rows = ctx.store.query("SELECT id, scenario, kind, skills, submitted_at, score, passed, verdict, blocked "
-                           "FROM attempts WHERE learner = ? ORDER BY submitted_at, id", [learner])
+def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> ProgressScreen:
+    """The screen's text and tables, formatted from the read model's Progress (sparring/store/queries.py)."""
+    p = progress(ctx.org, ctx.store, learner, now=now)
     titles = {sid: sc.title for sid, sc in ctx.org.scenarios.items()}
-    points, per_skill, per_scenario = [], {}, {}
-    for r in rows:
-        when = _when(r["submitted_at"])
-        try:
-            skills = json.loads(r["skills"] or "[]")
-        except ValueError:
-            skills = []
-        for sk in skills:
-            points.append({"when": when, "skill": sk, "score": float(r["score"])})
-            per_skill.setdefault(sk, []).append(float(r["score"]))
-        per_scenario.setdefault(r["scenario"], []).append(float(r["score"]))
-    skills = [[sk, len(v), render.pct(v[0]), render.pct(v[-1]), render.pct(max(v)), _change(v[0], v[-1])]
-              for sk, v in sorted(per_skill.items())]
-    improved = [[titles.get(sid, sid), len(v), render.pct(v[0]), render.pct(v[-1]), _change(v[0], v[-1])]
-                for sid, v in per_scenario.items() if len(v) > 1 and v[-1] > v[0]]
+    points = [{"when": when, "skill": sk.skill, "score": score} for sk in p.skills for when, score in sk.points]
+    skills = [[sk.skill, sk.attempts, render.pct(sk.first_score), render.pct(sk.latest_score),
+               render.pct(sk.best_score), _change(sk.change)] for sk in p.skills]
+    improved = [[i.title, i.attempts, render.pct(i.first_score), render.pct(i.latest_score), _change(i.change)]
+                for i in p.improved]
     attempts = []
-    for r in reversed(rows[-50:]):
-        when = _when(r["submitted_at"])
-        policy = "blocked" if r["blocked"] else POLICY_WORDS.get(r["verdict"] or "allow", "")
-        attempts.append([f"{when:%Y-%m-%d %H:%M}" if when else "", titles.get(r["scenario"], r["scenario"]),
-                         render.KIND_LABELS.get(r["kind"], r["kind"]), render.pct(r["score"]),
-                         "✓ passed" if r["passed"] else "✗ not yet", policy])
-    sched = ctx.store.query("SELECT scenario, due FROM schedule WHERE learner = ? ORDER BY due", [learner])
-    due_now = [s for s in sched if (_when(s["due"]) or now) <= now]
-    later = [s for s in sched if (_when(s["due"]) or now) > now]
-    if not rows:
+    for a in p.attempts:
+        policy = "blocked" if a.blocked else POLICY_WORDS.get(a.verdict or "allow", "")
+        attempts.append([f"{a.submitted_at:%Y-%m-%d %H:%M}" if a.submitted_at else "",
+                         titles.get(a.scenario, a.scenario), render.KIND_LABELS.get(a.kind, a.kind),
+                         render.pct(a.score), "✓ passed" if a.passed else "✗ not yet", policy])
+    if not p.n_attempts:
         headline = "You have not practised yet. Go to **Scenarios** and start one: your progress appears here."
     else:
-        passed = len({r["scenario"] for r in rows if r["passed"]})
-        headline = (f"**{len(rows)}** attempts on **{len(per_scenario)}** scenarios · **{passed}** passed · "
-                    f"**{len(due_now)}** due for re-practice")
-    due_lines = [f"- **{titles.get(s['scenario'], s['scenario'])}** — due now" for s in due_now]
-    due_lines += [f"- {titles.get(s['scenario'], s['scenario'])} — {_when(s['due']):%d %b %Y}" for s in later[:10]]
+        headline = (f"**{p.n_attempts}** attempts on **{p.attempted_scenarios}** scenarios · "
+                    f"**{p.passed_scenarios}** passed · **{p.due_now}** due for re-practice")
+    due_lines = [f"- **{r.title}** — due now" for r in p.due if r.status == "due"]
+    due_lines += [f"- {r.title} — {r.due:%d %b %Y}" for r in p.due if r.status != "due" and r.due][:10]
     due = "\n".join(due_lines) or "_Nothing scheduled yet. Scenarios come back here after you practise them; " \
-                                  "weaker ones come back sooner._"
+                                   "weaker ones come back sooner._"
     frame = pd.DataFrame(points, columns=["when", "skill", "score"])
-    return Progress(headline, frame, skills, improved, attempts, due)
+    return ProgressScreen(headline, frame, skills, improved, attempts, due)
 
 
 def load(ctx: UIContext, request: gr.Request | None) -> tuple[Any, ...]:
