@@ -162,3 +162,17 @@ def test_progress(store, scores, first, latest, best, change):
     assert screen.skills[0][-1] == ("—" if change == 0 else f"▲ +{change}%" if change > 0 else f"▼ {change}%")
     assert (f"**{len(scores)}** attempts on **{p.attempted_scenarios}** scenarios · "
             f"**{p.passed_scenarios}** passed") in screen.headline
+
+
+# An ungraded attempt (a required part could not be checked) is neither passed nor "not yet": it waits for a mentor.
+@pytest.mark.parametrize("passed,ungraded,shown", [
+    (True, False, "✓ passed"), (False, False, "✗ not yet"), (False, True, "? waiting for a mentor")])
+def test_attempt_result_shows_the_third_state(store, passed, ungraded, shown):
+    org = SimpleNamespace(scenarios={"alpha": _sc("alpha", [])})
+    _attempt(store, "alpha", 0.5, passed, NOW - timedelta(days=1))
+    with store.write() as db:
+        db.execute("UPDATE attempts SET ungraded = ?", [int(ungraded)])
+    (row,) = queries.progress(org, store, "ann", now=NOW).attempts
+    assert row.ungraded is ungraded
+    screen = progress_tab.progress_for(UIContext(org=org, store=store), "ann", now=NOW)
+    assert [a for a in screen.attempts if shown in a]

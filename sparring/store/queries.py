@@ -150,6 +150,8 @@ class AttemptRow(BaseModel):
     kind: str = Field(description="frame, spot or trust.")
     submitted_at: datetime | None = Field(description="When it was submitted (UTC).")
     passed: bool = Field(description="Whether it passed.")
+    ungraded: bool = Field(default=False, description="A required part could not be checked: neither passed nor "
+                           "failed until a mentor grades it (sparring/grading/verdict.py).")
     score: float = Field(description="Score 0..1.")
     verdict: str | None = Field(description="The policy verdict of the learner's text.")
     blocked: bool = Field(description="Blocked by the data-sharing policy.")
@@ -192,12 +194,12 @@ class Progress(BaseModel):
 
 def _attempt_row(r: dict[str, Any]) -> AttemptRow:
     return AttemptRow(id=r["id"], scenario=r["scenario"], kind=r["kind"], submitted_at=_when(r["submitted_at"]),
-                      passed=bool(r["passed"]), score=float(r["score"]), verdict=r["verdict"],
-                      blocked=bool(r["blocked"]), skills=[s for s in _list(r["skills"]) if isinstance(s, str)],
+                      passed=bool(r["passed"]), ungraded=bool(r.get("ungraded")), score=float(r["score"]),
+                      verdict=r["verdict"], blocked=bool(r["blocked"]), skills=[s for s in _list(r["skills"]) if isinstance(s, str)],
                       gaming=[s for s in _list(r["gaming"]) if isinstance(s, str)])
 
 
-_ATTEMPT_COLS = "id, scenario, kind, submitted_at, passed, score, verdict, blocked, skills, gaming"
+_ATTEMPT_COLS = "id, scenario, kind, submitted_at, passed, ungraded, score, verdict, blocked, skills, gaming"
 
 
 def progress(org: Any, store: Store, learner: str, *, now: datetime | None = None, recent: int = 50) -> Progress:
@@ -235,6 +237,7 @@ class CriterionRow(BaseModel):
     criterion: str
     check: str | None
     passed: bool
+    ungraded: bool = False
     score: float
     required: bool
     weight: float
@@ -275,7 +278,7 @@ def attempt_detail(store: Store, attempt_id: int, learner: str | None = None) ->
     r = store.one("SELECT * FROM attempts WHERE id = ?", [attempt_id])
     if r is None or (learner is not None and r["learner"] != learner):
         return None
-    crit = store.query('SELECT criterion, "check", passed, score, required, weight, feedback FROM criterion_results '
+    crit = store.query('SELECT criterion, "check", passed, ungraded, score, required, weight, feedback FROM criterion_results '
                        "WHERE attempt_id = ? ORDER BY rowid", [attempt_id])
     finds = store.query('SELECT entity, action, rule, score, start, "end" FROM findings WHERE attempt_id = ? '
                         "ORDER BY start", [attempt_id])
@@ -285,5 +288,6 @@ def attempt_detail(store: Store, attempt_id: int, learner: str | None = None) ->
         passed=bool(r["passed"]), score=r["score"], verdict=r["verdict"], blocked=bool(r["blocked"]),
         assistant_status=r["assistant_status"], answer=loads(r["answer"], {}), grade=loads(r["grade"], {}),
         gaming=loads(r["gaming"], []),
-        criteria=[CriterionRow(**{**c, "passed": bool(c["passed"]), "required": bool(c["required"])}) for c in crit],
+        criteria=[CriterionRow(**{**c, "passed": bool(c["passed"]), "ungraded": bool(c["ungraded"]),
+                                   "required": bool(c["required"])}) for c in crit],
         findings=[FindingRow(**f) for f in finds])

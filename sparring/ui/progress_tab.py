@@ -53,7 +53,7 @@ def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> P
         policy = "blocked" if a.blocked else POLICY_WORDS.get(a.verdict or "allow", "")
         attempts.append([f"{a.submitted_at:%Y-%m-%d %H:%M}" if a.submitted_at else "",
                          titles.get(a.scenario, a.scenario), render.KIND_LABELS.get(a.kind, a.kind),
-                         render.pct(a.score), "✓ passed" if a.passed else "✗ not yet", policy])
+                         render.pct(a.score), "✓ passed" if a.passed else "? waiting for a mentor" if a.ungraded else "✗ not yet", policy])
     if not p.n_attempts:
         headline = "You have not practised yet. Go to **Scenarios** and start one: your progress appears here."
     else:
