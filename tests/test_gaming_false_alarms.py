@@ -132,5 +132,5 @@ def test_a_worked_sum_is_not_keyword_stuffing(org, sid, text):
     assert "keyword-stuffing" not in gaming.text_signals(sc, text, org=org)
     # its content words without the figures and the words between them, run together, are a keyword list
     kept = [w for w in gaming.words(text) if not gaming._is_number(w) and not gaming._function_word(w)]
-    listed = " ".join((kept * 2)[:gaming.MAX_CONTENT_RUN])
+    listed = " ".join((kept * 3)[:gaming.MAX_CONTENT_RUN])
     assert "keyword-stuffing" in gaming.text_signals(sc, listed, org=org), listed
