@@ -15,13 +15,14 @@ class CriterionResult(BaseModel):
     evidence: Any = Field(None, description="What the grader based its decision on (a sentence, findings, ...).")
     # Filled in by the rubric, not by grader kinds:
     check: str | None = None
-    label: str | None = None
+    label: str | None = Field(None, description="The criterion's name for learners (grading.feedback.label_for).")
     required: bool = False
     weight: float = 1.0
 
     def public(self) -> dict[str, Any]:
         """The contract shape of `grade --json` criteria."""
-        return {"id": self.id, "passed": self.passed, "score": round(self.score, 4), "feedback": self.feedback,
+        return {"id": self.id, "label": self.label, "passed": self.passed, "score": round(self.score, 4),
+                "feedback": self.feedback,
                 "evidence": self.evidence, "check": self.check, "required": self.required, "weight": self.weight}
 
 

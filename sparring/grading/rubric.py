@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import gaming
 from ..content.models import ANSWER_MODELS, AnyScenario
-from .feedback import render
+from .feedback import label_for, render, summary_note
 from .result import CriterionResult, GradeResult
 from .semantic_engine import prefetch
 
@@ -120,7 +120,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
                                 feedback=f"This criterion could not be graded automatically ({type(e).__name__}); "
                                 "a mentor will review it.", evidence={"error": str(e)[:300]})
         r.id, r.check, r.required, r.weight = crit.id, crit.check, crit.required, crit.weight
-        r.label = crit.label or crit.id
+        r.label = label_for(crit, kind, scenario.kind)
         r.feedback = render(crit, r)
         results.append(r)
     total_w = sum(r.weight for r in results) or 1.0
@@ -146,6 +146,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
                    f"(score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%}).")
     else:
         summary = f"Not yet: {score:.0%} against a pass mark of {scenario.rubric.pass_mark:.0%}."
+    summary += summary_note(ctx.text)
     return GradeResult(scenario=scenario.id, kind=scenario.kind, passed=passed, score=max(0.0, min(1.0, score)),
                        pass_mark=scenario.rubric.pass_mark, criteria=results,
                        policy=ctx.policy.public() if ctx.policy is not None else None, assistant=assistant,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .. import semantic_engine as se
+from ..feedback import copied_note, key_words, language_note, quote
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 from .semantic import learner_parts
@@ -49,10 +50,10 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     if prep.ignored:
         ev["ignored"] = prep.ignored
     note = " Sentences addressed to the grader were not counted." if prep.ignored else ""
-    note += se.copied_note(prep)
+    note += copied_note(prep)
     if prep.copied:
         ev["copied"] = prep.copied
-    got = "; ".join(f"{se.quote(m.evidence, 100)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
+    got = "; ".join(f"{quote(m.evidence, 100, around=key_words(m.statement))} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
     if passed:
         more = ""
         if len(covered) < len(matches):
@@ -69,8 +70,8 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
         parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
                      + (f" ({got})" if covered else "") + ".")
     for m in contra[:2]:
-        parts.append(f"{se.quote(m.contradicted, 100)} says the opposite of a key reason.")
+        parts.append(f"{quote(m.contradicted, 100, around=key_words(m.statement))} says the opposite of a key reason.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
-                           feedback=" ".join(parts) + note + se.language_note(ctx.text))
+                           feedback=" ".join(parts) + note + language_note(ctx.text))

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from .. import exemplars as xm
 from .. import semantic_engine as se
+from ..feedback import copied_note, key_words, language_note, quote
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -105,7 +106,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             if prep.ignored else "")
     if not prep.units and not prep.ignored:
         note = ""
-    note += se.copied_note(prep)
+    note += copied_note(prep)
     if prep.copied:
         ev["copied"] = prep.copied
     if opts.absent:
@@ -113,7 +114,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             m = max(hits, key=lambda m: m.score)
             return CriterionResult(
                 id=opts.id, passed=False, score=0.0, evidence={**ev, "sentence": m.evidence},
-                feedback=(f"Your answer says {se.quote(m.evidence)}, which is what this criterion rules out "
+                feedback=(f"Your answer says {quote(m.evidence, around=key_words(m.statement))}, which is what this criterion rules out "
                           f"({_lower_first(m.statement)}). Remove it, or say the opposite if that is what you "
                           "mean."))
         return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
@@ -124,7 +125,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     best = max(hits or results, key=lambda m: m.score)
     ev["sentence"] = best.evidence if best.matched else None
     if passed:
-        shown = " ".join(se.quote(m.evidence) for m in hits[:3])
+        shown = " ".join(quote(m.evidence, around=key_words(m.statement)) for m in hits[:3])
         return CriterionResult(id=opts.id, passed=True, score=score, evidence=ev,
                                feedback=f"Your answer covers this: {shown}.{note}")
     missing = [m for m in results if not m.matched]
@@ -136,10 +137,10 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                                                    if prep.ignored else "") + ".")
     for m in missing[:3]:
         if m.contradicted:
-            parts.append(f"Your sentence {se.quote(m.contradicted)} says the opposite of what is needed: "
+            parts.append(f"Your sentence {quote(m.contradicted, around=key_words(m.statement))} says the opposite of what is needed: "
                          f"{m.statement.rstrip('.')}.")
         elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
-            parts.append(f"The closest you came is {se.quote(m.evidence)}, which does not quite say it. "
+            parts.append(f"The closest you came is {quote(m.evidence, around=key_words(m.statement))}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
         else:
             parts.append(f"Your answer does not cover this yet. Wanted: {m.statement.rstrip('.')}.")
@@ -150,4 +151,4 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     if prep.truncated:
         note += f" Only the first {se.MAX_UNITS} sentences and clauses were read; keep the answer shorter."
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
-                           feedback=" ".join(parts) + note + se.language_note(ctx.text))
+                           feedback=" ".join(parts) + note + language_note(ctx.text))
