@@ -107,7 +107,7 @@ def entity_words(entity: str, names: dict[str, str] | None = None) -> str:
     if entity in ENTITY_WORDS:
         return ENTITY_WORDS[entity]
     name = (names or {}).get(entity) or entity.replace("_", " ").lower()
-    return _article(name[:1].lower() + name[1:] if name[:2] != name[:2].upper() else name)
+    return _article(name)  # a recognizer's name as its author wrote it ("Harbourline claim reference")
 
 
 def placeholder_words(entity: str, names: dict[str, str] | None = None) -> str:
