@@ -194,20 +194,42 @@ def quote(text: str | None, limit: int = 160, around: Iterable[str] = ()) -> str
 
 # ------------------------------------------------------------------------------------------------ language
 
-# Function words of English: a cheap cue for "this answer is in English" (no language-detection model).
+# A cheap language cue (no language-detection model or dependency): the share of English function words against
+# the share of common function words of other European languages, and the share of words with letters outside
+# ASCII. English answers that are terse notes ("Reject: outdated rate, IPT now 12%") have few function words of
+# either kind, so it takes positive evidence of another language to say an answer is not English.
 _EN_FUNCTION = frozenset("the a an and or to of in on for with is are was were be not this that it you we they i "
                          "will would should can do does please".split())
+_OTHER_FUNCTION = frozenset(  # French, German, Spanish, Italian, Portuguese, Polish, Dutch; none an English word
+    "le la les des du et est un une que qui pas au aux ce il elle ne se sa son sur avec pour mais "
+    "der das und ist nicht ein eine zu den dem im mit von für auf es sie er ich wir auch nur "
+    "el los las del y es una por para su lo al con pero muy "
+    "il gli di è che per non della con sono anche "
+    "de da dos das uma um os em na não mas ao eu porque então sobre esta está é o e "
+    "w z się jest nie że od po za ale jak tę ten ta więc ponieważ oraz dla "
+    "het een van en niet met voor zijn ook".split())
 _LETTERS = re.compile(r"[^\W\d_]+")
 LANGUAGE_NOTE = ("Answers are graded in English here, and this one does not look like English: the checks may "
                  "have missed what you meant. Write it in English to get feedback you can rely on.")
 
 
 def looks_english(text: str) -> bool:
-    """The local model understands English only; short texts get the benefit of the doubt."""
+    """False only on evidence of another language: more of its function words than of English ones, or mostly
+    words in letters outside ASCII (another script, or a language written with diacritics). Short texts get the
+    benefit of the doubt."""
     ws = [w.casefold() for w in _LETTERS.findall(text or "")]
+    letters = "".join(ws)
+    if len(letters) >= 12 and sum(not c.isascii() for c in letters) / len(letters) >= 0.5:
+        return False  # another script (written without spaces, as Chinese or Japanese are, it is one "word")
     if len(ws) < 6:
         return True
-    return sum(1 for w in ws if w in _EN_FUNCTION) / len(ws) >= 0.08
+    n = len(ws)
+    en = sum(w in _EN_FUNCTION for w in ws) / n
+    other = sum(w in _OTHER_FUNCTION for w in ws) / n
+    non_ascii = sum(not w.isascii() for w in ws) / n
+    if non_ascii >= 0.3:
+        return False
+    return not (other > en and (other >= 0.08 or non_ascii >= 0.15))
 
 
 LANGUAGE_HINT = "Answers are graded in English here."
@@ -230,7 +252,7 @@ _KEY_STOP = frozenset("that this with from into than then they them their there 
 
 def key_words(statement: str) -> list[str]:
     """The words of an authored statement a quote should keep in view: figures and longer content words."""
-    ws = re.findall(r"[£$€]?\d[\d,.:%]*|[^\W\d_]{4,}", statement or "")
+    ws = re.findall(r"[£$€]?\d(?:[\d,.:]*\d)?%?|[^\W\d_]{4,}", statement or "")
     figs = [w for w in ws if any(c.isdigit() for c in w)]
     return figs + [w for w in ws if w not in figs and w.casefold() not in _KEY_STOP]
 
