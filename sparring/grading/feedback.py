@@ -290,8 +290,9 @@ def render(criterion: Any, result: CriterionResult) -> str:
         values.update({k: _fmt(v) for k, v in ev.items()
                        if v is not None and not isinstance(v, dict) and k not in _TECHNICAL})
         # the learner-facing forms the graders put beside the technical ones (see kinds/policy.py, contains.py)
-        learner = ev.get("learner") if isinstance(ev.get("learner"), dict) else {}
-        values.update({k: _fmt(v) for k, v in learner.items()})
+        learner = ev.get("learner")
+        if isinstance(learner, dict):
+            values.update({k: _fmt(v) for k, v in learner.items()})
         # {evidence} is the learner's sentence that decided the criterion, when the grader has one
         sentence = ev.get("sentence")
         values["evidence"] = quote(sentence) if sentence else ""

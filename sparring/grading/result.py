@@ -15,7 +15,7 @@ class CriterionResult(BaseModel):
     evidence: Any = Field(None, description="What the grader based its decision on (a sentence, findings, ...).")
     # Filled in by the rubric, not by grader kinds:
     check: str | None = None
-    label: str | None = Field(None, description="The criterion's name for learners (grading.feedback.label_for).")
+    label: str | None = Field(default=None, description="The criterion's name for learners (grading.feedback.label_for).")
     required: bool = False
     weight: float = 1.0
 
