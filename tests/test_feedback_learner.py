@@ -244,3 +244,26 @@ def test_grade_json_carries_the_label_and_keeps_the_technical_evidence_for_mento
 def test_the_leak_check_finds_each_kind_of_machinery(org, sid, leak):
     """The check above can fail: each of the leaks the issue saw is caught by one of its patterns."""
     assert any(p.search(leak) for p in _forbidden(org, org.scenarios[sid]).values()), leak
+
+
+def test_a_quote_is_the_whole_sentence_even_when_the_answer_is_hard_wrapped():
+    text = ("Draft a checklist for claim [claim ref]. The insured reported neck\npain the next day; no ambulance.\n"
+            "- first item\n- second item about the estimate\n- third")
+    assert fb.whole_sentence([text], "The insured reported neck") == \
+        "The insured reported neck pain the next day; no ambulance."
+    assert fb.whole_sentence([text], "second item about") == "second item about the estimate"
+    # spot: each flag reason is its own text, never run into the next one
+    assert fb.whole_sentence(["Reason one", "It is £3,000. Not £5,000 as it says"], "Not £5,000") == \
+        "Not £5,000 as it says"
+    assert fb.whole_sentence([text], "not in the answer") == "not in the answer"
+
+
+@pytest.mark.slow
+def test_semantic_feedback_quotes_the_whole_sentence(org):
+    sc = org.scenarios["claims-motor-fnol-triage"]
+    prompt = ("Please draft a triage checklist for motor claim [claim ref]. Our customer was stationary at a red\n"
+              "light when a van drove into the back of the car. The customer reported neck\n"
+              "pain the following day. List evidence, liability and injury handling as a numbered list please.")
+    r = grade(org, sc, {"prompt": prompt})
+    injury = next(c for c in r.criteria if c.id == "injury")
+    assert injury.passed and "“The customer reported neck pain the following day.”" in injury.feedback

@@ -192,6 +192,33 @@ def quote(text: str | None, limit: int = 160, around: Iterable[str] = ()) -> str
     return "“" + ("…" if lo > 0 else "") + body + ("…" if hi < len(spans) - 1 else "") + "”"
 
 
+# Where a block of writing ends for whole_sentence: a blank line, or a line that starts a list item.
+_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·>]|\d+[.)])\s)")
+_SENT_END = re.compile(r"[.!?](?:[\"'”’)\]]*)(?=\s|$)")
+
+
+def whole_sentence(parts: Iterable[str], fragment: str | None) -> str | None:
+    """The whole sentence of the learner's text that `fragment` (a unit the grader judged: a clause, or a line of
+    a hard-wrapped paragraph) comes from, so a quote never stops at a line break in mid-sentence ("The insured
+    reported neck"). `parts`: the learner's texts (each spot flag reason on its own). The fragment itself when
+    it cannot be found."""
+    if not fragment:
+        return fragment
+    f = " ".join(fragment.split())
+    for part in parts:
+        for block in _BLOCK.split(part or ""):
+            t = " ".join(block.split())
+            i = t.find(f)
+            if i < 0:
+                continue
+            starts = [m.end() for m in _SENT_END.finditer(t, 0, i)]
+            start = starts[-1] if starts else 0
+            m = _SENT_END.search(t, i + max(len(f) - 1, 0))
+            end = m.end() if m else len(t)
+            return re.sub(r"^(?:[-*•·>]|\d+[.)])\s+", "", t[start:end].strip())
+    return fragment
+
+
 # ------------------------------------------------------------------------------------------------ language
 
 # A cheap language cue (no language-detection model or dependency): the share of English function words against

@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from .. import semantic_engine as se
-from ..feedback import copied_note, key_words, language_note, quote
+from ..feedback import copied_note, language_note
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
-from .semantic import learner_parts
+from .semantic import learner_parts, quoter
 
 
 class JustificationOptions(CriterionOptions):
@@ -39,6 +39,7 @@ class JustificationOptions(CriterionOptions):
           "schedule.\n    - The clause number does not exist.")
 def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    said = quoter(ctx, 100)
     matches = [se.match(prep, r, opts.threshold) for r in opts.reasons]
     covered = [m for m in matches if m.matched]
     need = opts.needed()
@@ -53,7 +54,7 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     note += copied_note(prep)
     if prep.copied:
         ev["copied"] = prep.copied
-    got = "; ".join(f"{quote(m.evidence, 100, around=key_words(m.statement))} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
+    got = "; ".join(f"{said(m.evidence, m.statement)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
     if passed:
         more = ""
         if len(covered) < len(matches):
@@ -70,7 +71,7 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
         parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
                      + (f" ({got})" if covered else "") + ".")
     for m in contra[:2]:
-        parts.append(f"{quote(m.contradicted, 100, around=key_words(m.statement))} says the opposite of a key reason.")
+        parts.append(f"{said(m.contradicted, m.statement)} says the opposite of a key reason.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,

@@ -7,13 +7,13 @@ grader are not evidence. See semantic_engine.py for how a statement is matched.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Callable, Literal
 
 from pydantic import Field
 
 from .. import exemplars as xm
 from .. import semantic_engine as se
-from ..feedback import copied_note, key_words, language_note, quote
+from ..feedback import copied_note, key_words, language_note, quote, whole_sentence
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -45,6 +45,17 @@ def learner_parts(ctx) -> list[tuple[str, str]]:
     if ctx.scenario.kind == "spot":
         return [(sid, reason) for sid, reason in ctx.answer.flags.items()]
     return [("", ctx.text)]
+
+
+def quoter(ctx: Any, limit: int = 160) -> Callable[[str | None, str], str]:
+    """How the kinds quote the learner: the whole sentence a judged unit comes from, whole words, around the
+    statement's key words (grading/feedback.py)."""
+    texts = [t for _, t in learner_parts(ctx)]
+
+    def q(unit: str | None, statement: str) -> str:
+        return quote(whole_sentence(texts, unit), limit, around=key_words(statement))
+
+    return q
 
 
 def _lower_first(s: str) -> str:
@@ -94,6 +105,7 @@ def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Matc
           "repair estimate.")
 def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    said = quoter(ctx)
     results, ex_info = matches(opts, ctx, prep)
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
@@ -114,7 +126,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             m = max(hits, key=lambda m: m.score)
             return CriterionResult(
                 id=opts.id, passed=False, score=0.0, evidence={**ev, "sentence": m.evidence},
-                feedback=(f"Your answer says {quote(m.evidence, around=key_words(m.statement))}, which is what this criterion rules out "
+                feedback=(f"Your answer says {said(m.evidence, m.statement)}, which is what this criterion rules out "
                           f"({_lower_first(m.statement)}). Remove it, or say the opposite if that is what you "
                           "mean."))
         return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
@@ -125,7 +137,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     best = max(hits or results, key=lambda m: m.score)
     ev["sentence"] = best.evidence if best.matched else None
     if passed:
-        shown = " ".join(quote(m.evidence, around=key_words(m.statement)) for m in hits[:3])
+        shown = " ".join(said(m.evidence, m.statement) for m in hits[:3])
         return CriterionResult(id=opts.id, passed=True, score=score, evidence=ev,
                                feedback=f"Your answer covers this: {shown}.{note}")
     missing = [m for m in results if not m.matched]
@@ -137,10 +149,10 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                                                    if prep.ignored else "") + ".")
     for m in missing[:3]:
         if m.contradicted:
-            parts.append(f"Your sentence {quote(m.contradicted, around=key_words(m.statement))} says the opposite of what is needed: "
+            parts.append(f"Your sentence {said(m.contradicted, m.statement)} says the opposite of what is needed: "
                          f"{m.statement.rstrip('.')}.")
         elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
-            parts.append(f"The closest you came is {quote(m.evidence, around=key_words(m.statement))}, which does not quite say it. "
+            parts.append(f"The closest you came is {said(m.evidence, m.statement)}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
         else:
             parts.append(f"Your answer does not cover this yet. Wanted: {m.statement.rstrip('.')}.")
