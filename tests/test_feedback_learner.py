@@ -267,3 +267,9 @@ def test_semantic_feedback_quotes_the_whole_sentence(org):
     r = grade(org, sc, {"prompt": prompt})
     injury = next(c for c in r.criteria if c.id == "injury")
     assert injury.passed and "“The customer reported neck pain the following day.”" in injury.feedback
+
+
+def test_an_organisations_own_types_read_as_its_recognizer_names(org):
+    names = fb.entity_names(org.policies["external-ai"])
+    assert fb.entity_words("CLAIM_REF", names) == "a Harbourline claim reference"  # Harbourline: its own name
+    assert fb.entity_words("CODENAME", names) == "a confidential project codename"  # not "a Confidential ...s"

@@ -116,11 +116,22 @@ def placeholder_words(entity: str, names: dict[str, str] | None = None) -> str:
 
 
 def entity_names(policy: Any) -> dict[str, str]:
-    """An organisation policy's own entity types → its recognizers' human names (for entity_words)."""
+    """An organisation policy's own entity types → its recognizers' human names, as a noun for entity_words:
+    "Harbourline claim reference" stays capitalised (Harbourline is one of the policy's own names, in its
+    allow-list or title); "Confidential project codenames" reads "confidential project codename"."""
+    own = " ".join([str(getattr(policy, "title", "") or "")] + [str(t) for t in getattr(policy, "allow_list", None)
+                                                               or []])
     out: dict[str, str] = {}
     for r in getattr(policy, "recognizers", None) or []:
-        if getattr(r, "name", None):
-            out.setdefault(r.entity, r.name)
+        name = str(getattr(r, "name", None) or "").strip()
+        if not name:
+            continue
+        first = name.split()[0]
+        if not re.search(rf"\b{re.escape(first)}\b", own):
+            name = name[:1].lower() + name[1:]
+        if name.endswith("s") and not name.endswith("ss") and not r.entity.endswith("S"):
+            name = name[:-1]  # the recognizer is named for the list ("codenames"); one finding is one of them
+        out.setdefault(r.entity, name)
     return out
 
 
@@ -329,7 +340,10 @@ def render(criterion: Any, result: CriterionResult) -> str:
     except (ValueError, IndexError):
         text = tpl
     text = text.strip()
-    # Keep the grader's specific detail (what exactly was found or missing) after the author's words.
+    # Keep the grader's specific detail (what exactly was found or missing) after the author's words. A regex
+    # result has none to add: it may not name its pattern, so the author's words are all a learner can use.
+    if result.check == "regex":
+        return text
     if result.feedback and result.feedback not in text:
         text = f"{text} {result.feedback}".strip()
     return text

@@ -59,6 +59,7 @@ def _judge(opts: _Lists, found: Callable[[str], str | None], literal: bool) -> C
         n_all = len(opts.all)
         problems.append(f"it is missing {join_words(repr(t) for t in all_miss)}" if literal else
                         ("it does not mention the detail this point is about" if n_all == 1 else
+                         f"it mentions none of the {n_all} details this point needs" if len(all_miss) == n_all else
                          f"{len(all_miss)} of the {n_all} details this point needs are missing"))
     if none_hit:
         # contains: the author's own phrase. regex: not the learner's match either, since a pattern may match

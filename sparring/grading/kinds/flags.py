@@ -44,6 +44,8 @@ def hint(text: str) -> str:
     """Where to look, without saying what is wrong."""
     if re.search(r"\b(clause|section|article|regulation|rule|paragraph)\b", text, re.I):
         return "check the reference it cites"
+    if re.search(r"\b(contact|phone|telephone|e-?mail|address|reached on|call (?:him|her|them))\b", text, re.I):
+        return "check what it would disclose, and to whom"
     if _MONTHS.search(text):
         return "check its dates and time frames against the material"
     if re.search(r"\d", text):
