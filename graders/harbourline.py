@@ -1,10 +1,14 @@
 """Harbourline Insurance's own grader kinds, loaded from ROOT/graders/ through the same `register` door as the
 built-ins.
 
-- `claim_reference` (kind): the answer carries the claim reference in Harbourline's format, CLM-YYYY-NNNNNN.
-  Claim references are not personal data under our policy and third parties (repairers, other insurers) cannot
+- `claim_reference` (kind): the answer carries the claim reference in Harbourline's format, CLM-YYYY-NNNNNN,
+  or (with `allow_placeholder`) a `[claim ref]` slot for it. Third parties (repairers, other insurers) cannot
   match a letter to a file without one; a malformed or wrong reference is the commonest reason a subrogation
-  letter comes back unanswered.
+  letter comes back unanswered. But a claim reference points at one customer's file, so Harbourline's
+  `external-ai` policy treats it as personal data and redacts it: in a prompt for an external AI tool the
+  learner writes `[claim ref]` and fills the real reference in afterwards, inside our own systems. Prompts
+  (frame scenarios) therefore set `allow_placeholder: true`, and the feedback says so whenever the scenario's
+  policy would take the reference out.
 - `figures_from_source` (a function for `check: python`): every money amount in the answer appears in the
   scenario's material. An AI asked to reconcile or summarise figures is only as good as the figures it is given;
   a retyped amount is where reconciliation errors start.
@@ -13,7 +17,7 @@ built-ins.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -44,9 +48,17 @@ class ClaimReferenceOptions(CriterionOptions):
 @register("claim_reference", options=ClaimReferenceOptions, kinds={"frame", "spot", "trust"},
           description="The answer carries the claim reference in Harbourline's format CLM-YYYY-NNNNNN "
           "(optionally a specific one), and no malformed or different reference.",
-          example="- id: claim-ref\n  check: claim_reference\n  reference: CLM-2026-004512")
-def grade_claim_reference(opts: ClaimReferenceOptions, ctx) -> CriterionResult:
+          example="- id: claim-ref\n  check: claim_reference\n  reference: CLM-2026-004512",
+          label="Carries the claim reference")
+def grade_claim_reference(opts: ClaimReferenceOptions, ctx: Any) -> CriterionResult:
     text = ctx.text
+    # Does this scenario's policy take claim references out (frame prompts: external-ai redacts CLAIM_REF)?
+    # Then the reference belongs in a placeholder, and no message here may tell the learner to keep it.
+    redacted = bool(ctx.policy is not None and any(f.entity == "CLAIM_REF" and f.action in ("redact", "block")
+                                                   for f in ctx.policy.findings))
+    slot = opts.allow_placeholder and ctx.scenario.kind == "frame"
+    keep_out = (" The policy for external AI tools takes claim references out, so in the prompt write "
+                "[claim ref] and fill the reference in afterwards from the claim file.") if redacted or slot else ""
     found = [m.group(0) for m in LOOSE_REF.finditer(text)]
     malformed = [f for f in found if not STRICT_REF.match(f)]
     wellformed = [f for f in found if STRICT_REF.match(f)]
@@ -55,26 +67,32 @@ def grade_claim_reference(opts: ClaimReferenceOptions, ctx) -> CriterionResult:
         return CriterionResult(id=opts.id, passed=False, score=0.3, evidence=ev,
                                feedback=f"{', '.join(malformed)} is not a valid claim reference: the format is "
                                "CLM-YYYY-NNNNNN (year, then six digits, e.g. CLM-2026-004512). Copy it from the "
-                               "claim file rather than retyping it.")
+                               "claim file rather than retyping it." + keep_out)
     if opts.reference:
         others = [f for f in wellformed if f != opts.reference]
         if others:
             return CriterionResult(id=opts.id, passed=False, score=0.2, evidence=ev,
                                    feedback=f"The answer quotes {', '.join(others)}, but this file is "
-                                   f"{opts.reference}. A wrong reference sends the letter to another claim.")
+                                   f"{opts.reference}. A wrong reference sends the letter to another claim."
+                                   + keep_out)
         if opts.reference in wellformed:
             return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
-                                   feedback=f"The claim reference {opts.reference} is there and correct.")
+                                   feedback=f"The claim reference {opts.reference} is there and correct." + keep_out)
     elif wellformed:
         return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
-                               feedback=f"The claim reference {wellformed[0]} is there and well-formed.")
+                               feedback=f"The claim reference {wellformed[0]} is there and well-formed." + keep_out)
     if opts.allow_placeholder and re.search(r"\[(?:claim|claim ref|claim reference|claim number)\]", text, re.I):
         return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
                                feedback="A claim reference placeholder is there; fill it in before sending.")
+    if slot or redacted:
+        return CriterionResult(id=opts.id, passed=False, score=0.0, evidence=ev,
+                               feedback="The prompt has no slot for the claim reference: write [claim ref] where it "
+                               "goes, so what comes back can be filed against the right claim. (The policy for "
+                               "external AI tools takes real claim references out, so fill it in afterwards.)")
     want = opts.reference or "the claim reference (CLM-YYYY-NNNNNN)"
     return CriterionResult(id=opts.id, passed=False, score=0.0, evidence=ev,
-                           feedback=f"The answer does not carry {want}. Claim references are not personal data: "
-                           "keep them so the reply can be matched to the file.")
+                           feedback=f"The answer does not carry {want}: without it the reply cannot be matched to "
+                           "the file.")
 
 
 def _amounts(text: str) -> list[str]:

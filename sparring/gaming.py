@@ -51,7 +51,8 @@ HOLD_REASONS: dict[str, str] = {
 # An answer shorter than this (in words) is too short to judge as a copy or a keyword list.
 MIN_WORDS = 8
 # A run of this many content words with no punctuation and no function word between them is a keyword list, not
-# writing: the longest run in the shipped examples and the genuine answers is 9 (figures and names included).
+# writing: the longest run in the shipped examples and the genuine answers is 9 (names included; figures are
+# not content words here, see _is_number).
 MAX_CONTENT_RUN = 12
 # A stretch of this many words without punctuation in which at most this share are function words: a list with
 # the odd "per" or "the" left in. In honest writing such a stretch has at least 18% function words (shipped
@@ -87,7 +88,7 @@ _FOREIGN_STOP = frozenset("le la les l de des du d et est un une que qui pas en 
                           "il lo gli di e è che per non si al della del con una".split())
 # Where a stretch of writing ends: punctuation (but not the point or comma inside a figure such as £4,860.00),
 # brackets, dashes, bullets and line breaks.
-_BREAK = re.compile(r"[.,](?!\d)|[;:!?()\[\]{}|/\"“”—–=+*<>]|\s-\s|^-|\n")
+_BREAK = re.compile(r"[.,](?!\d)|[;:!?()\[\]{}|/\"“”—–=+*×<>]|\s-\s|^-|\n")
 
 
 def words(text: str) -> list[str]:
@@ -159,9 +160,23 @@ def _lines(text: str) -> list[str]:
     return list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))
 
 
+def _is_number(w: str) -> bool:
+    """A figure's token (4860, 00, 12th, 3rd): a number is not a content word for the stuffing measure. A worked
+    sum ("repairs 4,860.00 hire 1,232.40 ... total 6,652.40") is dense in figures and light on function words
+    because that is how sums are written, not because it is a keyword list."""
+    return any(c.isdigit() for c in w)
+
+
 def _chunks(text: str) -> list[list[str]]:
     """The words of each stretch of text between punctuation marks or line breaks (lines de-duplicated)."""
     return [words(piece) for line in _lines(text) for piece in _BREAK.split(line)]
+
+
+def _wording(ws: list[str]) -> list[str]:
+    """The words of a stretch without its figures (see _is_number): a figure neither lengthens a run of content
+    words nor dilutes its share of function words. (An item's length still counts its figures: "IPT £57.60" is a
+    two-word item of a list, not a one-word one.)"""
+    return [w for w in ws if not _is_number(w)]
 
 
 def _function_word(w: str) -> bool:
@@ -172,6 +187,7 @@ def longest_content_run(text: str) -> int:
     """The longest run of content words with no punctuation and no function word between them."""
     best = 0
     for ws in _chunks(text):
+        ws = _wording(ws)
         run = 0
         for w in ws:
             run = 0 if _function_word(w) else run + 1
@@ -183,16 +199,16 @@ def _stuffed(text: str) -> bool:
     """A keyword list: a long stretch without punctuation that is (almost) all content words, or mostly the same
     few words repeated. Judged per distinct line, so the same short reason given on several spot flags is not
     repetition."""
-    alpha = [w for w in words(" ".join(_lines(text))) if not w.isdigit()]
+    alpha = [w for w in words(" ".join(_lines(text))) if not _is_number(w)]
     if len(alpha) < MIN_WORDS:
         return False
     if len(set(alpha)) / len(alpha) < MIN_DISTINCT or longest_content_run(text) >= MAX_CONTENT_RUN:
         return True
     chunks = _chunks(text)
     if any(len(ws) >= LIST_CHUNK and sum(map(_function_word, ws)) / len(ws) <= LIST_FUNCTION_SHARE
-           for ws in chunks):
+           for ws in map(_wording, chunks)):
         return True  # words separated by spaces
-    items = [ws for ws in chunks if any(not w.isdigit() for w in ws)]
+    items = [ws for ws in chunks if _wording(ws)]
     return (len(alpha) >= LIST_CHUNK and sum(map(_function_word, alpha)) / len(alpha) <= LIST_FUNCTION_SHARE
             and sum(map(len, items)) / len(items) <= LIST_ITEM_WORDS)  # words separated by commas or lines
 

@@ -123,12 +123,26 @@ def _grade_one(org, sid: str, crit_id: str, text: str):
     ("Recovery letter, our ref CLM-2026-7318.", False, "not a valid claim reference"),
     ("Recovery letter, our ref CLM 2026 007318.", False, "not a valid claim reference"),
     ("Recovery letter, our ref CLM-2026-004512.", False, "another claim"),
-    ("Recovery letter to the other insurer.", False, "does not carry CLM-2026-007318"),
+    ("Recovery letter to the other insurer.", False, "write [claim ref] where it goes"),
 ])
 def test_claim_reference_kind(org, text, passed, says):
     r = _grade_one(org, "claims-subrogation-letter-prompt", "claim-ref", text)
     assert r.passed is passed
     assert says in r.feedback
+    # the brief, the policy (external-ai redacts CLAIM_REF) and the grader agree: a prompt gets [claim ref]
+    assert "not personal data" not in r.feedback and "keep them" not in r.feedback
+    if "CLM" in text:
+        assert "[claim ref]" in r.feedback
+
+
+def test_the_external_ai_policy_redacts_claim_references_as_the_briefs_say(org):
+    res = org.policy_engine("external-ai").check("Triage claim CLM-2026-007318 please.")
+    assert {(f.entity, f.action) for f in res.findings} == {("CLAIM_REF", "redact")}
+    for sid in ("claims-motor-fnol-triage", "claims-subrogation-letter-prompt"):
+        sc = org.scenarios[sid]
+        assert "[claim ref]" in sc.brief and "[claim ref]" in (sc.model_answer or "")
+        crit = next(c for c in sc.rubric.criteria if c.check == "claim_reference")
+        assert getattr(crit, "allow_placeholder", None) or crit.options.get("allow_placeholder")
 
 
 @pytest.mark.parametrize("text,passed,says", [

@@ -110,3 +110,27 @@ def test_a_held_answer_keeps_its_score_and_says_why(org):
     honest = grade(org, sc, {"decision": "use", "confidence": 0.9, "justification": PAIRS[0][3]})
     assert honest.held == [] and not honest.held_back and honest.review_reason is None
     assert gaming.HOLD_CRITERION not in [c.id for c in honest.criteria + r.criteria]
+
+
+# A worked sum is dense in figures and light on function words because that is how sums are written. Figures are
+# not content words for the stuffing measure (gaming._is_number); the words around them still are, so the same
+# sum with its figures removed and its words listed is still held.
+WORKED_SUMS = [
+    ("claims-subrogation-letter-review",
+     "Checked the sum: 12 days at 102.70 makes 1232.40 hire, repairs 4860.00 recovery 310.00 excess 250.00 total "
+     "6652.40 owed."),
+    ("claims-subrogation-letter-review",
+     "Recalculated: 4 860 00 1 232 40 310 00 250 00 gives 6 652 40 exactly as the ledger shows for the recovery"),
+    ("hr-mileage-threshold-claim",
+     "Miles 10000 minus 9950 leaves 50 at 45p 22.50 then 162 at 25p 40.50 total 63.00 correct"),
+]
+
+
+@pytest.mark.parametrize("sid,text", WORKED_SUMS, ids=[f"sum-{i}" for i in range(len(WORKED_SUMS))])
+def test_a_worked_sum_is_not_keyword_stuffing(org, sid, text):
+    sc = org.scenarios[sid]
+    assert "keyword-stuffing" not in gaming.text_signals(sc, text, org=org)
+    # its content words without the figures and the words between them, run together, are a keyword list
+    kept = [w for w in gaming.words(text) if not gaming._is_number(w) and not gaming._function_word(w)]
+    listed = " ".join((kept * 3)[:gaming.MAX_CONTENT_RUN])
+    assert "keyword-stuffing" in gaming.text_signals(sc, listed, org=org), listed

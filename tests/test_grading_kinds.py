@@ -102,8 +102,10 @@ def test_policy_kind(org, prompt, ok):
     r = res.criteria[0]
     assert r.passed is ok, r.feedback
     if not ok:
-        assert "PERSON" in r.feedback and "Maria Lopez" not in r.feedback  # named by type, never repeated raw
-        assert "<PERSON>" in r.evidence["redacted"]
+        # named by type in words, never repeated raw, never as the entity constant
+        assert "a person's name" in r.feedback and "Maria Lopez" not in r.feedback
+        assert "PERSON" not in r.feedback and "[person's name]" in r.feedback
+        assert "<PERSON>" in r.evidence["redacted"]  # the technical form stays for mentors
 
 
 @pytest.mark.slow
@@ -111,3 +113,13 @@ def test_python_kind_reports_a_missing_function(org):
     crit = {"id": "py", "check": "python", "function": "harbourline:no_such_function"}
     r = grade(org, _frame(org, [crit]), {"prompt": "Draft a reply."}).criteria[0]
     assert not r.passed and "not available" in r.feedback
+
+
+def test_regex_feedback_names_no_pattern_and_keeps_it_in_the_evidence():
+    crit = {"id": "r", "check": "regex", "all": [r"£\s?1,?500"], "none": [r"\bguarantee\w*"]}
+    r = _trust(crit, "The cover is guaranteed at £3,000.")
+    assert not r.passed
+    for piece in (r"\s?", "1,?500", r"\w*", "guarantee", "£1,500"):
+        assert piece not in r.feedback, piece
+    assert "rules out" in r.feedback and "does not mention" in r.feedback
+    assert r.evidence["missing"] == [r"£\s?1,?500"] and r.evidence["forbidden"] == [r"\bguarantee\w*"]

@@ -154,11 +154,11 @@ def test_an_unreachable_required_judge_is_ungraded_out_of_the_score_and_queued_f
     # left out of the weighted score: the judge carries weight 5 of 6, yet the score is the decision's alone
     assert res.score == round(decision.score, 2) and res.score >= res.pass_mark
     assert res.ungraded and not res.passed and res.failed_ids() == [] and res.ungraded_ids() == ["judge"]
-    assert "could not check judge" in res.summary and "mentor" in res.summary
+    assert "could not check Meets the expert's standard" in res.summary and "mentor" in res.summary
     # queued for a mentor, with the reason (no learner text in it)
     (q,) = review.queue(store)
     assert q["attempt_id"] == out.attempt_id and q["learner"] == "ann"
-    assert "could not be checked" in q["question"] and "judge (the AI judge" in q["question"]
+    assert "could not be checked" in q["question"] and "Meets the expert's standard (the AI judge" in q["question"]
     assert "schedule" not in q["question"]
     # the stored grade: attempt and criterion ungraded, not failed
     row = store.one("SELECT passed, ungraded, score, grade FROM attempts WHERE id = ?", [out.attempt_id])
@@ -186,7 +186,7 @@ def test_an_unreachable_required_judge_is_ungraded_out_of_the_score_and_queued_f
     assert page.tables["first-attempt pass rate"]["n_ungraded"].tolist() == [1]
     # rendered as not checked, never as a fail
     text = format_grade(res)
-    assert "NOT GRADED YET" in text and "? judge (required) [llm_judge] not checked" in text
+    assert "NOT GRADED YET" in text and "? Meets the expert's standard (required) [llm_judge] not checked" in text
     html = grade_html(res)
     assert 'data-ungraded="true"' in html and 'data-status="ungraded"' in html and "Not graded yet" in html
     assert 'data-criterion="judge" data-status="ungraded"' in html and "sp-no" not in html
@@ -200,7 +200,7 @@ def test_an_ungraded_optional_criterion_is_left_out_of_the_score_and_still_queue
     assert _judge(res).ungraded
     assert res.passed and not res.ungraded and res.score == 1.0
     assert res.review_reason and "judge" in res.review_reason
-    assert "We could not check judge" in res.summary
+    assert "We could not check Meets the expert's standard" in res.summary
 
 
 def test_injection_is_fenced_and_never_passes(server, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from html import unescape
 from types import SimpleNamespace
 
 import gradio as gr
@@ -186,7 +187,19 @@ def test_policy_highlight_keeps_valid_non_overlapping_spans():
                         {"entity": "PERSON", "action": "redact", "start": 11, "end": 16},  # overlaps: dropped
                         {"entity": "X", "action": "block", "start": 30, "end": 99}]}  # out of range: dropped
     hl = render.policy_highlight(text, pol)
-    assert hl["entities"] == [{"entity": "PERSON · redact", "start": 5, "end": 16}]
+    assert hl["entities"] == [{"entity": "a person's name · redact", "start": 5, "end": 16}]
+    assert render.highlight_colors(hl) == {"a person's name · redact": render.ACTION_COLORS["redact"]}
+
+
+def test_policy_findings_are_shown_in_words_not_as_entity_types():
+    pol = {"verdict": "redact", "redacted": "Write to <PERSON> about <CLAIM_REF>",
+           "findings": [{"entity": "PERSON", "action": "redact", "text": "<PERSON>"},
+                        {"entity": "CLAIM_REF", "action": "redact", "text": "<CLAIM_REF>"}]}
+    names = {"CLAIM_REF": "Harbourline claim reference"}
+    html = unescape(render.policy_html(pol, names=names))
+    assert "A person's name" in html and "A Harbourline claim reference" in html
+    assert "PERSON" not in html and "CLAIM_REF" not in html
+    assert render.redacted_text(pol, names) == "Write to [person's name] about [Harbourline claim reference]"
 
 
 @pytest.mark.parametrize("status,words", [("timeout", "did not answer in time"), ("rate_limited", "busy"),

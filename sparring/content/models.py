@@ -58,7 +58,9 @@ class Criterion(BaseModel):
     required: bool = Field(False, description="When true, failing this criterion fails the attempt whatever the "
                            "weighted score.")
     weight: float = Field(1.0, ge=0, le=100, description="Relative weight in the weighted score.")
-    label: str | None = Field(None, description="Short human name shown in feedback; defaults to the id.")
+    label: str | None = Field(None, description="Short human name learners see for this criterion, saying what a "
+                              "good answer does (e.g. 'Names the 14-day deadline'). Without it a default for the "
+                              "grader kind is shown (e.g. 'Keeps personal data out of the prompt'); never the id.")
     feedback: Feedback = Field(default_factory=Feedback, description="Per-criterion feedback templates.")
 
     @property

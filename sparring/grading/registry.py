@@ -76,6 +76,7 @@ class GraderKind:
     has_threshold: bool = False  # `sparring calibrate` tunes it (CriterionOptions.threshold_in_force/_value)
     source: str = "built-in"
     example: str = ""  # a YAML snippet for docs/authoring.md
+    label: str = ""  # what learners see as a criterion's name when its author gave no `label` (feedback.label_for)
 
     def parse(self, raw: dict[str, Any]) -> CriterionOptions:
         return self.options.model_validate(raw)
@@ -124,14 +125,15 @@ _current_source: contextvars.ContextVar[str] = contextvars.ContextVar("sparring_
 
 def register(name: str, *, options: type[CriterionOptions], description: str,
              kinds: set[str] | frozenset[str] = SCENARIO_KINDS, needs_model: bool = False,
-             uses_embeddings: bool = False, has_threshold: bool = False, example: str = "") -> Callable:
+             uses_embeddings: bool = False, has_threshold: bool = False, example: str = "",
+             label: str = "") -> Callable:
     """Declare a grader kind. Used by built-in kinds and by plugins in `graders/` alike."""
 
     def deco(fn: Callable[[Any, Any], CriterionResult]) -> Callable[[Any, Any], CriterionResult]:
         _target.get().add(GraderKind(name=name, options=options, grade=fn, description=description,
                                      kinds=frozenset(kinds), needs_model=needs_model,
                                      uses_embeddings=uses_embeddings, has_threshold=has_threshold,
-                                     source=_current_source.get(), example=example))
+                                     source=_current_source.get(), example=example, label=label))
         return fn
 
     return deco

@@ -27,7 +27,7 @@ class CriterionResult(BaseModel):
                            "Build one with ungraded().")
     # Filled in by the rubric, not by grader kinds:
     check: str | None = None
-    label: str | None = None
+    label: str | None = Field(default=None, description="The criterion's name for learners (grading.feedback.label_for).")
     required: bool = False
     weight: float = 1.0
 
@@ -38,7 +38,7 @@ class CriterionResult(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """The contract shape of `grade --json` criteria."""
-        return {"id": self.id, "passed": self.passed, "score": round(self.score, 4), "feedback": self.feedback,
+        return {"id": self.id, "label": self.label, "passed": self.passed, "score": round(self.score, 4), "feedback": self.feedback,
                 "evidence": self.evidence, "ungraded": self.ungraded, "check": self.check,
                 "required": self.required, "weight": self.weight}
 

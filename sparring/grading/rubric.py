@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .. import gaming
 from ..content.models import ANSWER_MODELS, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
 from .context import GradeContext
-from .feedback import render
+from .feedback import label_for, render, summary_note
 from .result import CriterionResult, GradeResult, ungraded
 from .semantic_engine import prefetch
 from .verdict import decide
@@ -98,7 +98,7 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
             r = ungraded(crit.id, "error", f"the {crit.check} grader failed ({type(e).__name__})",
                          error=str(e)[:300])
         r.id, r.check, r.required, r.weight = crit.id, crit.check, crit.required, crit.weight
-        r.label = crit.label or crit.id
+        r.label = label_for(crit, kind, scenario.kind)
         if not r.ungraded:  # the author's templates speak of a pass or a fail, which this is not
             r.feedback = render(crit, r)
         results.append(r)
@@ -108,7 +108,8 @@ def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *
     ctx.text_signals = gaming.text_signals(scenario, ctx.text, org=org,
                                            flags=parsed.flags if isinstance(parsed, SpotAnswer) else None)
     held = gaming.holds(ctx.text_signals)
-    verdict = decide(results, scenario.rubric.pass_mark, held)
+    fields = decide(results, scenario.rubric.pass_mark, held).fields()
+    fields["summary"] += summary_note(ctx.text)  # about the answer as a whole (e.g. graded in English here)
     return GradeResult(scenario=scenario.id, kind=scenario.kind, pass_mark=scenario.rubric.pass_mark,
                        criteria=results, policy=ctx.policy.public() if ctx.policy is not None else None,
-                       assistant=assistant, model_answer=scenario.model_answer, held=held, **verdict.fields())
+                       assistant=assistant, model_answer=scenario.model_answer, held=held, **fields)

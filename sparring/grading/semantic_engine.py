@@ -28,6 +28,9 @@ import numpy as np
 from ..gaming import shingles, shown_texts, text_shingles
 from ..gaming import words as gwords
 from . import embeddings
+# What a learner reads lives in feedback.py (one place for the wording, used by every grader kind); these names
+# stay importable from here as se.quote, se.language_note, ...
+from .feedback import copied_note, language_note, looks_english, quote  # noqa: F401
 from .context import GradeContext, learner_parts
 from .registry import CriterionOptions
 
@@ -543,32 +546,3 @@ def _one(text: str) -> tuple[list[Unit], np.ndarray]:
     if not units:
         return [], np.zeros((0, embeddings.DIM), dtype=np.float32)
     return units, embeddings.embed([u.text for u in units])
-
-
-_EN_FUNCTION = set("the a an and or to of in on for with is are was were be not this that it you we they i "
-                   "will would should can do does please".split())
-
-
-def looks_english(text: str) -> bool:
-    """The local model understands English only; short texts get the benefit of the doubt."""
-    ws = [w for w in words(text) if w.isalpha()]
-    if len(ws) < 6:
-        return True
-    return sum(1 for w in ws if w in _EN_FUNCTION) / len(ws) >= 0.08
-
-
-def language_note(text: str) -> str:
-    return ("" if looks_english(text) else " Answers are graded in English here; your answer does not look like "
-            "English, so write it in English.")
-
-
-def copied_note(prep: Prepared) -> str:
-    return (" Sentences copied from the scenario's own text were not counted as reasons: say why in your own "
-            "words." if prep.copied else "")
-
-
-def quote(text: str | None, limit: int = 160) -> str:
-    if not text:
-        return ""
-    t = " ".join(text.split())
-    return "“" + (t if len(t) <= limit else t[: limit - 1].rstrip() + "…") + "”"

@@ -127,11 +127,13 @@ def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | Non
     pol = outcome.grade.policy or {}
     verdict = pol.get("verdict", "allow")
     up["frame_result"] = gr.update(visible=True)
-    up["policy_html"] = gr.update(value=render.policy_html(pol, policy_title=_policy_title(ctx, sc)), visible=True)
+    names = _entity_names(ctx, sc)
+    up["policy_html"] = gr.update(value=render.policy_html(pol, policy_title=_policy_title(ctx, sc), names=names),
+                                  visible=True)
     has_findings = bool(pol.get("findings"))
-    hl = render.policy_highlight(prompt, pol) if has_findings else None
+    hl = render.policy_highlight(prompt, pol, names) if has_findings else None
     up["highlight"] = gr.update(value=hl, visible=has_findings, color_map=render.highlight_colors(hl or {}))
-    up["redacted"] = gr.update(value=pol.get("redacted", ""), visible=verdict in ("block", "redact"))
+    up["redacted"] = gr.update(value=render.redacted_text(pol, names), visible=verdict in ("block", "redact"))
     sent = not outcome.blocked
     up["reply"] = gr.update(value=render.assistant_md(outcome.assistant), visible=sent and bool(outcome.assistant))
     up["reply_label"] = gr.update(visible=sent and bool(outcome.assistant))
@@ -174,6 +176,11 @@ def retry(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | No
 def _policy_title(ctx: UIContext, sc: Any) -> str | None:
     pol = ctx.org.policies.get(sc.policy) if sc.policy else None
     return pol.title if pol else None
+
+
+def _entity_names(ctx: UIContext, sc: Any) -> dict[str, str]:
+    """The scenario policy's own entity types in words (its recognizers' names), for the findings shown."""
+    return render.entity_names(ctx.org.policies.get(sc.policy) if sc.policy else None)
 
 
 def _attempt(ctx: UIContext, state: dict[str, Any], learner: str, answer: dict[str, Any]):

@@ -9,6 +9,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..grading.feedback import entity_names, entity_words, redacted_words
+
+__all__ = ["entity_names"]  # re-exported for the tabs: a policy's own entity types in words
+
 KIND_LABELS = {
     "frame": "Write a prompt",
     "spot": "Spot the errors",
@@ -77,13 +81,16 @@ def grade_html(grade: Any, *, saved: bool = True) -> str:
             f'<ul class="sp-criteria">{"".join(rows)}</ul>{note}</div>')
 
 
-def policy_highlight(prompt: str, policy: dict[str, Any] | None) -> dict[str, Any]:
-    """The prompt with each finding highlighted in place, for gr.HighlightedText."""
+def policy_highlight(prompt: str, policy: dict[str, Any] | None,
+                     names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The prompt with each finding highlighted in place, for gr.HighlightedText, each labelled in words ("a
+    person's name · redact"; `names`: the policy's own entity types in words, see grading.feedback)."""
     entities = []
     for f in (policy or {}).get("findings", []):
         start, end = int(f.get("start", 0)), int(f.get("end", 0))
         if 0 <= start < end <= len(prompt):
-            entities.append({"entity": f"{f.get('entity')} · {f.get('action')}", "start": start, "end": end})
+            label = entity_words(str(f.get("entity")), names)
+            entities.append({"entity": f"{label} · {f.get('action')}", "start": start, "end": end})
     entities.sort(key=lambda e: e["start"])
     # HighlightedText cannot show overlapping spans; keep the first of any overlap.
     kept, last_end = [], -1
@@ -100,8 +107,18 @@ def highlight_colors(highlight: dict[str, Any]) -> dict[str, str]:
             for e in highlight.get("entities", [])}
 
 
-def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = None) -> str:
-    """What the policy decided about the prompt, in words."""
+def _upper_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def redacted_text(policy: dict[str, Any] | None, names: dict[str, str] | None = None) -> str:
+    """What could be sent, as the learner reads it: placeholders in words ([person's name], not <PERSON>)."""
+    return redacted_words(str((policy or {}).get("redacted", "")), names)
+
+
+def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = None,
+                names: dict[str, str] | None = None) -> str:
+    """What the policy decided about the prompt, in words (entity types too: "an email address")."""
     if not policy:
         return ""
     verdict = policy.get("verdict", "allow")
@@ -121,7 +138,8 @@ def policy_html(policy: dict[str, Any] | None, *, policy_title: str | None = Non
         return f'<p class="sp-allowed"><b>✓ Policy check passed.</b> Nothing in your prompt is restricted.</p>'
     words = BLOCKED_ACTION_WORDS if verdict == "block" else ACTION_WORDS
     items = "".join(
-        f'<li><b>{escape(str(f.get("entity")))}</b> “{escape(str(f.get("text", "")))}” — '
+        f'<li><b>{escape(_upper_first(entity_words(str(f.get("entity")), names)))}</b> '
+        f'“{escape(redacted_words(str(f.get("text", "")), names))}” — '
         f'{escape(words.get(str(f.get("action")), str(f.get("action"))))}</li>' for f in findings)
     return head + (f'<ul class="sp-findings">{items}</ul>' if items else "")
 

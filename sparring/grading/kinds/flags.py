@@ -15,6 +15,7 @@ from pydantic import Field
 from .. import semantic_engine as se
 from ...content.models import AnyScenario, SpotAnswer, SpotScenario
 from ..context import GradeContext, learner_parts
+from ..feedback import copied_note, quote, sentence_names
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -68,6 +69,8 @@ def hint(text: str) -> str:
     """Where to look, without saying what is wrong."""
     if re.search(r"\b(clause|section|article|regulation|rule|paragraph)\b", text, re.I):
         return "check the reference it cites"
+    if re.search(r"\b(contact|phone|telephone|e-?mail|address|reached on|call (?:him|her|them))\b", text, re.I):
+        return "check what it would disclose, and to whom"
     if _MONTHS.search(text):
         return "check its dates and time frames against the material"
     if re.search(r"\d", text):
@@ -84,11 +87,6 @@ def explanation_score(m: se.Match, reason: str, why: str, sentence: str = "") ->
     if figs and figs & se.key_figures(reason):
         return min(1.0, m.score + 0.15)
     return m.score
-
-
-def _short(text: str, n: int = 60) -> str:
-    t = " ".join(text.split())
-    return t if len(t) <= n else t[: n - 1].rstrip() + "…"
 
 
 @register("flags", options=FlagsOptions, kinds={"spot"}, uses_embeddings=True, has_threshold=True,
@@ -131,9 +129,13 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
           "missed": [s.id for s in missed], "false_flags": false_flags, "recall": round(recall, 3),
           "precision": round(precision, 3), "scores": {s.id: sc for s, sc in found + unexplained if sc is not None}}
     parts = []
+
+    def named(ids: list[str]) -> str:  # as the learner sees them: by number, not by id
+        return sentence_names(ctx.scenario, ids)
+
     if found:
         parts.append(f"You found {len(found)} of {n_f} faulty sentence{'s' if n_f > 1 else ''} "
-                     f"({', '.join(s.id for s, _ in found)})" + (" and said what was wrong." if opts.explain else "."))
+                     f"({named([s.id for s, _ in found])})" + (" and said what was wrong." if opts.explain else "."))
     elif not flags:
         parts.append(f"You flagged nothing; {n_f} sentence{'s are' if n_f > 1 else ' is'} wrong in this output.")
     else:
@@ -143,13 +145,15 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
         bits = []
         for s, _ in unexplained:
             r = flags[s.id]
-            said = f"your reason {se.quote(r, 80)} does not name the error" if r else "you gave no reason"
-            bits.append(f"{s.id} ({said}; {hint(s.text)})")
+            said = (f"your reason {quote(r, 80, around=se.key_figures(r))} does not name the error" if r
+                    else "you gave no reason")
+            bits.append(f"{named([s.id])} ({said}; {hint(s.text)})")
         parts.append("Right sentence, but: " + "; ".join(bits) + ".")
     if missed:
-        parts.append("Missed: " + "; ".join(f"{s.id} (“{_short(s.text)}” — {hint(s.text)})" for s in missed) + ".")
+        parts.append("Missed: " + "; ".join(f"{named([s.id])} ({quote(s.text, 60)} — {hint(s.text)})"
+                                            for s in missed) + ".")
     if false_flags:
-        parts.append(f"Flagged but sound as written: {', '.join(false_flags)}; flagging correct sentences makes real "
+        parts.append(f"Flagged but sound as written: {named(false_flags)}; flagging correct sentences makes real "
                      "errors harder to act on.")
     if not passed:
         if missed or unexplained:
@@ -160,4 +164,4 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     if prep is not None and prep.copied:
         ev["copied"] = prep.copied
     return CriterionResult(id=opts.id, passed=passed, score=max(0.0, min(1.0, score)), evidence=ev,
-                           feedback=" ".join(parts) + (se.copied_note(prep) if prep is not None else ""))
+                           feedback=" ".join(parts) + (copied_note(prep) if prep is not None else ""))

@@ -8,10 +8,12 @@ from typing import Any, Iterator, Literal
 from pydantic import Field
 
 from .. import semantic_engine as se
+from ..feedback import copied_note, language_note
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 from ...content.models import AnyScenario
 from ..context import GradeContext, learner_parts
+from .semantic import quoter
 
 
 class JustificationOptions(CriterionOptions):
@@ -48,6 +50,7 @@ class JustificationOptions(CriterionOptions):
           "schedule.\n    - The clause number does not exist.")
 def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    said = quoter(ctx, 100)
     matches = [se.match(prep, r, opts.threshold) for r in opts.reasons]
     covered = [m for m in matches if m.matched]
     need = opts.needed()
@@ -59,10 +62,10 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     if prep.ignored:
         ev["ignored"] = prep.ignored
     note = " Sentences addressed to the grader were not counted." if prep.ignored else ""
-    note += se.copied_note(prep)
+    note += copied_note(prep)
     if prep.copied:
         ev["copied"] = prep.copied
-    got = "; ".join(f"{se.quote(m.evidence, 100)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
+    got = "; ".join(f"{said(m.evidence, m.statement)} covers “{m.statement.rstrip('.')}”" for m in covered[:3])
     if passed:
         more = ""
         if len(covered) < len(matches):
@@ -79,8 +82,8 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
         parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
                      + (f" ({got})" if covered else "") + ".")
     for m in contra[:2]:
-        parts.append(f"{se.quote(m.contradicted, 100)} says the opposite of a key reason.")
+        parts.append(f"{said(m.contradicted, m.statement)} says the opposite of a key reason.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
-                           feedback=" ".join(parts) + note + se.language_note(ctx.text))
+                           feedback=" ".join(parts) + note + language_note(ctx.text))

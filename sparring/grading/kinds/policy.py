@@ -1,16 +1,19 @@
 """`policy`: the learner's text passes the scenario's data-sharing policy.
 
-Feedback names each finding by entity type, the rule that fired and the action, and shows the redacted prompt.
-It never repeats the raw text of a finding: feedback is stored, and flagged data is stored only redacted.
+Feedback names what was found in words ("a person's name", "a Harbourline claim reference") and shows the text
+as it could be sent, placeholders in words. The technical detail (entity types, the rule that fired, its score)
+is in the evidence, for mentors and authors. Feedback never repeats the raw text of a finding: it is stored,
+and flagged data is stored only redacted.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from ...content.models import ACTION_ORDER, Action
+from ..feedback import entity_names, entity_words, join_words, placeholder_words, redacted_words
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -30,35 +33,42 @@ class PolicyOptions(CriterionOptions):
             yield (f"unknown policy '{pid}'", ("policy",))
 
 
-def _describe(findings) -> str:
-    parts = []
-    for f in findings:
-        parts.append(f"{f.entity} ({f.action}, rule: {f.rule}, score {f.score:.2f})")
-    return "; ".join(parts)
+def _describe(findings: list[Any], names: dict[str, str]) -> str:
+    """"a person's name and an email address": each type found, once, in words."""
+    return join_words(entity_words(f.entity, names) for f in findings)
 
 
 @register("policy", options=PolicyOptions, kinds={"frame", "spot", "trust"},
           description="No data the policy forbids: block and redact findings fail, warnings pass but are named.",
           example="- id: no-pii\n  check: policy\n  required: true")
-def grade_policy(opts: PolicyOptions, ctx) -> CriterionResult:
+def grade_policy(opts: PolicyOptions, ctx: Any) -> CriterionResult:
     pid = opts.policy or ctx.scenario.policy
     result = ctx.policy if (ctx.policy is not None and pid == ctx.scenario.policy) else \
         ctx.org.policy_engine(pid).check(ctx.text)
+    policy = ctx.org.policies.get(pid)
+    names = entity_names(policy)
+    title = f"the “{policy.title}” policy" if policy is not None and getattr(policy, "title", None) else \
+        "the data-sharing policy"
+    what = "prompt" if ctx.scenario.kind == "frame" else "answer"
     worst = [f for f in result.findings if ACTION_ORDER[f.action] > ACTION_ORDER[opts.allow_up_to]]
     warned = [f for f in result.findings if f.action == "warn"]
-    ev = {"verdict": result.verdict, "findings": [f"{f.entity} ({f.action})" for f in result.findings],
-          "redacted": result.redacted}
+    shown = redacted_words(result.redacted, names)
+    ev = {"verdict": result.verdict,
+          "findings": [f"{f.entity} ({f.action}, rule: {f.rule}, score {f.score:.2f})" for f in result.findings],
+          "redacted": result.redacted,
+          # the same, in the words the learner reads (templates' {findings} and {redacted})
+          "learner": {"findings": _describe(result.findings, names), "redacted": shown}}
     if worst:
-        ents = sorted({f.entity for f in worst})
+        slots = join_words(placeholder_words(f.entity, names) for f in worst)
         return CriterionResult(
             id=opts.id, passed=False, score=0.0, evidence=ev,
-            feedback=(f"Your text contained data the '{pid}' policy does not allow to leave: {_describe(worst)}. "
-                      f"Verdict: {result.verdict}. This is what would have been sent after redaction:\n"
-                      f"{result.redacted}\nReplace {', '.join(ents)} with placeholders such as [customer] and "
-                      "keep only what the AI needs to do the task."))
+            feedback=(f"Your {what} contains {_describe(worst, names)}, which {title} does not allow to leave. "
+                      f"This is what could have been sent, with those details taken out:\n{shown}\n"
+                      f"Write placeholders such as {slots} instead, and keep only what the AI needs to do the "
+                      "task."))
     if warned:
         return CriterionResult(id=opts.id, passed=True, score=0.9, evidence=ev,
-                               feedback=f"Nothing blocked, but the policy warns about {_describe(warned)}: "
-                               "check you really need it in the prompt.")
+                               feedback=f"Nothing blocked, but {title} asks you to think twice about "
+                               f"{_describe(warned, names)}: check you really need it in the {what}.")
     return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
-                           feedback="No data the policy protects: this prompt could be sent as it is.")
+                           feedback=f"No data the policy protects: this {what} could be sent as it is.")

@@ -7,7 +7,7 @@ grader are not evidence. See semantic_engine.py for how a statement is matched.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Callable, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,7 @@ from .. import exemplars as xm
 from .. import semantic_engine as se
 from ...content.models import AnyScenario
 from ..context import GradeContext, learner_parts
+from ..feedback import copied_note, key_words, language_note, quote, whole_sentence
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -50,6 +51,17 @@ class SemanticOptions(CriterionOptions):
         if self.absent:
             return max(scores), False
         return (min(scores) if self.match == "all" else max(scores)), True
+
+
+def quoter(ctx: Any, limit: int = 160) -> Callable[[str | None, str], str]:
+    """How the kinds quote the learner: the whole sentence a judged unit comes from, whole words, around the
+    statement's key words (grading/feedback.py)."""
+    texts = [t for _, t in learner_parts(ctx)]
+
+    def q(unit: str | None, statement: str) -> str:
+        return quote(whole_sentence(texts, unit), limit, around=key_words(statement))
+
+    return q
 
 
 def _lower_first(s: str) -> str:
@@ -99,6 +111,7 @@ def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Matc
           "repair estimate.")
 def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
+    said = quoter(ctx)
     results, ex_info = matches(opts, ctx, prep)
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
@@ -111,7 +124,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             if prep.ignored else "")
     if not prep.units and not prep.ignored:
         note = ""
-    note += se.copied_note(prep)
+    note += copied_note(prep)
     if prep.copied:
         ev["copied"] = prep.copied
     if opts.absent:
@@ -119,7 +132,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
             m = max(hits, key=lambda m: m.score)
             return CriterionResult(
                 id=opts.id, passed=False, score=0.0, evidence={**ev, "sentence": m.evidence},
-                feedback=(f"Your answer says {se.quote(m.evidence)}, which is what this criterion rules out "
+                feedback=(f"Your answer says {said(m.evidence, m.statement)}, which is what this criterion rules out "
                           f"({_lower_first(m.statement)}). Remove it, or say the opposite if that is what you "
                           "mean."))
         return CriterionResult(id=opts.id, passed=True, score=1.0, evidence=ev,
@@ -130,7 +143,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     best = max(hits or results, key=lambda m: m.score)
     ev["sentence"] = best.evidence if best.matched else None
     if passed:
-        shown = " ".join(se.quote(m.evidence) for m in hits[:3])
+        shown = " ".join(said(m.evidence, m.statement) for m in hits[:3])
         return CriterionResult(id=opts.id, passed=True, score=score, evidence=ev,
                                feedback=f"Your answer covers this: {shown}.{note}")
     missing = [m for m in results if not m.matched]
@@ -142,10 +155,10 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                                                    if prep.ignored else "") + ".")
     for m in missing[:3]:
         if m.contradicted:
-            parts.append(f"Your sentence {se.quote(m.contradicted)} says the opposite of what is needed: "
+            parts.append(f"Your sentence {said(m.contradicted, m.statement)} says the opposite of what is needed: "
                          f"{m.statement.rstrip('.')}.")
         elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
-            parts.append(f"The closest you came is {se.quote(m.evidence)}, which does not quite say it. "
+            parts.append(f"The closest you came is {said(m.evidence, m.statement)}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
         else:
             parts.append(f"Your answer does not cover this yet. Wanted: {m.statement.rstrip('.')}.")
@@ -156,4 +169,4 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     if prep.truncated:
         note += f" Only the first {se.MAX_UNITS} sentences and clauses were read; keep the answer shorter."
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,
-                           feedback=" ".join(parts) + note + se.language_note(ctx.text))
+                           feedback=" ".join(parts) + note + language_note(ctx.text))
