@@ -22,6 +22,7 @@ from .assistant import not_sent
 from .gaming import fast_signal, review_question
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
+from .organisation import Organisation
 from .store.db import Store, dumps, iso
 
 log = logging.getLogger("sparring.practice")
@@ -102,13 +103,13 @@ def _redacted_answer(kind: str, parsed: Any, pr: Any) -> dict:
     return d
 
 
-def _policy_id(org: Any, scenario: Any) -> str | None:
+def _policy_id(org: Organisation, scenario: Any) -> str | None:
     if scenario.policy:
         return scenario.policy
     return DEFAULT_POLICY if DEFAULT_POLICY in org.policies else None
 
 
-def _redact_text(org: Any, pid: str | None, text: str) -> str:
+def _redact_text(org: Organisation, pid: str | None, text: str) -> str:
     """Text from outside the learner's answer (a real model's reply may echo or invent personal data)."""
     try:
         from .policy import redact_for_storage
@@ -127,7 +128,7 @@ def _describe(findings: list[Any]) -> str:
 # --------------------------------------------------------------------------------------------- attempt
 
 
-def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict, *,
+def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, answer: dict, *,
             started_at: datetime | None = None) -> AttemptOutcome:
     """Grade and store one attempt. Raises AnswerError (a message for the learner) for an unknown scenario or
     an answer of the wrong shape or size; nothing is stored then. When the database cannot take the attempt,

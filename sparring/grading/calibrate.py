@@ -10,11 +10,16 @@ path `sparring test` grades.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from . import semantic_engine as se
 from .exemplars import label as example_label
 from .rubric import GradeContext, parse_answer
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 
 class ExampleValue(BaseModel):
@@ -79,7 +84,7 @@ def _accuracy(values: list[ExampleValue], thr: float, above: bool) -> float:
     return ok / len(values)
 
 
-def calibrate(org, scenario) -> list[CalibrationRow]:
+def calibrate(org: Organisation, scenario) -> list[CalibrationRow]:
     from .kinds.flags import FLAG_THRESHOLD, FlagsOptions
     from .kinds.justification import JustificationOptions
     from .kinds.semantic import SemanticOptions

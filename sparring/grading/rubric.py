@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,6 +14,9 @@ from ..content.models import ANSWER_MODELS, AnyScenario
 from .feedback import render
 from .result import CriterionResult, GradeResult
 from .semantic_engine import prefetch
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 log = logging.getLogger("sparring.grading")
 
@@ -26,7 +29,7 @@ class AnswerError(ValueError):
 
 @dataclass
 class GradeContext:
-    org: Any  # sparring.content.loader.Organisation
+    org: Organisation
     scenario: AnyScenario
     answer: BaseModel
     policy: Any = None  # sparring.policy.engine.PolicyResult of the prompt (frame), computed once per attempt
@@ -86,7 +89,7 @@ def _shape(kind: str) -> str:
             "trust": '{"decision": "verify", "confidence": 0.8, "justification": "..."}'}[kind]
 
 
-def begin(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -> GradeContext:
+def begin(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -> GradeContext:
     """Parse the answer and start embedding it in the background (one core), so a caller can run the policy
     check on the other core meanwhile; hand the context to grade(context=...)."""
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
@@ -95,7 +98,7 @@ def begin(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -
     return ctx
 
 
-def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
+def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
           assistant: dict[str, Any] | None = None, context: GradeContext | None = None) -> GradeResult:
     """`context`: from begin() for the same scenario and answer (the web app starts the embeddings before its
     policy gate); otherwise grade() begins itself."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
 from ..grading.result import CriterionResult, GradeResult
+from ..organisation import Organisation
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -87,7 +88,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _block_entities(org: Any, sc: Any) -> list[str]:
+def _block_entities(org: Organisation, sc: Any) -> list[str]:
     pol = org.policies.get(sc.policy) if getattr(sc, "policy", None) else None
     if pol is None:
         return ["PERSON"]
@@ -96,7 +97,7 @@ def _block_entities(org: Any, sc: Any) -> list[str]:
     return sorted(ents) or ["PERSON"]
 
 
-def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, start: date = DEFAULT_START,
+def generate(org: Organisation, learners: int = 200, weeks: int = 12, seed: int = 7, start: date = DEFAULT_START,
              first_id: int = 1) -> DemoData:
     rng = random.Random(seed)
     # Anti-gaming signals draw from their own stream, so adding them left the rest of the data set as it was.
@@ -297,7 +298,7 @@ def clear(store: Any) -> None:
         db.execute("DELETE FROM users WHERE name LIKE ?", [like])
 
 
-def write(store: Any, org: Any, learners: int = 200, weeks: int = 12, seed: int = 7,
+def write(store: Any, org: Organisation, learners: int = 200, weeks: int = 12, seed: int = 7,
           start: date = DEFAULT_START) -> dict[str, int]:
     """Replace the demo rows in the store; returns how many rows of each kind were written."""
     clear(store)

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ..organisation import Organisation
 from ..store.db import iso, loads, now_utc
 
 DEFAULT_HOME = "https://sparring.local"
@@ -52,7 +53,7 @@ class ExportError(Exception):
 # ----------------------------------------------------------------------------------------------- rows
 
 
-def home_page(org: Any) -> str:
+def home_page(org: Organisation) -> str:
     url = getattr(getattr(org, "settings", None), "url", None)
     return (url or DEFAULT_HOME).rstrip("/")
 
@@ -170,7 +171,7 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
     }
 
 
-def statements(org: Any, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def statements(org: Organisation, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     home = home_page(org)
     titles = {k: v.title for k, v in (getattr(org, "scenarios", None) or {}).items()}
     return [statement(r, home, titles.get(r["scenario"])) for r in rows]
@@ -242,7 +243,7 @@ class LRSClient:
         raise ExportError("unreachable")  # pragma: no cover
 
 
-def export_xapi(org: Any, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
+def export_xapi(org: Organisation, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
                 batch: int = 100, restart: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Send every attempt after the cursor (or all, with `restart`), `batch` at a time. Returns counts."""

@@ -6,12 +6,15 @@ Each returns typed rows (pydantic); the UI formats them and never writes SQL of 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from .db import Store, loads, parse_iso
 from .users import get_user
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 Status = Literal["new", "due", "retry", "passed"]
 STATUS_ORDER = {"due": 0, "new": 1, "retry": 2, "passed": 3}
@@ -55,7 +58,7 @@ def _for_you(scenario_roles: list[str], mine: set[str]) -> bool:
     return any(r in mine or any(r.startswith(m + "-") for m in mine) for r in scenario_roles)
 
 
-def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = None, skill: str | None = None,
+def catalogue(org: Organisation, store: Store, learner: str, *, now: datetime | None = None, skill: str | None = None,
               workflow: str | None = None, max_minutes: int | None = None, kind: str | None = None) -> list[CatalogueRow]:
     """Every scenario with the learner's status, their roles' scenarios first, then due, new, retry, passed."""
     now = now or datetime.now(timezone.utc)
@@ -94,7 +97,7 @@ def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = No
     return rows
 
 
-def due_today(org: Any, store: Store, learner: str, *, now: datetime | None = None) -> list[CatalogueRow]:
+def due_today(org: Organisation, store: Store, learner: str, *, now: datetime | None = None) -> list[CatalogueRow]:
     return [r for r in catalogue(org, store, learner, now=now) if r.status == "due"]
 
 

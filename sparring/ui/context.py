@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..organisation import Organisation
+
 log = logging.getLogger("sparring.ui")
 
 
@@ -22,7 +24,7 @@ class WarmUp:
     (it waits for the same singletons) and Gradio shows its progress indicator meanwhile.
     """
 
-    def __init__(self, org: Any):
+    def __init__(self, org: Organisation):
         self.org = org
         self._done = threading.Event()
         self._step = "starting"  # launch() starts the thread once the server is up (first page first)
@@ -79,6 +81,6 @@ class WarmUp:
 
 @dataclass
 class UIContext:
-    org: Any  # sparring.content.loader.Organisation
+    org: Organisation
     store: Any  # sparring.store.db.Store
     warmup: WarmUp | None = field(default=None)
