@@ -38,10 +38,7 @@ class Organisation(Content):
             return self.scenarios[ref]
         p = Path(ref)
         if p.suffix in (".yaml", ".yml") and p.exists():
-            loaded = load_scenario_file(p)
-            if loaded.problems:
-                raise ContentError(loaded.problems)
-            return loaded.obj
+            return load_scenario_file(p).valid()
         close = suggest(ref, self.scenarios)
         raise KeyError(f"no scenario '{ref}'" + (f"; did you mean '{close}'?" if close else
                                                  "; run `sparring validate` to list problems"))
@@ -51,13 +48,11 @@ class Organisation(Content):
             return self.policies[ref]
         p = Path(ref)
         if p.suffix in (".yaml", ".yml") and p.exists():
-            loaded = load_policy_file(p)
-            if loaded.problems:
-                raise ContentError(loaded.problems)
-            if not isinstance(loaded.obj, Policy):
+            pol = load_policy_file(p).valid()
+            if not isinstance(pol, Policy):
                 raise ContentError([Problem(str(p), 1, 1, "this is a policy test file, not a policy",
                                             "pass the policy file or its id")])
-            return loaded.obj
+            return pol
         close = suggest(ref, self.policies)
         raise KeyError(f"no policy '{ref}'" + (f"; did you mean '{close}'?" if close else ""))
 

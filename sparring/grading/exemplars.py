@@ -156,7 +156,8 @@ def labelled_answers(scenario: Any, crit: Any) -> list[LabelledAnswer]:
             answer = parse_answer(scenario, ex.answer, 10**9)
         except ValueError:  # a malformed example is reported by `sparring test`, not used as evidence
             continue
-        parts = learner_parts(GradeContext(org=None, scenario=scenario, answer=answer))
+        # learner_parts reads only the scenario and the answer; an example belongs to no organisation's attempt
+        parts = learner_parts(GradeContext(org=None, scenario=scenario, answer=answer))  # type: ignore[arg-type]
         out.append(LabelledAnswer(i, ex.name or f"example {i + 1}", tuple(parts), lab))
     return out
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from .. import gaming
-from ..content.models import ANSWER_MODELS, AnyScenario
+from ..content.models import ANSWER_MODELS, AnyAnswer, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario, TrustAnswer
 from .feedback import render
 from .result import CriterionResult, GradeResult
 from .semantic_engine import prefetch
@@ -31,7 +31,7 @@ class AnswerError(ValueError):
 class GradeContext:
     org: Organisation
     scenario: AnyScenario
-    answer: BaseModel
+    answer: AnyAnswer
     policy: Any = None  # sparring.policy.engine.PolicyResult of the prompt (frame), computed once per attempt
     assistant_reply: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)  # per-attempt memo (e.g. the answer's embeddings)
@@ -44,15 +44,16 @@ class GradeContext:
     def text(self) -> str:
         """The answer's main free text: the prompt, the justification, or the flag reasons joined."""
         a = self.answer
-        if self.scenario.kind == "frame":
+        if isinstance(a, FrameAnswer):
             return a.prompt
-        if self.scenario.kind == "trust":
+        if isinstance(a, TrustAnswer):
             return a.justification
         return "\n".join(a.flags.values())
 
 
-def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> BaseModel:
+def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> AnyAnswer:
     model = ANSWER_MODELS[scenario.kind]
+    parsed: AnyAnswer
     if isinstance(answer, model):
         parsed = answer
     else:
@@ -68,7 +69,7 @@ def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_
     if total > max_chars:
         raise AnswerError(f"the answer is {total:,} characters; the limit is {max_chars:,}. Shorten it "
                           "(an administrator can raise [limits] max_answer_chars in sparring.toml)")
-    if scenario.kind == "spot":
+    if isinstance(scenario, SpotScenario) and isinstance(parsed, SpotAnswer):
         ids = {s.id for s in scenario.output}
         unknown = [k for k in parsed.flags if k not in ids]
         if unknown:
@@ -106,7 +107,7 @@ def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | Bas
     parsed = ctx.answer
     ctx.policy = policy_result if policy_result is not None else ctx.policy
     ctx.assistant_reply = (assistant or {}).get("text")
-    if ctx.policy is None and scenario.policy and scenario.kind == "frame":
+    if ctx.policy is None and scenario.policy and isinstance(parsed, FrameAnswer):
         ctx.policy = org.policy_engine(scenario.policy).check(parsed.prompt)
     results: list[CriterionResult] = []
     for crit in scenario.rubric.criteria:
@@ -132,7 +133,7 @@ def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | Bas
     # graders look for, so it gets no automatic pass. The score is kept; the answer carries one more criterion
     # result, required and weightless, which a mentor can pass (the review queue's per-criterion override).
     ctx.text_signals = gaming.text_signals(scenario, ctx.text, org=org,
-                                           flags=parsed.flags if scenario.kind == "spot" else None)
+                                           flags=parsed.flags if isinstance(parsed, SpotAnswer) else None)
     held = gaming.holds(ctx.text_signals)
     if held:
         results.append(CriterionResult(id=HOLD_ID, passed=False, score=0.0, feedback=gaming.hold_message(held),
@@ -145,7 +146,7 @@ def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | Bas
     elif held and len(req_failed) == 1 and score >= scenario.rubric.pass_mark - 1e-9:  # only the hold
         summary = f"{gaming.hold_message(held)} (score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%})"
     elif req_failed:
-        summary = (f"Not yet: {', '.join(r.label for r in req_failed)} must pass "
+        summary = (f"Not yet: {', '.join(r.label or r.id for r in req_failed)} must pass "
                    f"(score {score:.0%}, pass mark {scenario.rubric.pass_mark:.0%}).")
     else:
         summary = f"Not yet: {score:.0%} against a pass mark of {scenario.rubric.pass_mark:.0%}."
