@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
+from .content.models import FrameAnswer, SpotAnswer
 from .gaming import fast_signal, review_question
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
@@ -140,9 +141,9 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
     if not learner:
         raise AnswerError("sign in before submitting an attempt")
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
-    if scenario.kind == "frame" and not parsed.prompt.strip():
+    if isinstance(parsed, FrameAnswer) and not parsed.prompt.strip():
         raise AnswerError("the prompt is empty; write the prompt you would send to the AI assistant, then submit")
-    if scenario.kind == "spot" and len(parsed.flags) > org.settings.limits.max_flags:
+    if isinstance(parsed, SpotAnswer) and len(parsed.flags) > org.settings.limits.max_flags:
         raise AnswerError(f"{len(parsed.flags)} flags is more than the limit of {org.settings.limits.max_flags}")
 
     # The answer's embeddings start on one core while the policy gate below runs on the other (the embedding
@@ -156,8 +157,8 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
 
     blocked = False
     assistant: dict | None = None
-    if scenario.kind == "frame":
-        if verdict == "block":
+    if isinstance(parsed, FrameAnswer):
+        if pr is not None and pr.verdict == "block":
             blocked = True
             assistant = not_sent(_describe([f for f in pr.findings if f.action == "block"]))
         else:
@@ -205,7 +206,7 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
         row = db.execute("SELECT card FROM schedule WHERE learner = ? AND scenario = ?",
                          [learner, scenario.id]).fetchone()
         card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
-        attempt_id = db["attempts"].insert({
+        attempt_id = db.table("attempts").insert({
             "learner": learner, "scenario": scenario.id, "kind": scenario.kind,
             "skills": dumps(scenario.skills), "roles": dumps(scenario.roles),
             "started_at": iso(started_at), "submitted_at": iso(submitted), "duration_s": duration,
@@ -215,20 +216,22 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
             "gaming": dumps(gaming), "grade": dumps(grade_doc),
             "confidence": answer_red.get("confidence"), "decision": answer_red.get("decision"),
         }).last_pk
-        db["criterion_results"].insert_all([{
+        if attempt_id is None:  # SQLite gives every inserted row an id; None means nothing was stored
+            raise sqlite3.DatabaseError("the attempt was not stored")
+        db.table("criterion_results").insert_all([{
             "attempt_id": attempt_id, "criterion": c.id, "check": c.check, "passed": int(c.passed),
             "score": round(c.score, 4), "required": int(c.required), "weight": c.weight,
             "feedback": scrub(c.feedback, secrets),
         } for c in result.criteria])
         if pr is not None and pr.findings:
-            db["findings"].insert_all([{
+            db.table("findings").insert_all([{
                 "attempt_id": attempt_id, "entity": f.entity, "action": f.action, "rule": f.rule,
                 "score": round(f.score, 4), "start": f.start, "end": f.end,
             } for f in pr.findings])
         if result.held_back:  # the learner's own review path (sparring.review), opened on their behalf
-            db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
-                                  "question": review_question(result.held), "created_at": iso(submitted)})
-        db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
-                               "card": card.to_json(), "updated_at": iso(submitted), "last_rating": int(rating)},
-                              pk=("learner", "scenario"))
+            db.table("reviews").insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
+                                        "question": review_question(result.held), "created_at": iso(submitted)})
+        db.table("schedule").upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+                                     "card": card.to_json(), "updated_at": iso(submitted),
+                                     "last_rating": int(rating)}, pk=("learner", "scenario"))
     return int(attempt_id), card.due

@@ -344,7 +344,7 @@ def scenario_shingles(scenario: Any) -> frozenset:
     return text_shingles(shown_texts(scenario))  # the same cached set the gaming copy check reads
 
 
-def is_copied(sentence: str, source: set) -> bool:
+def is_copied(sentence: str, source: AbstractSet[str]) -> bool:
     ws = gwords(sentence)
     if len(ws) < COPY_MIN_WORDS or not source:
         return False

@@ -122,7 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError("--learners must be between 1 and 5000")
     if not 1 <= args.weeks <= 104:
         raise UsageError("--weeks must be between 1 and 104")
-    start = date.fromisoformat(_date(args.start, "--start")) if args.start else demo.DEFAULT_START
+    start_iso = _date(args.start, "--start") if args.start else None
+    start = date.fromisoformat(start_iso) if start_iso else demo.DEFAULT_START
     org, store = _org_store(args)
     try:
         counts = demo.write(store, org, learners=args.learners, weeks=args.weeks, seed=args.seed, start=start)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from ..content.models import Decision, TrustScenario
 from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
 from ..grading.result import CriterionResult, GradeResult
 from ..organisation import Organisation
@@ -160,8 +161,9 @@ def generate(org: Organisation, learners: int = 200, weeks: int = 12, seed: int 
                 duration = sc.minutes * 60 * math.exp(rng.gauss(0, 0.3)) * (1.25 - 0.35 * min(n_prior, 8) / 8)
                 blocked = False
                 answer: dict[str, Any]
-                crits = []
-                decision = confidence = None
+                crits: list[dict[str, Any]] = []
+                decision: Decision | None = None
+                confidence: float | None = None
                 signals = _signals(sig_rng, sc.kind, sc.id in last_seen, w - first_week, w / max(weeks - 1, 1))
                 if "fast" in signals:  # submitted within seconds: under the threshold sparring/gaming.py uses
                     duration = sig_rng.uniform(2.0, 0.8 * fast_threshold_s(sc.minutes))
@@ -195,7 +197,8 @@ def generate(org: Organisation, learners: int = 200, weeks: int = 12, seed: int 
                     if c.check == "policy":
                         ok = not blocked
                         score = 1.0 if ok else 0.0
-                    elif c.check == "decision" and decision is not None:
+                    elif c.check == "decision" and isinstance(sc, TrustScenario) and decision is not None \
+                            and confidence is not None:  # both are set for every trust attempt above
                         ok = decision == sc.decision.expected
                         credit = 1.0 if ok else sc.decision.credit.get(decision, 0.0)
                         b = (confidence - (1.0 if ok else 0.0)) ** 2

@@ -130,12 +130,13 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
     """The xAPI statement of one attempt row (with `criteria`). Pure: same row, same statement."""
     score = row.get("score")
     graded = score is not None and row.get("grade") not in (None, "", "{}")
+    scaled = round(float(score), 4) if score is not None else None
     verb = ("passed" if row.get("passed") else "failed") if graded else "answered"
     skills = loads(row.get("skills"), []) if isinstance(row.get("skills"), str) else list(row.get("skills") or [])
     roles = loads(row.get("roles"), []) if isinstance(row.get("roles"), str) else list(row.get("roles") or [])
     result: dict[str, Any] = {"completion": True}
     if graded:
-        result["score"] = {"scaled": round(float(score), 4), "raw": round(float(score), 4), "min": 0, "max": 1}
+        result["score"] = {"scaled": scaled, "raw": scaled, "min": 0, "max": 1}
         result["success"] = bool(row.get("passed"))
     dur = _duration(row.get("duration_s"))
     if dur:

@@ -530,9 +530,11 @@ def _pattern_classes_for(entity: str) -> tuple[Callable[..., PatternRecognizer],
     for name, cls in inspect.getmembers(_predefined, inspect.isclass):
         if not issubclass(cls, PatternRecognizer) or name in _NOT_PATTERN:
             continue
+        # Presidio's predefined recognizers default their entity; only the base class requires one.
+        make: Callable[..., PatternRecognizer] = cls
         try:
-            if entity in cls(supported_language="en").supported_entities:
-                found.append(cls)
+            if entity in make(supported_language="en").supported_entities:
+                found.append(make)
         except Exception:  # a recognizer needing extra setup is simply not offered
             continue
     return tuple(found)

@@ -177,7 +177,8 @@ def build(ctx: UIContext) -> CatalogueView:
         return pick_row(ctx, id_list, evt.index, request)
 
     outs = [table, pick, ids, note]
-    for i, comp in enumerate((skill, workflow, time_choice, mine)):
+    filter_inputs: list[gr.Dropdown | gr.Checkbox] = [skill, workflow, time_choice, mine]
+    for i, comp in enumerate(filter_inputs):
         comp.change(on_load, filters, outs, api_name=f"catalogue_filter_{i}", show_progress="minimal")
     table.select(on_select, [ids], [pick], api_name="catalogue_pick")
 

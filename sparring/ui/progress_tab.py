@@ -54,7 +54,9 @@ def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> P
     rows = ctx.store.query("SELECT id, scenario, kind, skills, submitted_at, score, passed, verdict, blocked "
                            "FROM attempts WHERE learner = ? ORDER BY submitted_at, id", [learner])
     titles = {sid: sc.title for sid, sc in ctx.org.scenarios.items()}
-    points, per_skill, per_scenario = [], {}, {}
+    points: list[dict[str, Any]] = []
+    per_skill: dict[str, list[float]] = {}
+    per_scenario: dict[str, list[float]] = {}
     for r in rows:
         when = _when(r["submitted_at"])
         try:
