@@ -28,7 +28,7 @@ import yaml  # noqa: E402
 from benchdoc import write_section  # bench/ is on sys.path when a script runs
 
 from sparring import gaming  # noqa: E402
-from sparring.content.loader import get_org  # noqa: E402
+from sparring.organisation import get_org  # noqa: E402
 from sparring.grading.rubric import GradeContext, parse_answer  # noqa: E402
 
 HOLD_ATTACKS = ["copy-title-outcome", "copy-brief", "copy-material", "copy-output", "copy-everything",

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sparring.content.loader import get_org  # noqa: E402
+from sparring.organisation import get_org  # noqa: E402
 from sparring.grading import embeddings, semantic_engine as se  # noqa: E402
 from sparring.grading.rubric import GradeContext, grade, parse_answer  # noqa: E402
 

@@ -63,7 +63,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from sparring.auth import hash_password
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
     from sparring.insights import demo, views
     from sparring.store.db import Store
     from sparring.store.users import add_user

@@ -622,7 +622,7 @@ def main() -> int:
             write_section("## Load", markdown(runs))
         return 0
 
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
 
     org = load_org(REPO)
     tasks = build_tasks(org)

@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
     from sparring.policy.evaluate import evaluate, labelled_tests
     from sparring.policy.nlp import MODEL_NAME
 

@@ -90,7 +90,7 @@ def locked_out(store: Store, name: str) -> bool:
 
 def _record(store: Store, name: str, ok: bool, reason: str) -> None:
     with store.write() as db:
-        db["login_events"].insert({"name": name[:80], "at": iso(now_utc()), "ok": int(ok), "reason": reason})
+        db.table("login_events").insert({"name": name[:80], "at": iso(now_utc()), "ok": int(ok), "reason": reason})
 
 
 def authenticate(store: Store, name: str, password: str) -> bool:

@@ -20,7 +20,10 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from .organisation import Organisation
 
 GAMING_SIGNALS: dict[str, str] = {
     "fast": "submitted within seconds of opening the scenario",
@@ -213,7 +216,8 @@ def _stuffed(text: str) -> bool:
             and sum(map(len, items)) / len(items) <= LIST_ITEM_WORDS)  # words separated by commas or lines
 
 
-def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = None, org: Any = None) -> list[str]:
+def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = None,
+                 org: Organisation | None = None) -> list[str]:
     """Signal codes that need only the answer: the copy and stuffing checks (and flags-everything for spot).
     `text` is the answer's main free text; `org` (optional) lets the copy check see every scenario's model
     answer."""
@@ -242,7 +246,7 @@ def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = Non
 
 
 def signals(scenario: Any, text: str, *, duration_s: float | None, flags: dict[str, str] | None = None,
-            org: Any = None) -> list[str]:
+            org: Organisation | None = None) -> list[str]:
     """Every signal code (keys of GAMING_SIGNALS) for one attempt: 'fast' from the duration, then the text
     signals."""
     return fast_signal(scenario, duration_s) + text_signals(scenario, text, flags=flags, org=org)

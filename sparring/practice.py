@@ -19,9 +19,11 @@ from pydantic import BaseModel
 from . import scheduling
 from .assistant import answer as assistant_answer
 from .assistant import not_sent
+from .content.models import FrameAnswer, SpotAnswer
 from .gaming import fast_signal
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
+from .organisation import Organisation
 from .store.db import Store, dumps, iso
 
 log = logging.getLogger("sparring.practice")
@@ -102,13 +104,13 @@ def _redacted_answer(kind: str, parsed: Any, pr: Any) -> dict:
     return d
 
 
-def _policy_id(org: Any, scenario: Any) -> str | None:
+def _policy_id(org: Organisation, scenario: Any) -> str | None:
     if scenario.policy:
         return scenario.policy
     return DEFAULT_POLICY if DEFAULT_POLICY in org.policies else None
 
 
-def _redact_text(org: Any, pid: str | None, text: str) -> str:
+def _redact_text(org: Organisation, pid: str | None, text: str) -> str:
     """Text from outside the learner's answer (a real model's reply may echo or invent personal data)."""
     try:
         from .policy import redact_for_storage
@@ -127,7 +129,7 @@ def _describe(findings: list[Any]) -> str:
 # --------------------------------------------------------------------------------------------- attempt
 
 
-def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict, *,
+def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, answer: dict, *,
             started_at: datetime | None = None) -> AttemptOutcome:
     """Grade and store one attempt. Raises AnswerError (a message for the learner) for an unknown scenario or
     an answer of the wrong shape or size; nothing is stored then. When the database cannot take the attempt,
@@ -139,9 +141,9 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
     if not learner:
         raise AnswerError("sign in before submitting an attempt")
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
-    if scenario.kind == "frame" and not parsed.prompt.strip():
+    if isinstance(parsed, FrameAnswer) and not parsed.prompt.strip():
         raise AnswerError("the prompt is empty; write the prompt you would send to the AI assistant, then submit")
-    if scenario.kind == "spot" and len(parsed.flags) > org.settings.limits.max_flags:
+    if isinstance(parsed, SpotAnswer) and len(parsed.flags) > org.settings.limits.max_flags:
         raise AnswerError(f"{len(parsed.flags)} flags is more than the limit of {org.settings.limits.max_flags}")
 
     # The answer's embeddings start on one core while the policy gate below runs on the other (the embedding
@@ -155,8 +157,8 @@ def attempt(org: Any, store: Store, scenario_id: str, learner: str, answer: dict
 
     blocked = False
     assistant: dict | None = None
-    if scenario.kind == "frame":
-        if verdict == "block":
+    if isinstance(parsed, FrameAnswer):
+        if pr is not None and pr.verdict == "block":
             blocked = True
             assistant = not_sent(_describe([f for f in pr.findings if f.action == "block"]))
         else:
@@ -208,7 +210,7 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
             card = scheduling.unreviewed(row[0] if row else None)
         else:
             card, rating = scheduling.review(row[0] if row else None, result.passed, result.score, submitted)
-        attempt_id = db["attempts"].insert({
+        attempt_id = db.table("attempts").insert({
             "learner": learner, "scenario": scenario.id, "kind": scenario.kind,
             "skills": dumps(scenario.skills), "roles": dumps(scenario.roles),
             "started_at": iso(started_at), "submitted_at": iso(submitted), "duration_s": duration,
@@ -219,24 +221,26 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
             "gaming": dumps(gaming), "grade": dumps(grade_doc),
             "confidence": answer_red.get("confidence"), "decision": answer_red.get("decision"),
         }).last_pk
-        db["criterion_results"].insert_all([{
+        if attempt_id is None:  # SQLite gives every inserted row an id; None means nothing was stored
+            raise sqlite3.DatabaseError("the attempt was not stored")
+        db.table("criterion_results").insert_all([{
             "attempt_id": attempt_id, "criterion": c.id, "check": c.check, "passed": int(c.passed),
             "score": round(c.score, 4), "required": int(c.required), "weight": c.weight,
             "feedback": scrub(c.feedback, secrets), "ungraded": int(c.ungraded),
         } for c in result.criteria])
         if pr is not None and pr.findings:
-            db["findings"].insert_all([{
+            db.table("findings").insert_all([{
                 "attempt_id": attempt_id, "entity": f.entity, "action": f.action, "rule": f.rule,
                 "score": round(f.score, 4), "start": f.start, "end": f.end,
             } for f in pr.findings])
         if result.review_reason:  # the learner's own review path (sparring.review), opened on their behalf
-            db["reviews"].insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
+            db.table("reviews").insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
                                   "question": scrub(result.review_reason, secrets), "created_at": iso(submitted)})
         if rating is not None:
-            db["schedule"].upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+            db.table("schedule").upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
                                    "card": card.to_json(), "updated_at": iso(submitted),
                                    "last_rating": int(rating)}, pk=("learner", "scenario"))
         elif row is None:
-            db["schedule"].insert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
+            db.table("schedule").insert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
                                    "card": card.to_json(), "updated_at": iso(submitted), "last_rating": None})
     return int(attempt_id), card.due

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from .gaming import HOLD_CRITERION, hold_message
 from .insights.metrics import grader_agreement
+from .organisation import Organisation
 from .store.db import dumps, iso, loads, now_utc
 
 MAX_TEXT = 4000
@@ -73,7 +74,7 @@ class ReviewView(BaseModel):
         return [c.criterion for c in self.criteria if c.mentor_passed is not None and c.mentor_passed != c.auto_passed]
 
 
-def _redact(org: Any, scenario_id: str | None, text: str) -> str:
+def _redact(org: Organisation, scenario_id: str | None, text: str) -> str:
     from .policy import redact_for_storage
 
     policy = None
@@ -90,7 +91,7 @@ def _clean(text: str | None, what: str) -> str:
     return text
 
 
-def request_review(org: Any, store: Any, attempt_id: int, learner: str, question: str) -> int:
+def request_review(org: Organisation, store: Any, attempt_id: int, learner: str, question: str) -> int:
     """Ask a mentor to look at one of your own attempts. Returns the review id."""
     question = _clean(question, "question")
     if not question:
@@ -172,7 +173,7 @@ def signal_codes(stored: str | None) -> list[str]:
     return [c for c in codes if isinstance(c, str)] if isinstance(codes, list) else []
 
 
-def answer_review(org: Any, store: Any, review_id: int, mentor: str, comment: str,
+def answer_review(org: Organisation, store: Any, review_id: int, mentor: str, comment: str,
                   grades: dict[str, bool] | None = None) -> ReviewView:
     """Record the mentor's comment and their grade per criterion (`grades`: criterion → passed; criteria not
     given keep the automatic grade, i.e. the mentor agrees). A review is answered once."""

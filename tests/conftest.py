@@ -31,7 +31,7 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def org():
     """The shipped sample organisation (the repository root), loaded once."""
-    from sparring.content.loader import get_org
+    from sparring.organisation import get_org
 
     o = get_org(REPO)
     assert not o.problems, "\n".join(map(str, o.problems))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sparring.config import Settings
-from sparring.content.loader import Organisation
+from sparring.organisation import Organisation
 from sparring.content.models import SpotScenario, TrustScenario
 from sparring.grading.registry import builtin_registry
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sparring.content.loader import get_org
+from sparring.organisation import get_org
 from sparring.grading.rubric import GradeContext, parse_answer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,7 +159,7 @@ def test_figures_from_source_function(org, text, passed, says):
 
 def test_claim_reference_author_typo_is_a_validation_error(org_copy: Path):
     """A pinned reference that is not in the material is reported at the `reference:` line."""
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
 
     path = org_copy / "scenarios" / "claims" / "subrogation-letter-draft.yaml"
     text = path.read_text(encoding="utf-8")

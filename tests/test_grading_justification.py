@@ -90,7 +90,7 @@ rubric:
       reasons: [One reason only.]
       min_covered: 3
 """)
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
 
     o = load_org(org_copy)
     msgs = [str(p) for p in o.problems if "bad-min" in p.file]

@@ -9,7 +9,7 @@ import pytest
 from openai_stub import StubServer, completion
 
 from sparring.config import ModelSettings, Settings
-from sparring.content.loader import Organisation
+from sparring.organisation import Organisation
 from sparring.content.models import TrustScenario
 from sparring.grading.registry import builtin_registry
 from sparring.grading.rubric import grade

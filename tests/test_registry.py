@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sparring.content.loader import load_org
+from sparring.organisation import load_org
 from sparring.grading.registry import (CriterionOptions, GraderKind, Registry, RegistryError, builtin_registry,
                                        load_registry)
 

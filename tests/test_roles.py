@@ -55,7 +55,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app(repo, tmp_path_factory):
     from sparring.auth import hash_password
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
     from sparring.insights import demo
     from sparring.store.db import Store
     from sparring.store.users import add_user

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sparring.content import yamlsrc
-from sparring.content.loader import load_org, load_policy_file, load_scenario_file
+from sparring.organisation import load_org
+from sparring.content.loader import load_policy_file, load_scenario_file
 from sparring.content.problems import Problem
 from sparring.content.yamlsrc import YamlError, parse
 

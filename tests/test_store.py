@@ -117,6 +117,19 @@ def test_open_store_is_one_per_path(tmp_path):
     open_store(org).close()
 
 
+def test_open_store_creates_no_users_even_when_the_settings_turn_demo_accounts_on(tmp_path):
+    """Only the web app creates demo accounts (sparring.ui.app.launch): a CLI command or script that opens the
+    store of an organisation with `demo_accounts = true` must not add five accounts with a known password."""
+    from sparring.config import Settings
+    from sparring.organisation import Organisation
+
+    org = Organisation(root=tmp_path, settings=Settings.model_validate({"auth": {"demo_accounts": True}}))
+    store = open_store(org)
+    assert org.settings.auth.demo_accounts and store.settings is org.settings
+    assert store.one("SELECT COUNT(*) AS n FROM users")["n"] == 0
+    store.close()
+
+
 # ------------------------------------------------------------------------------------------ queries
 
 

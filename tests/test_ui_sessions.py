@@ -72,17 +72,18 @@ def test_gradio_treats_an_expired_session_as_signed_out(tiny_app):
         assert c.get("gradio_api/login_check").status_code == 200, "signing in again starts a new session"
 
 
-def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_path):
-    """The app's own launch(): built-in sign-in gets SessionTokens with the organisation's session_hours."""
+def _launch_without_server(monkeypatch, tmp_path):
+    """The app's own launch() on the sample organisation and a fresh database, with no real server: only what
+    launch() does with the Blocks it built. Returns the organisation, the Blocks and Gradio's launch arguments."""
     import types
 
-    from sparring.content.loader import get_org
+    from sparring.organisation import get_org
     from sparring.ui import app as app_mod
     from sparring.ui.context import WarmUp
 
     started = {}
 
-    def fake_launch(self, **kwargs):  # no real server: only what launch() does with the Blocks it built
+    def fake_launch(self, **kwargs):
         self.server_app = types.SimpleNamespace(tokens={"before": "learner"})
         started.update(kwargs)
 
@@ -90,11 +91,31 @@ def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_
     monkeypatch.setattr(WarmUp, "start", lambda self: self)
     monkeypatch.setenv("SPARRING_DB", str(tmp_path / "s.db"))
     org = get_org(app_mod.Path(__file__).resolve().parent.parent)
-    assert org.settings.auth.mode == "builtin"
     # launch() points the (process-wide, cached) organisation at $SPARRING_DB: put it back afterwards.
     monkeypatch.setattr(org.settings.store, "path", org.settings.store.path)
     demo = app_mod.launch(org.root, port=0, block=False)
+    return org, demo, started
+
+
+def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_path):
+    """The app's own launch(): built-in sign-in gets SessionTokens with the organisation's session_hours."""
+    org, demo, started = _launch_without_server(monkeypatch, tmp_path)
+    assert org.settings.auth.mode == "builtin"
     tokens = demo.server_app.tokens
     assert isinstance(tokens, SessionTokens) and "auth" in started
     assert tokens.ttl_s == org.settings.auth.session_hours * 3600
     assert tokens.get("before") == "learner", "a sign-in made while the server started is kept"
+
+
+def test_launch_creates_the_demo_accounts_the_settings_turn_on(monkeypatch, tmp_path):
+    """The sample sparring.toml turns demo accounts on: the web app creates them on a fresh database (opening a
+    store alone never does, see test_store.py), and the documented learner can sign in."""
+    from sparring.auth import DEMO_ACCOUNTS, DEMO_PASSWORD, authenticate
+    from sparring.store.db import open_store
+    from sparring.store.users import list_users
+
+    org, _, _ = _launch_without_server(monkeypatch, tmp_path)
+    assert org.settings.auth.demo_accounts
+    store = open_store(tmp_path / "s.db")
+    assert {u.name for u in list_users(store)} == {a[0] for a in DEMO_ACCOUNTS}
+    assert authenticate(store, "learner", DEMO_PASSWORD)

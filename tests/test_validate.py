@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sparring.content.loader import load_org
+from sparring.organisation import load_org
 
 POLICY = """\
 id: external-ai

@@ -149,7 +149,7 @@ def demo_org(tmp_path_factory, repo):
 
 def test_export_twice_stores_each_statement_once(lrs, demo_org, monkeypatch):
     from sparring.cli import main
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
     from sparring.insights import export
     from sparring.store.db import open_store
 

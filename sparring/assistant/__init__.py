@@ -4,15 +4,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Reply
 from .scripted import reply as scripted_reply
 
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
+
 __all__ = ["answer", "not_sent", "Reply"]
 
 
-def answer(org: Any, scenario: Any, prompt: str) -> dict:
+def answer(org: Organisation, scenario: Any, prompt: str) -> dict:
     spec = scenario.assistant
     alias = spec.model
     if alias == "scripted":

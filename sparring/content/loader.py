@@ -5,31 +5,39 @@ Every problem in every file is collected (never stop at the first), each pointin
 
 from __future__ import annotations
 
-import functools
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import AbstractSet, Any, Generic, Iterable, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
 from ..config import Settings, load_settings
-from .models import (ANSWER_MODELS, AnyScenario, Policy, PolicyTestFile, Scenario, ScenarioBase,
-                     FrameScenario, SpotScenario, TrustScenario)
-from .problems import ContentError, Problem, did_you_mean, from_validation_error, rel, suggest
+from .models import (ANSWER_MODELS, AnyScenario, Criterion, FrameScenario, Policy, PolicyTestFile, Scenario,
+                     ScenarioBase, SpotAnswer, SpotScenario, TrustAnswer, TrustScenario)
+from .problems import ContentError, Problem, did_you_mean, from_validation_error, rel
 from .yamlsrc import MAX_BYTES, Source, YamlError, parse
 
-SCENARIO_ADAPTER: TypeAdapter = TypeAdapter(Scenario)
+SCENARIO_ADAPTER: TypeAdapter[AnyScenario] = TypeAdapter(Scenario)
+T = TypeVar("T")
 
 
 @dataclass
-class Loaded:
+class Loaded(Generic[T]):
     """One parsed file: the object (or None when invalid), its source positions and its problems."""
 
     path: Path
-    obj: Any
+    obj: T | None
     src: Source | None
     problems: list[Problem]
+
+    def valid(self) -> T:
+        """The object; ContentError with every problem when the file did not validate."""
+        if self.obj is None:
+            raise ContentError(self.problems)
+        return self.obj
+
+
+AnyLoaded = Loaded[AnyScenario] | Loaded[Policy | PolicyTestFile]
 
 
 def _read(path: Path, shown: str, max_bytes: int = MAX_BYTES) -> tuple[Source | None, list[Problem]]:
@@ -50,7 +58,7 @@ def _read(path: Path, shown: str, max_bytes: int = MAX_BYTES) -> tuple[Source | 
         return None, [Problem(shown, e.line, e.col, e.message, e.hint)]
 
 
-def load_scenario_file(path: Path, shown: str | None = None, max_bytes: int = MAX_BYTES) -> Loaded:
+def load_scenario_file(path: Path, shown: str | None = None, max_bytes: int = MAX_BYTES) -> Loaded[AnyScenario]:
     shown = shown or str(path)
     src, problems = _read(path, shown, max_bytes)
     if src is None:
@@ -63,13 +71,16 @@ def load_scenario_file(path: Path, shown: str | None = None, max_bytes: int = MA
     try:
         obj = SCENARIO_ADAPTER.validate_python(src.data)
     except ValidationError as e:
-        root = {"frame": FrameScenario, "spot": SpotScenario, "trust": TrustScenario}.get(kind, ScenarioBase)
+        roots: dict[str | None, type[ScenarioBase]] = {"frame": FrameScenario, "spot": SpotScenario,
+                                                        "trust": TrustScenario}
+        root = roots.get(kind, ScenarioBase)
         return Loaded(path, None, src, from_validation_error(e, src, shown, root,
                                                              strip_tag=kind in ("frame", "spot", "trust")))
     return Loaded(path, obj, src, [])
 
 
-def load_policy_file(path: Path, shown: str | None = None, max_bytes: int = MAX_BYTES) -> Loaded:
+def load_policy_file(path: Path, shown: str | None = None,
+                     max_bytes: int = MAX_BYTES) -> Loaded[Policy | PolicyTestFile]:
     shown = shown or str(path)
     src, problems = _read(path, shown, max_bytes)
     if src is None:
@@ -77,69 +88,54 @@ def load_policy_file(path: Path, shown: str | None = None, max_bytes: int = MAX_
     if not isinstance(src.data, dict):
         return Loaded(path, None, src, [Problem(shown, 1, 1, "a policy file must be a YAML mapping (id:, title:, "
                                                 "entities:, ...)", "see docs/policies.md")])
-    model = PolicyTestFile if "policy" in src.data and "id" not in src.data else Policy
+    model: type[Policy] | type[PolicyTestFile] = (PolicyTestFile if "policy" in src.data and "id" not in src.data
+                                                  else Policy)
     try:
         return Loaded(path, model.model_validate(src.data), src, [])
     except ValidationError as e:
         return Loaded(path, None, src, from_validation_error(e, src, shown, model))
 
 
+class GraderKindSpec(Protocol):
+    """What the loader needs of one grader kind (sparring.grading.registry.GraderKind)."""
+
+    @property
+    def kinds(self) -> frozenset[str]: ...  # scenario kinds it applies to
+
+    @property
+    def options(self) -> type[Criterion]: ...  # its options model, for locating validation errors
+
+    def parse(self, raw: dict[str, Any]) -> Criterion: ...
+
+
+class ScenarioChecks(Protocol):
+    """The hook every kind's options model has: the registry refuses options that do not subclass
+    sparring.grading.registry.CriterionOptions, which declares it with a default (content/ cannot import grading)."""
+
+    def check_scenario(self, scenario: AnyScenario, org: Any) -> Iterable[tuple[str, tuple[str | int, ...]]]: ...
+
+
+class GraderKinds(Protocol):
+    """What the loader needs of the grader registry (sparring.grading.registry.Registry)."""
+
+    @property
+    def plugin_errors(self) -> list[tuple[str, int, str]]: ...  # (file, line, message)
+
+    def get(self, name: str) -> GraderKindSpec | None: ...
+
+    def names(self) -> list[str]: ...
+
+
 @dataclass
-class Organisation:
+class Content:
+    """An organisation's content folder as loaded: what `load_content` fills in."""
+
     root: Path
-    settings: Settings
+    settings: Settings = field(default_factory=Settings)
     scenarios: dict[str, AnyScenario] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
-    files: dict[str, Loaded] = field(default_factory=dict)  # id -> where it came from
+    files: dict[str, AnyLoaded] = field(default_factory=dict)  # id -> where it came from
     problems: list[Problem] = field(default_factory=list)
-    registry: Any = None  # sparring.grading.registry.Registry
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _engines: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    # ---- look-ups used by the CLI and UI
-    def scenario(self, ref: str) -> AnyScenario:
-        """By id, or by path to a YAML file."""
-        if ref in self.scenarios:
-            return self.scenarios[ref]
-        p = Path(ref)
-        if p.suffix in (".yaml", ".yml") and p.exists():
-            loaded = load_scenario_file(p)
-            if loaded.problems:
-                raise ContentError(loaded.problems)
-            return loaded.obj
-        close = suggest(ref, self.scenarios)
-        raise KeyError(f"no scenario '{ref}'" + (f"; did you mean '{close}'?" if close else
-                                                 "; run `sparring validate` to list problems"))
-
-    def policy(self, ref: str) -> Policy:
-        if ref in self.policies:
-            return self.policies[ref]
-        p = Path(ref)
-        if p.suffix in (".yaml", ".yml") and p.exists():
-            loaded = load_policy_file(p)
-            if loaded.problems:
-                raise ContentError(loaded.problems)
-            if not isinstance(loaded.obj, Policy):
-                raise ContentError([Problem(str(p), 1, 1, "this is a policy test file, not a policy",
-                                            "pass the policy file or its id")])
-            return loaded.obj
-        close = suggest(ref, self.policies)
-        raise KeyError(f"no policy '{ref}'" + (f"; did you mean '{close}'?" if close else ""))
-
-    def policy_engine(self, ref: str):
-        """The compiled Presidio engine for a policy, built once per process and reused."""
-        from ..policy.engine import PolicyEngine
-
-        pol = self.policy(ref)
-        key = pol.id if ref in self.policies else f"file:{ref}"
-        with self._lock:
-            eng = self._engines.get(key)
-            if eng is None:
-                eng = self._engines[key] = PolicyEngine(pol)
-            return eng
-
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -148,19 +144,20 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None) -> Organisation:
-    """Load everything under ROOT. With `paths`, only those files or folders are reported on, but policies and
-    plugins of ROOT are still loaded so cross-references resolve."""
-    from ..grading.registry import load_registry
-
-    root = Path(root or ".").resolve()
+def load_content(org: Content, paths: Iterable[Path] | None, *, kinds: GraderKinds,
+                 entities: AbstractSet[str]) -> None:
+    """Load everything under `org.root` into `org` (the organisation being built: a kind's own scenario checks
+    receive it). `kinds` is the grader registry criteria are checked against; `entities` are the entity types a
+    policy may name without a recognizer of its own. With `paths`, only those files or folders are reported on,
+    but policies of ROOT are still loaded so cross-references resolve."""
+    root = org.root
     problems: list[Problem] = []
     try:
         settings = load_settings(root)
     except ContentError as e:
         settings, problems = Settings(), list(e.problems)
-    org = Organisation(root=root, settings=settings, registry=load_registry(root))
-    for file, line, msg in org.registry.plugin_errors:
+    org.settings = settings
+    for file, line, msg in kinds.plugin_errors:
         problems.append(Problem(rel(Path(file), root), line, 1, f"grader plugin failed to load: {msg}",
                                 "fix the plugin; its grader kinds are unavailable until then"))
 
@@ -186,97 +183,101 @@ def load_org(root: Path | str | None = None, paths: Iterable[Path] | None = None
     for f in policy_files:
         loaded = load_policy_file(f, rel(f, root), settings.limits.max_yaml_bytes)
         problems.extend(loaded.problems)
-        if isinstance(loaded.obj, Policy):
-            if loaded.obj.id in org.policies:
-                first = org.files[f"policy:{loaded.obj.id}"]
-                problems.append(Problem(rel(f, root), *loaded.src.locate(("id",)),
-                                        f"duplicate policy id '{loaded.obj.id}' (also in {rel(first.path, root)})",
+        pol, src = loaded.obj, loaded.src
+        if src is None:
+            continue
+        if isinstance(pol, Policy):
+            if pol.id in org.policies:
+                first = org.files[f"policy:{pol.id}"]
+                problems.append(Problem(rel(f, root), *src.locate(("id",)),
+                                        f"duplicate policy id '{pol.id}' (also in {rel(first.path, root)})",
                                         "policy ids must be unique; rename one"))
                 continue
-            org.policies[loaded.obj.id] = loaded.obj
-            org.files[f"policy:{loaded.obj.id}"] = loaded
-            problems.extend(_check_policy(loaded, rel(f, root)))
-        elif loaded.obj is not None:
+            org.policies[pol.id] = pol
+            org.files[f"policy:{pol.id}"] = loaded
+            problems.extend(_check_policy(pol, src, rel(f, root), entities))
+        elif pol is not None:
             org.files[f"policytests:{rel(f, root)}"] = loaded
-        elif loaded.src is not None:  # still report unknown entities and duplicates, so one run shows all
-            problems.extend(_raw_policy_problems(loaded.src, rel(f, root), loaded.problems))
-    for key, loaded in list(org.files.items()):
-        if key.startswith("policytests:") and loaded.obj.policy not in org.policies:
-            problems.append(_unknown_policy(loaded.obj.policy, loaded.src, rel(loaded.path, root), org))
-        elif key.startswith("policytests:"):
-            problems.extend(_check_test_entities(loaded, rel(loaded.path, root), org.policies[loaded.obj.policy]))
+        else:  # still report unknown entities and duplicates, so one run shows all
+            problems.extend(_raw_policy_problems(src, rel(f, root), loaded.problems, entities))
+    for key, tests in list(org.files.items()):
+        tfile, src = tests.obj, tests.src
+        if not key.startswith("policytests:") or not isinstance(tfile, PolicyTestFile) or src is None:
+            continue
+        if tfile.policy not in org.policies:
+            problems.append(_unknown_policy(tfile.policy, src, rel(tests.path, root), org))
+        else:
+            problems.extend(_check_test_entities(tfile, src, rel(tests.path, root), org.policies[tfile.policy],
+                                                 entities))
 
     for f in scenario_files:
-        loaded = load_scenario_file(f, rel(f, root), settings.limits.max_yaml_bytes)
-        problems.extend(loaded.problems)
-        if loaded.obj is None:
-            if loaded.src is not None:  # still report broken references, so one run shows every problem
-                problems.extend(_raw_references(loaded.src, rel(f, root), org))
+        scenario = load_scenario_file(f, rel(f, root), settings.limits.max_yaml_bytes)
+        problems.extend(scenario.problems)
+        sc, src = scenario.obj, scenario.src
+        if src is None:
             continue
-        sid = loaded.obj.id
-        if sid in org.scenarios:
-            first = org.files[f"scenario:{sid}"]
-            problems.append(Problem(rel(f, root), *loaded.src.locate(("id",)),
-                                    f"duplicate scenario id '{sid}' (also in {rel(first.path, root)})",
+        if sc is None:  # still report broken references, so one run shows every problem
+            problems.extend(_raw_references(src, rel(f, root), org, kinds))
+            continue
+        if sc.id in org.scenarios:
+            first = org.files[f"scenario:{sc.id}"]
+            problems.append(Problem(rel(f, root), *src.locate(("id",)),
+                                    f"duplicate scenario id '{sc.id}' (also in {rel(first.path, root)})",
                                     "scenario ids must be unique across files; rename one"))
             continue
-        cross = _check_scenario(loaded, rel(f, root), org)
+        cross = _check_scenario(sc, src, rel(f, root), org, kinds)
         problems.extend(cross)
         if not cross:
-            org.scenarios[sid] = loaded.obj
-            org.files[f"scenario:{sid}"] = loaded
+            org.scenarios[sc.id] = sc
+            org.files[f"scenario:{sc.id}"] = scenario
     org.problems = problems
-    return org
 
 
-def _unknown_policy(pid: str, src: Source, shown: str, org: Organisation) -> Problem:
+def _unknown_policy(pid: str, src: Source, shown: str, org: Content) -> Problem:
     known = ", ".join(sorted(org.policies)) or "none (add one under policies/)"
     return Problem(shown, *src.locate(("policy",)), f"unknown policy '{pid}'",
                    did_you_mean(pid, org.policies, f"known policies: {known}"))
 
 
-def _unknown_kind(check: str, where: tuple, src: Source, shown: str, org: Organisation) -> Problem:
+def _unknown_kind(check: str, where: tuple, src: Source, shown: str, kinds: GraderKinds) -> Problem:
     return Problem(shown, *src.locate(where + ("check",)), f"unknown grader kind '{check}'",
-                   did_you_mean(check, org.registry.names(), f"registered kinds: {', '.join(org.registry.names())}"))
+                   did_you_mean(check, kinds.names(), f"registered kinds: {', '.join(kinds.names())}"))
 
 
-def _unknown_entity(ent: str, own: set, src: Source, shown: str) -> Problem:
-    from ..policy.entities import KNOWN_ENTITIES
-
+def _unknown_entity(ent: str, own: set, src: Source, shown: str, entities: AbstractSet[str]) -> Problem:
     return Problem(shown, *src.locate(("entities", ent), key=True), f"unknown entity '{ent}'",
-                   did_you_mean(ent, list(KNOWN_ENTITIES) + [o for o in own if isinstance(o, str)],
+                   did_you_mean(ent, list(entities) + [o for o in own if isinstance(o, str)],
                                 "use a Presidio entity type or add a recognizer for it under `recognizers:`"))
 
 
-def _raw_references(src: Source, shown: str, org: Organisation) -> list[Problem]:
+def _raw_references(src: Source, shown: str, org: Content, kinds: GraderKinds) -> list[Problem]:
     """Policy id and grader kinds of a scenario whose structure did not validate."""
     out: list[Problem] = []
     data = src.data if isinstance(src.data, dict) else {}
     pid = data.get("policy")
     if isinstance(pid, str) and pid not in org.policies:
         out.append(_unknown_policy(pid, src, shown, org))
-    crits = (data.get("rubric") or {}).get("criteria") if isinstance(data.get("rubric"), dict) else None
+    crits = data["rubric"].get("criteria") if isinstance(data.get("rubric"), dict) else None
     for i, c in enumerate(crits if isinstance(crits, list) else []):
         check = c.get("check") if isinstance(c, dict) else None
-        if isinstance(check, str) and org.registry.get(check) is None:
-            out.append(_unknown_kind(check, ("rubric", "criteria", i), src, shown, org))
+        if isinstance(check, str) and kinds.get(check) is None:
+            out.append(_unknown_kind(check, ("rubric", "criteria", i), src, shown, kinds))
     return out
 
 
-def _raw_policy_problems(src: Source, shown: str, already: list[Problem]) -> list[Problem]:
+def _raw_policy_problems(src: Source, shown: str, already: list[Problem],
+                         entities: AbstractSet[str]) -> list[Problem]:
     """Cross-checks of a policy whose structure did not validate: unknown entities, duplicate recognizers."""
-    from ..policy.entities import KNOWN_ENTITIES
-
     data = src.data if isinstance(src.data, dict) else {}
     if "policy" in data and "id" not in data:
         return []  # a policy test file
-    recs = data.get("recognizers") if isinstance(data.get("recognizers"), list) else []
+    recs: list[Any] = data["recognizers"] if isinstance(data.get("recognizers"), list) else []
     own = {r.get("entity") for r in recs if isinstance(r, dict)}
     out: list[Problem] = []
-    ents = data.get("entities") if isinstance(data.get("entities"), dict) else {}
+    ents: dict[Any, Any] = data["entities"] if isinstance(data.get("entities"), dict) else {}
     for ent in ents:
-        if isinstance(ent, str) and ent not in KNOWN_ENTITIES and ent not in own:
-            out.append(_unknown_entity(ent, own, src, shown))
+        if isinstance(ent, str) and ent not in entities and ent not in own:
+            out.append(_unknown_entity(ent, own, src, shown, entities))
     if not any("defined twice" in p.message for p in already):
         seen: set[str] = set()
         for i, r in enumerate(recs):
@@ -288,54 +289,49 @@ def _raw_policy_problems(src: Source, shown: str, already: list[Problem]) -> lis
                                                       key=True),
                                    f"recognizer '{key}' is defined twice",
                                    "merge the patterns into one recognizer or give each a distinct `name`"))
-            seen.add(key)
+            if isinstance(key, str):  # a malformed name (a list, say) is reported by validation, not here
+                seen.add(key)
     return out
 
 
-def _check_test_entities(loaded: Loaded, shown: str, pol: Policy) -> list[Problem]:
+def _check_test_entities(tfile: PolicyTestFile, src: Source, shown: str, pol: Policy,
+                         entities: AbstractSet[str]) -> list[Problem]:
     """Entities named by a policy test file must be ones its policy knows."""
-    from ..policy.entities import KNOWN_ENTITIES
-
-    known = set(KNOWN_ENTITIES) | {r.entity for r in pol.recognizers} | set(pol.entities)
+    known = set(entities) | {r.entity for r in pol.recognizers} | set(pol.entities)
     out = []
-    for i, t in enumerate(loaded.obj.tests):
+    for i, t in enumerate(tfile.tests):
         for j, ent in enumerate(t.entities):
             if ent not in known:
-                out.append(Problem(shown, *loaded.src.locate(("tests", i, "entities", j)),
+                out.append(Problem(shown, *src.locate(("tests", i, "entities", j)),
                                    f"test expects unknown entity '{ent}'",
                                    did_you_mean(ent, known, "use an entity the policy knows")))
     return out
 
 
-def _check_policy(loaded: Loaded, shown: str) -> list[Problem]:
-    from ..policy.entities import KNOWN_ENTITIES
-
-    pol: Policy = loaded.obj
+def _check_policy(pol: Policy, src: Source, shown: str, entities: AbstractSet[str]) -> list[Problem]:
     own = {r.entity for r in pol.recognizers}
     out = []
     for ent in pol.entities:
-        if ent not in KNOWN_ENTITIES and ent not in own:
-            out.append(_unknown_entity(ent, own, loaded.src, shown))
-    known = set(KNOWN_ENTITIES) | own
+        if ent not in entities and ent not in own:
+            out.append(_unknown_entity(ent, own, src, shown, entities))
+    known = set(entities) | own
     for i, t in enumerate(pol.tests):
         for j, ent in enumerate(t.entities):
             if ent not in known:
-                out.append(Problem(shown, *loaded.src.locate(("tests", i, "entities", j)),
+                out.append(Problem(shown, *src.locate(("tests", i, "entities", j)),
                                    f"test expects unknown entity '{ent}'", "use an entity the policy knows"))
     return out
 
 
-def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Problem]:
-    sc = loaded.obj
-    src = loaded.src
+def _check_scenario(sc: AnyScenario, src: Source, shown: str, org: Content, kinds: GraderKinds) -> list[Problem]:
     out: list[Problem] = []
     if sc.policy and sc.policy not in org.policies:
         out.append(_unknown_policy(sc.policy, src, shown, org))
     for i, crit in enumerate(sc.rubric.criteria):
         where = ("rubric", "criteria", i)
-        kind = org.registry.get(crit.check)
+        kind = kinds.get(crit.check)
         if kind is None:
-            out.append(_unknown_kind(crit.check, where, src, shown, org))
+            out.append(_unknown_kind(crit.check, where, src, shown, kinds))
             continue
         if sc.kind not in kind.kinds:
             out.append(Problem(shown, *src.locate(where + ("check",)),
@@ -351,44 +347,34 @@ def _check_scenario(loaded: Loaded, shown: str, org: Organisation) -> list[Probl
             out.extend(from_validation_error(e, src, shown, kind.options, prefix=where))
             continue
         # the kind's own cross-checks against the scenario (e.g. sentence ids): CriterionOptions.check_scenario
-        for msg, sub in opts.check_scenario(sc, org) or ():
+        for msg, sub in cast(ScenarioChecks, opts).check_scenario(sc, org) or ():
             out.append(Problem(shown, *src.locate(where + tuple(sub)), msg))
     amodel = ANSWER_MODELS[sc.kind]
-    ids = {s.id for s in sc.output} if sc.kind == "spot" else set()
+    ids = {s.id for s in sc.output} if isinstance(sc, SpotScenario) else set()
     crit_ids = {c.id for c in sc.rubric.criteria}
     for i, ex in enumerate(sc.examples):
-        where = ("examples", i)
+        at = ("examples", i)
         try:
             ans = amodel.model_validate(ex.answer)
         except ValidationError as e:
-            probs = from_validation_error(e, src, shown, amodel, prefix=where + ("answer",))
+            probs = from_validation_error(e, src, shown, amodel, prefix=at + ("answer",))
             out.extend(Problem(p.file, p.line, p.col, f"example answer for a {sc.kind} scenario: {p.message}", p.hint)
                        for p in probs)
             continue
-        if sc.kind == "spot":
+        if isinstance(ans, SpotAnswer):
             for sid in ans.flags:
                 if sid not in ids:
-                    out.append(Problem(shown, *src.locate(where + ("answer", "flags", sid), key=True),
+                    out.append(Problem(shown, *src.locate(at + ("answer", "flags", sid), key=True),
                                        f"example flags sentence '{sid}', which is not in `output`",
                                        did_you_mean(sid, ids, f"sentence ids: {', '.join(sorted(ids))}")))
-        if sc.kind == "trust" and ans.decision not in sc.decision.options:
-            out.append(Problem(shown, *src.locate(where + ("answer", "decision")),
+        if isinstance(sc, TrustScenario) and isinstance(ans, TrustAnswer) and ans.decision not in sc.decision.options:
+            out.append(Problem(shown, *src.locate(at + ("answer", "decision")),
                                f"example decision '{ans.decision}' is not one of the options",
                                f"options: {', '.join(sc.decision.options)}"))
         for key in ("failed", "passed_criteria"):
             for j, cid in enumerate(getattr(ex.expect, key)):
                 if cid not in crit_ids:
-                    out.append(Problem(shown, *src.locate(where + ("expect", key, j)),
+                    out.append(Problem(shown, *src.locate(at + ("expect", key, j)),
                                        f"example expects unknown criterion '{cid}'",
                                        did_you_mean(cid, crit_ids, f"criteria: {', '.join(sorted(crit_ids))}")))
     return out
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_org(root: str) -> Organisation:
-    return load_org(root)
-
-
-def get_org(root: Path | str | None = None) -> Organisation:
-    """The organisation for ROOT, loaded once per process (the app and the CLI share this)."""
-    return _cached_org(str(Path(root or ".").resolve()))

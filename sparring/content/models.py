@@ -105,7 +105,9 @@ class TrustAnswer(Strict):
     justification: str = Field("", description="The reasons for the decision.")
 
 
-ANSWER_MODELS: dict[str, type[BaseModel]] = {"frame": FrameAnswer, "spot": SpotAnswer, "trust": TrustAnswer}
+AnyAnswer = FrameAnswer | SpotAnswer | TrustAnswer
+ANSWER_MODELS: dict[str, type[FrameAnswer] | type[SpotAnswer] | type[TrustAnswer]] = {
+    "frame": FrameAnswer, "spot": SpotAnswer, "trust": TrustAnswer}
 
 
 class Example(Strict):
@@ -161,8 +163,12 @@ class Sentence(Strict):
         return self
 
 
+def _every_decision() -> list[Decision]:
+    return ["use", "verify", "reject"]
+
+
 class DecisionSpec(Strict):
-    options: list[Decision] = Field(default_factory=lambda: ["use", "verify", "reject"],
+    options: list[Decision] = Field(default_factory=_every_decision,
                                     description="The options offered to the learner.")
     expected: Decision = Field(description="The decision an expert would make.")
     credit: dict[Decision, float] = Field(default_factory=dict, description="Partial credit (0..1) for other "

@@ -37,7 +37,7 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def suggest(word: str, choices: Iterable[str]) -> str | None:
+def suggest(word: object, choices: Iterable[str]) -> str | None:
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -11,7 +11,7 @@ path `sparring test` grades.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -20,6 +20,9 @@ from .context import GradeContext
 from .exemplars import label as example_label
 from .registry import CriterionOptions
 from .rubric import parse_answer
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 
 class ExampleValue(BaseModel):

@@ -9,9 +9,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .examples import check_examples  # noqa: F401  (importable from here too: tests and the UI use it)
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 
 def add_commands(sub, common) -> None:
@@ -39,7 +42,7 @@ def add_commands(sub, common) -> None:
 
 
 def _read_answer(ref: str) -> dict[str, Any]:
-    from ..cli import UsageError
+    from ..cli.common import UsageError
 
     if ref == "-":
         raw, where = sys.stdin.read(), "stdin"
@@ -63,8 +66,8 @@ def _read_answer(ref: str) -> dict[str, Any]:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, emit_json, resolve_root
-    from ..content.loader import get_org
+    from ..cli.common import UsageError, emit_json, resolve_root
+    from ..organisation import get_org
     from .rubric import AnswerError, grade
 
     org = get_org(resolve_root(args))
@@ -99,7 +102,7 @@ def format_grade(result) -> str:
 # ------------------------------------------------------------------------------------------------ test
 
 
-def _policy_tests(org) -> tuple[list[dict[str, Any]], str | None]:
+def _policy_tests(org: Organisation) -> tuple[list[dict[str, Any]], str | None]:
     """Every policy's labelled tests, through the policy area's evaluator (as `sparring policy test`)."""
     try:
         from ..policy.evaluate import evaluate, labelled_tests
@@ -122,8 +125,8 @@ def _policy_tests(org) -> tuple[list[dict[str, Any]], str | None]:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from ..cli import emit_json, resolve_root
-    from ..content.loader import load_org
+    from ..cli.common import emit_json, resolve_root
+    from ..organisation import load_org
 
     root = resolve_root(args)
     org = load_org(root, [Path(p) for p in args.paths] or None)
@@ -169,8 +172,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, emit_json, resolve_root
-    from ..content.loader import get_org
+    from ..cli.common import UsageError, emit_json, resolve_root
+    from ..organisation import get_org
     from .calibrate import calibrate
 
     org = get_org(resolve_root(args))

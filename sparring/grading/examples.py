@@ -3,9 +3,12 @@ Used by `sparring test`, the Author tab and the content tests."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-def check_examples(org, scenario) -> list[dict[str, Any]]:
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
+
+def check_examples(org: Organisation, scenario) -> list[dict[str, Any]]:
     """Grade each labelled example of a scenario; one row per example with its mismatches (empty = as labelled).
 
     Each example is graded leave-one-out: the `semantic` criteria learn from the scenario's other examples, never

@@ -4,12 +4,12 @@ mark. This is the single grading path used by the CLI, the web app, `sparring te
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
 from .. import gaming
-from ..content.models import ANSWER_MODELS, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
+from ..content.models import ANSWER_MODELS, AnyAnswer, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
 from .context import GradeContext
 from .feedback import label_for, render, summary_note
 from .result import CriterionResult, GradeResult, ungraded
@@ -18,6 +18,9 @@ from .verdict import decide
 
 __all__ = ["AnswerError", "GradeContext", "begin", "grade", "parse_answer"]
 
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
+
 log = logging.getLogger("sparring.grading")
 
 
@@ -25,8 +28,9 @@ class AnswerError(ValueError):
     """The answer does not have the shape its scenario kind requires, or breaks a configured limit."""
 
 
-def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> BaseModel:
+def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> AnyAnswer:
     model = ANSWER_MODELS[scenario.kind]
+    parsed: AnyAnswer
     if isinstance(answer, model):
         parsed = answer
     else:
@@ -63,7 +67,7 @@ def _shape(kind: str) -> str:
             "trust": '{"decision": "verify", "confidence": 0.8, "justification": "..."}'}[kind]
 
 
-def begin(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -> GradeContext:
+def begin(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -> GradeContext:
     """Parse the answer and start embedding it in the background (one core), so a caller can run the policy
     check on the other core meanwhile; hand the context to grade(context=...)."""
     parsed = parse_answer(scenario, answer, org.settings.limits.max_answer_chars)
@@ -72,7 +76,7 @@ def begin(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel) -
     return ctx
 
 
-def grade(org: Any, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
+def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | BaseModel, *, policy_result: Any = None,
           assistant: dict[str, Any] | None = None, context: GradeContext | None = None) -> GradeResult:
     """`context`: from begin() for the same scenario and answer (the web app starts the embeddings before its
     policy gate); otherwise grade() begins itself."""

@@ -21,7 +21,7 @@ import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import AbstractSet, Any, Iterable
 
 import numpy as np
 
@@ -213,7 +213,7 @@ def polarity(text: str) -> int:
     return -1 if n % 2 else 1
 
 
-def _soft_overlap(a: set[str], b: set[str]) -> set[str]:
+def _soft_overlap(a: AbstractSet[str], b: AbstractSet[str]) -> set[str]:
     return {x for x in a if x in b or (len(x) >= 5 and any(y[:5] == x[:5] for y in b if len(y) >= 5))}
 
 
@@ -349,7 +349,7 @@ def scenario_shingles(scenario: Any) -> frozenset:
     return text_shingles(shown_texts(scenario))  # the same cached set the gaming copy check reads
 
 
-def is_copied(sentence: str, source: set) -> bool:
+def is_copied(sentence: str, source: AbstractSet[str]) -> bool:
     ws = gwords(sentence)
     if len(ws) < COPY_MIN_WORDS or not source:
         return False
@@ -357,7 +357,7 @@ def is_copied(sentence: str, source: set) -> bool:
     return len(mine & source) / len(mine) >= COPY_SHARE
 
 
-def split_units(text: str, source: str = "", scenario_text: set | None = None,
+def split_units(text: str, source: str = "", scenario_text: AbstractSet[str] | None = None,
                 copied: list[str] | None = None) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     ignored: list[str] = []
@@ -521,7 +521,7 @@ def best_match(prep: Prepared, statement: str, thr: float, idx: list[int], sc: n
                lex: np.ndarray, contra: np.ndarray) -> Match:
     """The Match of the best non-contradicting unit; a close contradicting unit is named in `contradicted`."""
     best: Match = Match(statement, 0.0, thr, None)
-    best_any = (-1.0, None)
+    best_any: tuple[float, str | None] = (-1.0, None)
     for j, i in enumerate(idx):
         u = prep.units[i]
         v = float(sc[j])

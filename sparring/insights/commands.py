@@ -45,7 +45,7 @@ def add_commands(sub, common) -> None:
 
 
 def _date(value: str | None, flag: str) -> str | None:
-    from ..cli import UsageError
+    from ..cli.common import UsageError
 
     if value is None:
         return None
@@ -56,8 +56,8 @@ def _date(value: str | None, flag: str) -> str | None:
 
 
 def _org_store(args: argparse.Namespace):
-    from ..cli import resolve_root
-    from ..content.loader import load_org
+    from ..cli.common import resolve_root
+    from ..organisation import load_org
     from ..store.db import open_store
 
     org = load_org(resolve_root(args))
@@ -65,7 +65,7 @@ def _org_store(args: argparse.Namespace):
 
 
 def cmd_export_csv(args: argparse.Namespace) -> int:
-    from ..cli import emit_json
+    from ..cli.common import emit_json
     from .export import write_csv
 
     since = _date(args.since, "--since")
@@ -80,7 +80,7 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
 
 
 def cmd_export_xapi(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, emit_json
+    from ..cli.common import UsageError, emit_json
     from .export import ExportError, LRSClient, export_xapi
 
     since = _date(args.since, "--since")
@@ -115,14 +115,15 @@ def cmd_export_xapi(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, emit_json
+    from ..cli.common import UsageError, emit_json
     from . import demo
 
     if not 1 <= args.learners <= 5000:
         raise UsageError("--learners must be between 1 and 5000")
     if not 1 <= args.weeks <= 104:
         raise UsageError("--weeks must be between 1 and 104")
-    start = date.fromisoformat(_date(args.start, "--start")) if args.start else demo.DEFAULT_START
+    start_iso = _date(args.start, "--start") if args.start else None
+    start = date.fromisoformat(start_iso) if start_iso else demo.DEFAULT_START
     org, store = _org_store(args)
     try:
         counts = demo.write(store, org, learners=args.learners, weeks=args.weeks, seed=args.seed, start=start)

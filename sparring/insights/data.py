@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..organisation import Organisation
 from .metrics import attempts_frame
 
 ATTEMPTS_SQL = """
@@ -46,7 +47,7 @@ def _codes(js: str | None) -> list[str]:
     return [str(c) for c in v] if isinstance(v, list) else []
 
 
-def expected_decisions(org: Any) -> dict[str, str]:
+def expected_decisions(org: Organisation) -> dict[str, str]:
     """scenario id → the expert's decision, for trust scenarios of the organisation."""
     out = {}
     for sid, sc in (getattr(org, "scenarios", None) or {}).items():
@@ -70,7 +71,7 @@ def _parsed(col: pd.Series, parse: Any) -> pd.Series:
     return col.map(seen)
 
 
-def load(store: Any, org: Any = None) -> Frames:
+def load(store: Any, org: Organisation | None = None) -> Frames:
     """All attempts (with the learner's team, job role and start month) and all findings."""
     df = _rows(store, ATTEMPTS_SQL, ATTEMPT_COLUMNS)
     skills = _parsed(df["skills"], lambda s: json.loads(s) if s else [])

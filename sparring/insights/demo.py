@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from ..content.models import Decision, TrustScenario
 from ..gaming import HOLD_CRITERION, HOLDING, fast_threshold_s, review_question
 from ..grading.result import CriterionResult, GradeResult
 from ..grading.verdict import decide
+from ..organisation import Organisation
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
@@ -88,7 +90,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _block_entities(org: Any, sc: Any) -> list[str]:
+def _block_entities(org: Organisation, sc: Any) -> list[str]:
     pol = org.policies.get(sc.policy) if getattr(sc, "policy", None) else None
     if pol is None:
         return ["PERSON"]
@@ -97,7 +99,7 @@ def _block_entities(org: Any, sc: Any) -> list[str]:
     return sorted(ents) or ["PERSON"]
 
 
-def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, start: date = DEFAULT_START,
+def generate(org: Organisation, learners: int = 200, weeks: int = 12, seed: int = 7, start: date = DEFAULT_START,
              first_id: int = 1) -> DemoData:
     rng = random.Random(seed)
     # Anti-gaming signals draw from their own stream, so adding them left the rest of the data set as it was.
@@ -160,8 +162,9 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                 duration = sc.minutes * 60 * math.exp(rng.gauss(0, 0.3)) * (1.25 - 0.35 * min(n_prior, 8) / 8)
                 blocked = False
                 answer: dict[str, Any]
-                crits = []
-                decision = confidence = None
+                crits: list[dict[str, Any]] = []
+                decision: Decision | None = None
+                confidence: float | None = None
                 signals = _signals(sig_rng, sc.kind, sc.id in last_seen, w - first_week, w / max(weeks - 1, 1))
                 if "fast" in signals:  # submitted within seconds: under the threshold sparring/gaming.py uses
                     duration = sig_rng.uniform(2.0, 0.8 * fast_threshold_s(sc.minutes))
@@ -195,7 +198,8 @@ def generate(org: Any, learners: int = 200, weeks: int = 12, seed: int = 7, star
                     if c.check == "policy":
                         ok = not blocked
                         score = 1.0 if ok else 0.0
-                    elif c.check == "decision" and decision is not None:
+                    elif c.check == "decision" and isinstance(sc, TrustScenario) and decision is not None \
+                            and confidence is not None:  # both are set for every trust attempt above
                         ok = decision == sc.decision.expected
                         credit = 1.0 if ok else sc.decision.credit.get(decision, 0.0)
                         b = (confidence - (1.0 if ok else 0.0)) ** 2
@@ -294,7 +298,7 @@ def clear(store: Any) -> None:
         db.execute("DELETE FROM users WHERE name LIKE ?", [like])
 
 
-def write(store: Any, org: Any, learners: int = 200, weeks: int = 12, seed: int = 7,
+def write(store: Any, org: Organisation, learners: int = 200, weeks: int = 12, seed: int = 7,
           start: date = DEFAULT_START) -> dict[str, int]:
     """Replace the demo rows in the store; returns how many rows of each kind were written."""
     clear(store)

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ..organisation import Organisation
 from ..store.db import iso, loads, now_utc
 
 DEFAULT_HOME = "https://sparring.local"
@@ -53,7 +54,7 @@ class ExportError(Exception):
 # ----------------------------------------------------------------------------------------------- rows
 
 
-def home_page(org: Any) -> str:
+def home_page(org: Organisation) -> str:
     url = getattr(getattr(org, "settings", None), "url", None)
     return (url or DEFAULT_HOME).rstrip("/")
 
@@ -132,12 +133,13 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
     """The xAPI statement of one attempt row (with `criteria`). Pure: same row, same statement."""
     score = row.get("score")
     graded = score is not None and row.get("grade") not in (None, "", "{}") and not row.get("ungraded")
+    scaled = round(float(score), 4) if score is not None else None
     verb = ("passed" if row.get("passed") else "failed") if graded else "answered"
     skills = loads(row.get("skills"), []) if isinstance(row.get("skills"), str) else list(row.get("skills") or [])
     roles = loads(row.get("roles"), []) if isinstance(row.get("roles"), str) else list(row.get("roles") or [])
     result: dict[str, Any] = {"completion": True}
     if graded:
-        result["score"] = {"scaled": round(float(score), 4), "raw": round(float(score), 4), "min": 0, "max": 1}
+        result["score"] = {"scaled": scaled, "raw": scaled, "min": 0, "max": 1}
         result["success"] = bool(row.get("passed"))
     dur = _duration(row.get("duration_s"))
     if dur:
@@ -174,7 +176,7 @@ def statement(row: dict[str, Any], home: str, title: str | None = None, platform
     }
 
 
-def statements(org: Any, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def statements(org: Organisation, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     home = home_page(org)
     titles = {k: v.title for k, v in (getattr(org, "scenarios", None) or {}).items()}
     return [statement(r, home, titles.get(r["scenario"])) for r in rows]
@@ -246,7 +248,7 @@ class LRSClient:
         raise ExportError("unreachable")  # pragma: no cover
 
 
-def export_xapi(org: Any, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
+def export_xapi(org: Organisation, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
                 batch: int = 100, restart: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Send every attempt after the cursor (or all, with `restart`), `batch` at a time. Returns counts."""

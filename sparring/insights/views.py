@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..organisation import Organisation
 from . import metrics as m
 from .data import Frames, agreement_rows, load
 
@@ -24,11 +25,11 @@ _CACHE: dict[str, tuple[tuple, Frames]] = {}
 _LOCK = threading.Lock()
 
 
-def frames(store: Any, org: Any) -> Frames:
+def frames(store: Any, org: Organisation) -> Frames:
     return _frames(store, org)[1]
 
 
-def _frames(store: Any, org: Any) -> tuple[tuple, Frames]:
+def _frames(store: Any, org: Organisation) -> tuple[tuple, Frames]:
     sig_row = store.one("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS mx, "
                         "(SELECT COUNT(*) FROM users) AS u, (SELECT COUNT(*) FROM findings) AS f FROM attempts")
     sig = (sig_row["n"], sig_row["mx"], sig_row["u"], sig_row["f"], len(getattr(org, "scenarios", {}) or {}))
@@ -105,7 +106,7 @@ def _naive_week(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def options(store: Any, org: Any) -> dict[str, list[str]]:
+def options(store: Any, org: Organisation) -> dict[str, list[str]]:
     a = frames(store, org).attempts
     skills = sorted({s for ss in a["skills"] for s in ss})
     return {"team": sorted(a["team"].dropna().unique().tolist()),
@@ -118,7 +119,8 @@ def options(store: Any, org: Any) -> dict[str, list[str]]:
 _PAGES: dict[tuple, Page] = {}
 
 
-def build_page(store: Any, org: Any, flt: Filters, *, skills_view: bool = True, slips_view: bool = True) -> Page:
+def build_page(store: Any, org: Organisation, flt: Filters, *, skills_view: bool = True,
+               slips_view: bool = True) -> Page:
     """Everything the tab draws, for one set of filters. `skills_view`/`slips_view` leave out what the viewer's
     role may not see (compliance: policy slips only). Pages are memoised per data version and filters."""
     sig, fr = _frames(store, org)
@@ -250,7 +252,7 @@ def _agreement_table(ag: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def six_weeks_later(store: Any, org: Any, start_month: str | None, flt: Filters | None = None,
+def six_weeks_later(store: Any, org: Organisation, start_month: str | None, flt: Filters | None = None,
                     min_days: int = m.RETENTION_DAYS) -> str:
     """One page for a cohort (learners who started in `start_month`): where they began, where they are, and
     what held up at least six weeks after they first passed."""

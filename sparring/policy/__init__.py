@@ -6,10 +6,15 @@ Importing this package is cheap; Presidio and spaCy load on first use.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
+
 DEFAULT_POLICY = "external-ai"
 
 
-def redact_for_storage(org, policy_id: str | None, text: str) -> str:
+def redact_for_storage(org: Organisation, policy_id: str | None, text: str) -> str:
     """`text` with every non-allow finding (block, redact and warn) replaced by <ENTITY>: safe to store or log.
 
     Uses `policy_id` (a scenario's policy) or, when None, the organisation's default policy `external-ai`;

@@ -1,10 +1,14 @@
-"""`sparring policy test` and `sparring policy check` (registered by sparring/cli.py)."""
+"""`sparring policy test` and `sparring policy check` (registered by sparring/cli/)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 
 def add_commands(sub, common) -> None:
@@ -25,9 +29,9 @@ def add_commands(sub, common) -> None:
     c.set_defaults(func=cmd_check)
 
 
-def _select(org, paths: list[str]) -> dict[str, set[str] | None]:
+def _select(org: Organisation, paths: list[str]) -> dict[str, set[str] | None]:
     """policy id → the test files to use (None = all of that policy's tests)."""
-    from ..cli import UsageError
+    from ..cli.common import UsageError
     from ..content.models import Policy, PolicyTestFile
 
     if not paths:
@@ -57,8 +61,8 @@ def _select(org, paths: list[str]) -> dict[str, set[str] | None]:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from ..cli import emit_json, resolve_root
-    from ..content.loader import load_org
+    from ..cli.common import emit_json, resolve_root
+    from ..organisation import load_org
     from .evaluate import evaluate, format_report, labelled_tests
 
     root = resolve_root(args)
@@ -105,8 +109,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, emit_json, resolve_root
-    from ..content.loader import load_org
+    from ..cli.common import UsageError, emit_json, resolve_root
+    from ..organisation import load_org
 
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text or not text.strip():

@@ -14,6 +14,7 @@ import threading
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
@@ -181,7 +182,7 @@ class PolicyEngine:
             return [PolicyResult(verdict="allow", findings=[], redacted=t) for t in texts]
         out = []
         docs = self.nlp_engine.process_batch([n.text for n in norms], self.policy.language, batch_size=32)
-        for norm, (_, artifacts) in zip(norms, docs):
+        for norm, (_, artifacts, *_context) in zip(norms, docs):  # plain texts in: (text, artifacts) out
             raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
                                         nlp_artifacts=artifacts, return_decision_process=True)
             out.append(self._result(norm, raw))
@@ -198,7 +199,7 @@ class PolicyEngine:
         text = norm.text
         protected = self._protected_spans(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
-        spans = []
+        spans: list[tuple[RecognizerResult, int, int]] = []
         for r in raw:
             if r.entity_type == "PERSON" and _is_ner(r) and _NOT_IN_A_NAME.search(text, r.start, r.end):
                 spans.extend((r, s, e) for s, e in _name_pieces(text, r.start, r.end))
@@ -243,10 +244,10 @@ class PolicyEngine:
         findings = []
         for r, start, end in kept:
             o_start, o_end = norm.span(start, end)
-            rule, why = _rule_and_explanation(r)
+            fired, why = _rule_and_explanation(r)
             findings.append(Finding(entity=r.entity_type, text=norm.original[o_start:o_end], start=o_start,
                                     end=o_end, score=round(float(r.score), 4),
-                                    action=self.rules[r.entity_type].action, rule=rule, explanation=why))
+                                    action=self.rules[r.entity_type].action, rule=fired, explanation=why))
         verdict: Action = "allow"
         for f in findings:
             if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
@@ -256,7 +257,7 @@ class PolicyEngine:
 
 def redact(text: str, findings: list[Finding], actions: tuple[str, ...] = ("block", "redact")) -> str:
     """Replace findings whose action is in `actions` by <ENTITY> with presidio-anonymizer; others stay."""
-    hide = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings if f.action in actions]
+    hide = [AnonymizerResult(f.entity, f.start, f.end, f.score) for f in findings if f.action in actions]
     if not hide:
         return text
     ops = {f.entity_type: OperatorConfig("replace", {"new_value": f"<{f.entity_type}>"}) for f in hide}

@@ -11,6 +11,7 @@ the per-entity precision but do not fail a test on their own (the expected verdi
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,9 @@ from ..content.models import Action, PolicyTest, PolicyTestFile
 
 ACTIONS: tuple[Action, ...] = ("block", "redact", "warn", "allow")
 from .engine import PolicyEngine, PolicyResult
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 
 class Score(BaseModel):
@@ -82,7 +86,7 @@ class PolicyReport(BaseModel):
                                  for c in self.cases if c.false_alarms]}
 
 
-def labelled_tests(org, policy_id: str) -> list[tuple[str, PolicyTest]]:
+def labelled_tests(org: Organisation, policy_id: str) -> list[tuple[str, PolicyTest]]:
     """A policy's inline tests and those in policies/tests/*.yaml, each with the file it is written in."""
     from ..content.problems import rel
 

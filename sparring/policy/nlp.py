@@ -41,13 +41,15 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         import spacy
+        from spacy.pipeline import Lemmatizer
 
-        self.nlp = {}
+        loaded: dict[str, spacy.language.Language] = {}
         for model in self.models:
             nlp = spacy.load(model["model_name"])  # installed package; no download path
             global _english_words, _noun_only_words
-            if "lemmatizer" in nlp.pipe_names and not _english_words:
-                lookups = nlp.get_pipe("lemmatizer").lookups
+            lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
+            if isinstance(lemmatizer, Lemmatizer) and not _english_words:
+                lookups = lemmatizer.lookups
                 index = lookups.get_table("lemma_index", {})
                 exc = lookups.get_table("lemma_exc", {})  # irregular forms: went, children, better ...
                 irregular = {w.lower() for table in exc.values() for form, lemmas in table.items()
@@ -60,7 +62,9 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
             for name in drop:
                 nlp.remove_pipe(name)
             _use_numpy_blas(nlp)
-            self.nlp[model["lang_code"]] = nlp
+            loaded[model["lang_code"]] = nlp
+        # presidio's SpacyNlpEngine starts with `self.nlp = None` and fills in a dict in its own load() likewise
+        self.nlp = loaded  # type: ignore[assignment]
 
     def is_stopword(self, word: str, language: str) -> bool:
         # spaCy lists "call", "name", "first" and "last" as stop words; for us they are context ("call her on",

@@ -13,7 +13,7 @@ import inspect
 import re
 import types
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import tldextract
 import tldextract.tldextract as _tld_module
@@ -34,7 +34,9 @@ from .world_names import NOT_PEOPLE, PLACES_LOWER, STOP_WORDS, census_surnames, 
 
 OFFLINE_TLD = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 _tld_module.TLD_EXTRACTOR = OFFLINE_TLD  # tldextract.extract() looks this global up at call time
-_email_module.tldextract = types.SimpleNamespace(extract=OFFLINE_TLD, TLDExtract=tldextract.TLDExtract)
+# A stand-in with only the two names email_recognizer uses, so it never reaches the module's online extractor.
+_email_module.tldextract = types.SimpleNamespace(  # type: ignore[assignment]
+    extract=OFFLINE_TLD, TLDExtract=tldextract.TLDExtract)
 
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION")
 # Labels the small model gives to names it does not know; looked at for PERSON even when the policy allows them.
@@ -67,7 +69,9 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 spans.append([start, end])
         out = []
         for start, end in spans:
-            for r in super().analyze(text[start:end], entities, None):
+            # No artifacts: spaCy's tokens of the whole text would not line up with this slice (PhoneRecognizer
+            # reads none of them; presidio types the argument as required all the same).
+            for r in super().analyze(text[start:end], entities, None):  # type: ignore[arg-type]
                 r.start, r.end = r.start + start, r.end + start
                 out.append(r)
         return out
@@ -78,6 +82,8 @@ PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call"
 class RegexGroupRecognizer(EntityRecognizer):
     """Regexes whose match *group 1* is the entity: the words around it (a title, "SSN:", "date of birth")
     are evidence, not data, so they are neither flagged nor redacted."""
+
+    name: str  # set by EntityRecognizer.__init__ (presidio leaves it unannotated)
 
     def __init__(self, entity: str, name: str, patterns: list[tuple[str, str, float]], flags: int = 0,
                  validate=None, context: list[str] | None = None, refine=None):
@@ -210,7 +216,9 @@ class NameListRecognizer(EntityRecognizer):
     NOT_PERSON_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "EVENT", "PRODUCT", "WORK_OF_ART",
                                    "LAW", "LANGUAGE", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT"})
 
-    def __init__(self):
+    name: str  # set by EntityRecognizer.__init__ (presidio leaves it unannotated)
+
+    def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="NameListRecognizer", supported_language="en")
 
     def load(self) -> None:
@@ -232,8 +240,9 @@ class NameListRecognizer(EntityRecognizer):
         i = 0
         while i < len(words):
             s, e, w = words[i]
-            nxt = words[i + 1] if i + 1 < len(words) else None
-            adjacent = nxt is not None and text[e:nxt[0]] in (" ", "  ")
+            # past the last word: a stand-in that is never adjacent, so every `adjacent and nxt...` test is False
+            nxt = words[i + 1] if i + 1 < len(words) else (len(text), len(text), "")
+            adjacent = i + 1 < len(words) and text[e:nxt[0]] in (" ", "  ")
             cap = text[s].isupper()  # a name from the world list counts only when written as a name
             title = _is_title(text[s:e])
             given = w in GIVEN_NAMES or cap and w in world or title and w in nouns
@@ -253,7 +262,7 @@ class NameListRecognizer(EntityRecognizer):
                     out.append(self._result(s, e3, 0.6, "given name + initial + capitalised word"))
                     i += 3
                     continue
-            if (w in GIVEN_NAMES or w in world or title and w in nouns and nxt and nxt[2] not in english) \
+            if (w in GIVEN_NAMES or w in world or title and w in nouns and nxt[2] not in english) \
                     and adjacent and text[nxt[0]].isupper() and not text[s:e].islower() \
                     and nxt[2] not in LEADING_VERBS and nxt[2] not in NOT_SURNAMES and nxt[2] not in ROLE_WORDS \
                     and len(nxt[2]) > 1:
@@ -494,7 +503,7 @@ def _predefined_for(entity: str) -> list[EntityRecognizer]:
     """Presidio's recognizers for an entity, configured for our texts."""
     if entity in NER_ENTITIES:
         return []  # one SpacyRecognizer serves them all (see build_recognizers)
-    tuned = {
+    tuned: dict[str, Callable[[], list[EntityRecognizer]]] = {
         "EMAIL_ADDRESS": lambda: [EmailRecognizer()],
         "PHONE_NUMBER": lambda: [FastPhoneRecognizer(context=PHONE_CONTEXT, supported_regions=PHONE_REGIONS)],
         "CREDIT_CARD": lambda: [CreditCardRecognizer()],
@@ -516,14 +525,16 @@ _NOT_PATTERN = {"SpacyRecognizer", "StanzaRecognizer", "TransformersRecognizer",
 
 
 @lru_cache(maxsize=None)
-def _pattern_classes_for(entity: str) -> tuple[type, ...]:
-    found = []
+def _pattern_classes_for(entity: str) -> tuple[Callable[..., PatternRecognizer], ...]:
+    found: list[Callable[..., PatternRecognizer]] = []
     for name, cls in inspect.getmembers(_predefined, inspect.isclass):
         if not issubclass(cls, PatternRecognizer) or name in _NOT_PATTERN:
             continue
+        # Presidio's predefined recognizers default their entity; only the base class requires one.
+        make: Callable[..., PatternRecognizer] = cls
         try:
-            if entity in cls(supported_language="en").supported_entities:
-                found.append(cls)
+            if entity in make(supported_language="en").supported_entities:
+                found.append(make)
         except Exception:  # a recognizer needing extra setup is simply not offered
             continue
     return tuple(found)
@@ -534,8 +545,10 @@ def from_spec(spec: RecognizerSpec) -> PatternRecognizer:
     patterns = [Pattern(p.name or f"{spec.entity} pattern {i + 1}", p.regex, p.score)
                 for i, p in enumerate(spec.patterns)]
     return PatternRecognizer(supported_entity=spec.entity, name=spec.name or f"{spec.entity} recognizer",
-                             patterns=patterns or None, deny_list=spec.deny_list or None,
-                             context=spec.context or None, supported_language="en")
+                             patterns=patterns, deny_list=spec.deny_list,  # empty lists: as presidio's None
+                             # presidio declares `context: List[str] = None` and treats None as "no context"
+                             context=spec.context or None,  # type: ignore[arg-type]
+                             supported_language="en")
 
 
 def build_recognizers(policy: Policy, entities: Iterable[str]) -> list[EntityRecognizer]:

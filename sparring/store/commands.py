@@ -9,8 +9,8 @@ import sys
 
 
 def _store(args):
-    from ..cli import resolve_root
-    from ..content.loader import load_org
+    from ..cli.common import resolve_root
+    from ..organisation import load_org
     from .db import open_store
 
     return open_store(load_org(resolve_root(args)))
@@ -18,7 +18,7 @@ def _store(args):
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from ..auth import ROLES, check_password_strength, hash_password
-    from ..cli import UsageError
+    from ..cli.common import UsageError
     from .users import UserError, add_user
 
     roles = [r.strip() for part in args.role for r in part.split(",") if r.strip()]
@@ -54,7 +54,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    from ..cli import emit_json
+    from ..cli.common import emit_json
     from .users import list_users
 
     users = list_users(_store(args))

@@ -17,11 +17,14 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlite_utils import Database
 
 from .schema import LATEST, MIGRATIONS
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -200,9 +203,9 @@ def _version(db: Database) -> int:
     return int(_scalar(db, "SELECT MAX(version) FROM schema_version") or 0)
 
 
-def open_store(org_or_path: Any) -> Store:
-    """The store of an organisation (or a database path), one per path per process. Creates the demo accounts
-    on first start when the organisation's settings enable them."""
+def open_store(org_or_path: Organisation | str | Path) -> Store:
+    """The store of an organisation (or a database path), one per path per process. Opening a store never
+    creates users: the demo accounts are the web app's to create (`sparring.ui.app.launch`)."""
     if isinstance(org_or_path, (str, Path)):
         path, settings = Path(org_or_path).resolve(), None
     else:
@@ -218,8 +221,4 @@ def open_store(org_or_path: Any) -> Store:
             new._writer.close()
     if settings is not None:
         store.settings = settings
-    if settings is not None and settings.auth.demo_accounts:
-        from ..auth import ensure_demo_accounts
-
-        ensure_demo_accounts(store)
     return store

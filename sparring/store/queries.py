@@ -9,12 +9,15 @@ writes SQL or a rule of its own, so the catalogue's and the progress view's "due
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from .db import Store, loads, parse_iso
 from .users import User, get_user
+
+if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
+    from ..organisation import Organisation
 
 Status = Literal["new", "due", "tried", "passed"]
 STATUS_ORDER: dict[str, int] = {"due": 0, "new": 1, "tried": 2, "passed": 3}

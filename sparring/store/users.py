@@ -57,9 +57,9 @@ def add_user(store: Store, name: str, roles: list[str], *, password_hash: str | 
         exists = db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
         if exists and not replace:
             raise UserError(f"user '{name}' already exists; choose another name or update it with --replace")
-        db["users"].upsert({"name": name, "roles": dumps(roles), "team": team, "display_name": display_name,
-                            "password_hash": password_hash, "created_at": iso(now_utc()),
-                            "job_roles": dumps(job_roles or [])}, pk="name")
+        db.table("users").upsert({"name": name, "roles": dumps(roles), "team": team,
+                                  "display_name": display_name, "password_hash": password_hash,
+                                  "created_at": iso(now_utc()), "job_roles": dumps(job_roles or [])}, pk="name")
     return User(name=name, roles=roles, team=team, display_name=display_name, job_roles=job_roles or [])
 
 

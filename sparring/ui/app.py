@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..organisation import Organisation
 from . import api, author_tab, catalogue, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
@@ -109,7 +110,7 @@ def _optional_module(name: str):
         raise
 
 
-def create_ui(org: Any, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
+def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
     ctx = UIContext(org=org, store=store, warmup=warmup)
     from ..review import load_accepted
 
@@ -192,7 +193,7 @@ def _local_user(store: Any):
     return dependency
 
 
-def auth_kwargs(org: Any, store: Any) -> dict[str, Any]:
+def auth_kwargs(org: Organisation, store: Any) -> dict[str, Any]:
     """The `launch()` arguments that establish who is asking, for the organisation's auth mode."""
     a = org.settings.auth
     if a.mode == "header":
@@ -211,8 +212,9 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
            block: bool = True) -> gr.Blocks:
     """Serve the organisation at ROOT (default: $SPARRING_ROOT, else the current directory).
     $SPARRING_DB overrides `[store] path` (tests, benchmarks and throw-away demos use it)."""
-    from ..content.loader import get_org
+    from ..auth import ensure_demo_accounts
     from ..content.problems import ContentError
+    from ..organisation import get_org
     from ..store.db import StoreError, open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -235,6 +237,8 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     except StoreError as e:
         sys.exit(str(e))
     settings = org.settings
+    if settings.auth.demo_accounts:  # only the app that people sign in to needs them; opening a store never does
+        ensure_demo_accounts(store)
     warm = WarmUp(org)
     demo = create_ui(org, store, warm)
     # api_open=False: Gradio otherwise also serves every event at /gradio_api/run/<name>, outside the queue, so

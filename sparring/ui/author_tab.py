@@ -178,7 +178,7 @@ def show_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
 def recheck(ctx: UIContext, request: gr.Request | None) -> str:
     """Validate the files on disk now (the running app keeps serving the content it started with)."""
     require(request, ctx.store, *ROLES)
-    from ..content.loader import load_org
+    from ..organisation import load_org
 
     fresh = load_org(ctx.org.root)
     note = ("\n\n_The app keeps serving the content it started with; restart it to publish changes._"

@@ -6,11 +6,15 @@ this object (gradio issues #3824, #4558: module globals leak between users).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
+
+from ..organisation import Organisation
 
 log = logging.getLogger("sparring.ui")
 
@@ -22,7 +26,7 @@ class WarmUp:
     (it waits for the same singletons) and Gradio shows its progress indicator meanwhile.
     """
 
-    def __init__(self, org: Any):
+    def __init__(self, org: Organisation):
         self.org = org
         self._done = threading.Event()
         self._step = "starting"  # launch() starts the thread once the server is up (first page first)
@@ -42,8 +46,9 @@ class WarmUp:
             for pid in sorted(self.org.policies):
                 self._step = f"loading the data-sharing policy '{pid}'"
                 self.org.policy_engine(pid).check("Warm-up text for Jane Doe at jane@example.com.")
+            embeddings: ModuleType | None
             try:
-                from ..grading import embeddings
+                embeddings = importlib.import_module("sparring.grading.embeddings")
             except ModuleNotFoundError as e:  # the grading helper's module may not exist in a given build
                 if e.name != "sparring.grading.embeddings":
                     raise
@@ -79,6 +84,6 @@ class WarmUp:
 
 @dataclass
 class UIContext:
-    org: Any  # sparring.content.loader.Organisation
+    org: Organisation
     store: Any  # sparring.store.db.Store
     warmup: WarmUp | None = field(default=None)

@@ -37,7 +37,7 @@ def _engine(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None):
         if policy_id not in ctx.org.policies:
             return None, f"There is no policy '{policy_id}'. Pick one from the list."
         return ctx.org.policy_engine(policy_id), None
-    if not (pasted_yaml or "").strip():
+    if pasted_yaml is None or not pasted_yaml.strip():
         return None, "Paste a policy in YAML (see docs/policies.md), or pick a policy from the list."
     from pydantic import ValidationError
 
@@ -63,9 +63,9 @@ def _engine(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None):
 # ------------------------------------------------------------------------------------------- views
 
 
-def highlight(text: str, findings: list[Any]) -> list[tuple[str, str | None]]:
+def highlight(text: str, findings: list[Any]) -> list[tuple[str, str | float | None]]:
     """HighlightedText value: the text cut into plain stretches and findings labelled 'ENTITY · action'."""
-    out: list[tuple[str, str | None]] = []
+    out: list[tuple[str, str | float | None]] = []
     pos = 0
     for f in sorted(findings, key=lambda f: f.start):
         if f.start < pos:

@@ -183,10 +183,12 @@ def _entity_names(ctx: UIContext, sc: Any) -> dict[str, str]:
     return render.entity_names(ctx.org.policies.get(sc.policy) if sc.policy else None)
 
 
-def _attempt(ctx: UIContext, state: dict[str, Any], learner: str, answer: dict[str, Any]):
+def _attempt(ctx: UIContext, state: dict[str, Any] | None, learner: str, answer: dict[str, Any]):
+    """`state` is the open scenario's (the callers' _scenario() has refused a missing one)."""
     from ..grading.rubric import AnswerError
     from ..practice import attempt
 
+    state = state or {}
     started = state.get("started_at")
     try:
         started_at = datetime.fromisoformat(started) if started else None
@@ -202,7 +204,8 @@ def _attempt(ctx: UIContext, state: dict[str, Any], learner: str, answer: dict[s
                        "again, and tell your administrator if this keeps happening.") from None
 
 
-def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any]) -> dict[str, Any]:
+def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any] | None) -> dict[str, Any]:
+    state = state or {}
     saved = getattr(outcome, "attempt_id", None) is not None
     up = {
         "state": {**state, "submitted": True},

@@ -85,7 +85,7 @@ def policy_highlight(prompt: str, policy: dict[str, Any] | None,
                      names: dict[str, str] | None = None) -> dict[str, Any]:
     """The prompt with each finding highlighted in place, for gr.HighlightedText, each labelled in words ("a
     person's name · redact"; `names`: the policy's own entity types in words, see grading.feedback)."""
-    entities = []
+    entities: list[dict[str, Any]] = []
     for f in (policy or {}).get("findings", []):
         start, end = int(f.get("start", 0)), int(f.get("end", 0))
         if 0 <= start < end <= len(prompt):
@@ -93,7 +93,8 @@ def policy_highlight(prompt: str, policy: dict[str, Any] | None,
             entities.append({"entity": f"{label} · {f.get('action')}", "start": start, "end": end})
     entities.sort(key=lambda e: e["start"])
     # HighlightedText cannot show overlapping spans; keep the first of any overlap.
-    kept, last_end = [], -1
+    kept: list[dict[str, Any]] = []
+    last_end = -1
     for e in entities:
         if e["start"] >= last_end:
             kept.append(e)

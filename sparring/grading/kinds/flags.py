@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ...content.models import Sentence
 from .. import semantic_engine as se
 from ...content.models import AnyScenario, SpotAnswer, SpotScenario
 from ..context import GradeContext, learner_parts
@@ -101,12 +102,14 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     prep = None
     if opts.explain:
         prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
-    found, unexplained, missed = [], [], []
+    found: list[tuple[Sentence, float | None]] = []
+    unexplained: list[tuple[Sentence, float]] = []
+    missed: list[Sentence] = []
     for s in faulty:
         if s.id not in flags:
             missed.append(s)
             continue
-        if not opts.explain:
+        if prep is None:  # reasons not asked for (explain: false)
             found.append((s, None))
             continue
         idx = [i for i, u in enumerate(prep.units) if u.source == s.id]

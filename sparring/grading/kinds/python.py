@@ -11,12 +11,15 @@ kinds with `sparring.grading.register`; this kind is for one-off checks that do 
 from __future__ import annotations
 
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
+
+if TYPE_CHECKING:
+    from ...content.loader import Content
 
 
 class PythonOptions(CriterionOptions):
@@ -31,7 +34,7 @@ class PythonOptions(CriterionOptions):
             yield (f"python grader '{self.function}' not found: no function in graders/{mod}.py", ("function",))
 
 
-def _resolve(ref: str, org):
+def _resolve(ref: str, org: Content):
     mod, fn = ref.split(":")
     name = f"sparring_plugins.{org.root.name}.{mod}".replace("-", "_")
     module = sys.modules.get(name)

@@ -74,7 +74,7 @@ def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Matc
     the example-aware verdict of grading/exemplars.py on top. Returns the matches and the examples' evidence
     (for mentors and authors: which labelled example the deciding sentence resembled)."""
     results = [se.match(prep, s, opts.threshold) for s in opts.statements()]
-    ex = ()
+    ex: tuple[xm.Exemplar, ...] = ()
     if opts.examples and ctx is not None:
         ex = tuple(e for e in xm.for_criterion(ctx.scenario, opts) if e.index != ctx.leave_out)
     if not ex or not prep.units or not results:

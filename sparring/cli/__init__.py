@@ -1,16 +1,17 @@
 """The `sparring` command. Exit codes: 0 success, 1 a check failed, 2 bad usage. `--json` prints exactly one JSON
-document on stdout. Each area adds its own sub-commands through `add_commands(sub)` in its `commands.py`."""
+document on stdout. Each area adds its own sub-commands through `add_commands(sub)` in its `commands.py`; what
+the sub-commands share (`--root`, usage errors, JSON output) lives in `common.py`."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from .content.problems import ContentError
+from ..content.problems import ContentError
+from .common import UsageError, common_parser, emit_json, resolve_root
 
 # Areas that contribute sub-commands; each module defines add_commands(subparsers, common).
 COMMAND_MODULES = [
@@ -21,32 +22,8 @@ COMMAND_MODULES = [
 ]
 
 
-class UsageError(Exception):
-    """Bad usage: exit 2 with the message."""
-
-
-def emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def common_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--root", default=None, help="organisation folder (default: $SPARRING_ROOT or the current "
-                   "directory)")
-    return p
-
-
-def resolve_root(args: argparse.Namespace) -> Path:
-    import os
-
-    root = Path(args.root or os.environ.get("SPARRING_ROOT") or ".").resolve()
-    if not root.is_dir():
-        raise UsageError(f"--root {root}: no such folder")
-    return root
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .content.loader import load_org
+    from ..organisation import load_org
 
     root = resolve_root(args)
     org = load_org(root, [Path(p) for p in args.paths] or None)
@@ -72,8 +49,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .content.schema import policy_schema, scenario_schema
-    from .grading.registry import load_registry
+    from ..content.schema import policy_schema, scenario_schema
+    from ..grading.registry import load_registry
 
     if args.what == "scenario":
         doc = scenario_schema(load_registry(resolve_root(args)))
@@ -84,7 +61,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .ui.app import launch
+    from ..ui.app import launch
 
     launch(root=resolve_root(args), host=args.host, port=args.port)
     return 0
@@ -134,7 +111,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
