@@ -24,7 +24,8 @@ from .recognizers import (NAME_SUSPECTS, build_recognizers, is_acronym, looks_li
                           plausible_name, trim_leading_verb)
 
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
-PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
+# '[at]' and '[dot]' are not placeholders but a spelled-out email's '@' and '.' ('anna [at] example [dot] com').
+PLACEHOLDER = re.compile(r"\[(?!\s*(?i:at|dot)\s*\])[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
 
 _anonymizer: AnonymizerEngine | None = None
 _anonymizer_lock = threading.Lock()

@@ -22,11 +22,13 @@ from presidio_analyzer import (AnalysisExplanation, EntityRecognizer, Pattern, P
 from presidio_analyzer import predefined_recognizers as _predefined
 from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
                                                       IpRecognizer, NhsRecognizer, PhoneRecognizer, SpacyRecognizer,
-                                                      UkNinoRecognizer, UrlRecognizer, UsSsnRecognizer)
+                                                      UrlRecognizer, UsSsnRecognizer)
 from presidio_analyzer.predefined_recognizers.generic import email_recognizer as _email_module
 
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
+from .scripts import ScriptNameRecognizer
+from .spelled import SpelledContactRecognizer
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
 from .world_names import NOT_PEOPLE, PLACES_LOWER, STOP_WORDS, census_surnames, name_nouns, world_given_names
 
@@ -432,6 +434,12 @@ _STREET_TYPES = (r"street|st|road|rd|avenue|ave|lane|ln|drive|close|way|court|ct
                  r"terrace|gardens|grove|square|row|mews|parade|walk|hill|rise|view")
 
 
+# Prefixes HMRC never issues (BG, GB, KN, NK, NT, TN, ZZ); the rest of the number: 3 pairs of digits and a
+# letter A-D, each part optionally spaced or dashed.
+_NINO_NEVER = r"BG|GB|KN|NK|NT|TN|ZZ"
+_NINO_REST = r"(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)[A-D]"
+
+
 def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
     """Sparring's own recognizers, by the entity they add to."""
     ssn_ctx = RegexGroupRecognizer("US_SSN", "SsnNextToLabelRecognizer", [(
@@ -461,7 +469,13 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
          r"(?<![\w./-])((?:\+?\(?\d{1,4}\)?[ .-]){1,4}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-]|\.\d)", 0.2),
         ("number after 'phone:' / 'mobile:' / 'call me on'",
          r"\b(?i:phone|mobile|mob|tel|telephone|cell|fax|desk|office|call me on|call on|reach me on|answering at)"
-         r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
+         r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6),
+        # Contact blocks glue the number to its label: 'Tel:07700900254', 'Mob.+44 7700 900254', 'phone07700 900
+        # 254', and one-letter labels at the start of a line or after a bar ('M: 07700 ...', '| T. 020 ...').
+        ("number glued to its label",
+         r"(?:\b(?i:phone|mobile|mob|tel|telephone|cell|cellphone|fax|landline|whatsapp|ph|tlf|tfn|telf)|"
+         r"(?:(?m:^)|(?<=[|•·;/]))[ \t]*[TMPFW])(?:[ \t]*[.:#=]|(?=[+(\d]))[ \t]*"
+         r"((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
         context=PHONE_CONTEXT + ["office", "fax", "desk", "answering"], validate=_phone_digits_ok)
     street = RegexGroupRecognizer("STREET_ADDRESS", "StreetAddressRecognizer", [
         ("number + street", rf"\b((?:(?:flat|apt\.?|apartment|unit)\s+\w+,?\s+)?\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z'’]+\s+){{1,3}}"
@@ -480,13 +494,28 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
          r"\b(?i:card|cc|credit card|debit card|visa|mastercard|amex|maestro)\b[^\d\n]{0,25}?"
          r"(?<![\w-])((?:\d[ -]?){11,18}\d)(?![\w-])", 0.8)], validate=_luhn)
 
+    # UK National Insurance numbers as people type them: pairs spaced or dashed ('AB 12 34 56 C', 'AB-12-34-56-C'),
+    # HMRC's own example prefix QQ ('QQ 12 34 56 C', 'QQ123456C', which Presidio's pattern refuses because HMRC
+    # never issues it: in a prompt it is still typed as someone's number), and any two letters after an NI label.
+    nino = RegexGroupRecognizer("UK_NINO", "NiNumberRecognizer", [
+        ("NI number, HMRC prefix rules",
+         rf"(?<![\w-])((?!{_NINO_NEVER})[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]{_NINO_REST})(?![\w-])", 0.6),
+        ("NI number, HMRC prefix rules, lower case",
+         rf"(?<![\w-])((?!{_NINO_NEVER.lower()})[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]\d{{6}}[a-d])(?![\w-])", 0.6),
+        ("NI number, HMRC example prefix QQ", rf"(?<![\w-])((?i:qq){_NINO_REST})(?![\w-])", 0.6),
+        ("two letters + six digits after an NI label",
+         r"\b(?i:national\s+insurance|nat\.?\s*ins\.?|ni|nino|n\.i\.)(?i:\s+(?:no\.?|number|num|#))?\s*"
+         rf"(?i:is|:|#|-|=)?\s*([A-Za-z]{{2}}{_NINO_REST.replace('[A-D]', '[A-Da-d]')})(?![\w-])", 0.85)])
+    spelled_email = SpelledContactRecognizer("EMAIL_ADDRESS")
+    spoken_phone = SpelledContactRecognizer("PHONE_NUMBER", context=PHONE_CONTEXT)
     email = RegexGroupRecognizer("EMAIL_ADDRESS", "EmailAnyDomainRecognizer", [
         ("address on any domain (internal ones too)", EMAIL_ANY_DOMAIN, 0.8)])
     places = RegexGroupRecognizer("LOCATION", "PlaceListRecognizer", [
         ("known town or city", r"\b(" + "|".join(re.escape(p) for p in PLACES) + r")\b", 0.6)])
-    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "EMAIL_ADDRESS": [email], "CREDIT_CARD": [card],
-            "PERSON": [titled, NameListRecognizer(), labelled_name, name_field], "DATE_OF_BIRTH": [dob],
-            "PHONE_NUMBER": [phone],
+    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "EMAIL_ADDRESS": [email, spelled_email],
+            "CREDIT_CARD": [card], "UK_NINO": [nino],
+            "PERSON": [titled, NameListRecognizer(), labelled_name, name_field, ScriptNameRecognizer()],
+            "DATE_OF_BIRTH": [dob], "PHONE_NUMBER": [phone, spoken_phone],
             "POSTCODE": [postcode], "STREET_ADDRESS": [street]}
 
 
@@ -501,7 +530,7 @@ def _predefined_for(entity: str) -> list[EntityRecognizer]:
         # lower-case IBANs ("my iban is gb42nawi...") are still IBANs; the checksum keeps precision
         "IBAN_CODE": lambda: [IbanRecognizer(regex_flags=re.DOTALL | re.MULTILINE | re.IGNORECASE)],
         "US_SSN": lambda: [UsSsnRecognizer()],
-        "UK_NINO": lambda: [UkNinoRecognizer(context=["nino", "national", "insurance"])],
+        "UK_NINO": lambda: [],  # NiNumberRecognizer covers Presidio's pattern and the forms it refuses
         "UK_NHS": lambda: [NhsRecognizer()],
         "IP_ADDRESS": lambda: [IpRecognizer()],
         "URL": lambda: [UrlRecognizer()],
@@ -567,7 +596,7 @@ def plausible_name(span: str) -> bool:
     """False for what the small NER model sometimes calls a PERSON but no name looks like: a lone imperative
     verb ('Summarise'), a lone title, anything with digits ('INC-20391', 'expiry 09/27')."""
     span = span.strip(" .,;:'\"()")
-    if not re.search(r"[A-Za-z]{2}", span) or re.search(r"\d", span):
+    if not re.search(r"[^\W\d_]{2}", span) or re.search(r"\d", span):
         return False
     words = [w.strip(".,'’s") if w.endswith(("'s", "’s")) else w.strip(".,") for w in span.lower().split()]
     return not all(w in LEADING_VERBS or w in TITLES or w in ROLE_WORDS for w in words)
