@@ -17,6 +17,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
+from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
@@ -172,20 +173,22 @@ class PolicyEngine:
         norm = normalise(text)
         if not self.entities or not norm.text.strip():
             return PolicyResult(verdict="allow", findings=[], redacted=text)
-        raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
+        seen = _as_written(norm.text)
+        raw = self.analyzer.analyze(text=seen, language=self.policy.language, entities=self.scan,
                                     return_decision_process=True)
-        return self._result(norm, raw)
+        return self._result(norm, raw, seen)
 
     def check_batch(self, texts: list[str]) -> list[PolicyResult]:
         norms = [normalise(t) for t in texts]
         if not self.entities:
             return [PolicyResult(verdict="allow", findings=[], redacted=t) for t in texts]
         out = []
-        docs = self.nlp_engine.process_batch([n.text for n in norms], self.policy.language, batch_size=32)
-        for norm, (_, artifacts) in zip(norms, docs):
-            raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
+        seen = [_as_written(n.text) for n in norms]
+        docs = self.nlp_engine.process_batch(seen, self.policy.language, batch_size=32)
+        for norm, text, (_, artifacts) in zip(norms, seen, docs):
+            raw = self.analyzer.analyze(text=text, language=self.policy.language, entities=self.scan,
                                         nlp_artifacts=artifacts, return_decision_process=True)
-            out.append(self._result(norm, raw))
+            out.append(self._result(norm, raw, text))
         return out
 
     # ------------------------------------------------------------------ internals
@@ -195,8 +198,8 @@ class PolicyEngine:
             spans.extend(m.span() for m in rx.finditer(text))
         return spans
 
-    def _result(self, norm: Normalised, raw: list[RecognizerResult]) -> PolicyResult:
-        text = norm.text
+    def _result(self, norm: Normalised, raw: list[RecognizerResult], text: str) -> PolicyResult:
+        """Findings from the analyzer's results on `text` (norm.text, re-cased if it was typed in lower case)."""
         protected = self._protected_spans(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
         spans = []
@@ -253,6 +256,12 @@ class PolicyEngine:
             if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
                 verdict = f.action
         return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
+
+
+def _as_written(text: str) -> str:
+    """What the analyzer reads: the normalised text, re-cased when it was typed all in lower case (casing.py;
+    same length, so offsets hold)."""
+    return recase(text) if needs_recasing(text) else text
 
 
 def redact(text: str, findings: list[Finding], actions: tuple[str, ...] = ("block", "redact")) -> str:
