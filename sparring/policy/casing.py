@@ -27,6 +27,8 @@ email emails emailed emailing e-mail online offline website websites app apps wi
 login logins signup chatbot chatgpt ai gpt llm api apis url urls pdf pdfs faq faqs ceo cfo cto hr it uk us eu
 covid gdpr kyc aml sms mms dm dms iban ssn nino nhs dob txt msg msgs pic pics info admin admins ref refs
 yeah yep nope hmm ah oh uh um hi hey hello bye cheers dear
+json yaml yml xml html css js ts npm pip sql csv xlsx docx pptx sdk cli ui ux os ios android linux github gitlab
+repo repos config env dev prod staging backend frontend webhook webhooks oauth sso vpn dns http https www
 """.split())
 
 
@@ -67,6 +69,10 @@ def _english(low: str, english: frozenset[str]) -> bool:
     base = low.replace("’", "'")
     if base in english or "'" in base and base.split("'")[0] in english:
         return True
+    # comparatives and superlatives the lexicon does not list: simpler, largest, happier
+    for suffix, add in (("r", ""), ("st", ""), ("ier", "y"), ("iest", "y")):
+        if base.endswith(suffix) and len(base) - len(suffix) >= 3 and base[:-len(suffix)] + add in english:
+            return True
     return _inflected(base, english)
 
 
@@ -77,25 +83,41 @@ def _capitalise(text: str, start: int, out: list[str]) -> None:
 
 
 def recase(text: str) -> str:
-    """The text with the words a writer would capitalise capitalised (see the module docstring); same length."""
+    """The text with the words a writer would capitalise capitalised (see the module docstring); same length.
+
+    A word in a name list that is also an English word (logan, patience, salinas) is capitalised only next to a
+    word capitalised as a name ('mathias ruud', 'torpy and salinas'): alone it is more often the word."""
     english, names = _lexicon()
     out = list(text)
+    words = list(_WORD.finditer(text))
+    kind: list[str] = []  # 'name', 'maybe' (a name that is also a word), 'start' or ''
     prev_title = False
-    for m in _WORD.finditer(text):
+    for m in words:
         w, s = m.group(), m.start()
         low = w.lower()
-        cap = False
-        if _SENTENCE_START.search(text[max(0, s - 3):s]) or low == "i" or prev_title:
-            cap = True
+        k = ""
+        if _SENTENCE_START.search(text[max(0, s - 3):s]) or low == "i":
+            k = "start"
+        elif prev_title:
+            k = "name"
         elif low in _SHORTHAND or len(low) < 2:
-            cap = False
+            k = ""
         elif low in TITLES:
-            cap = True
+            k = "start"
+        elif low in GIVEN_NAMES or low in SURNAMES:
+            k = "name"
+        elif len(low) >= 3 and not _english(low, english) and re.search(r"[aeiouyà-ÿ]", low):
+            k = "name"
         elif low in names:
-            cap = True
-        elif len(low) >= 3 and not _english(low, english):
-            cap = True
+            k = "maybe"
         prev_title = low in TITLES and w.islower()
-        if cap and w.islower():
-            _capitalise(text, s, out)
+        kind.append(k)
+    for i, m in enumerate(words):
+        k = kind[i]
+        if k == "maybe":
+            near = [j for j in (i - 1, i + 1) if 0 <= j < len(words)
+                    and re.fullmatch(r" | and | & |, ", text[min(m.end(), words[j].end()):max(m.start(), words[j].start())])]
+            k = "name" if any(kind[j] == "name" for j in near) else ""
+        if k and m.group().islower():
+            _capitalise(text, m.start(), out)
     return "".join(out)

@@ -21,8 +21,9 @@ from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import (NAME_SUSPECTS, build_recognizers, is_acronym, looks_like_person, not_a_person,
-                          plausible_name, trim_leading_verb)
+from .recognizers import (NAME_SUSPECTS, build_recognizers, english_not_a_name, is_a_place_here, is_acronym,
+                          looks_like_person, not_a_person, plausible_name, reads_as_address, reads_as_firm,
+                          trim_leading_verb)
 
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
 # '[at]' and '[dot]' are not placeholders but a spelled-out email's '@' and '.' ('anna [at] example [dot] com').
@@ -225,6 +226,8 @@ class PolicyEngine:
                 start = trim_leading_verb(text, start, end)
                 if not plausible_name(text[start:end]) or (_is_ner(r) and is_acronym(text[start:end])):
                     continue
+                if not_a_name_here(text, start, end, _is_ner(r)):
+                    continue
             if any(ps <= start and end <= pe or (start < pe and ps < end and PLACEHOLDER.fullmatch(text[ps:pe]))
                    for ps, pe in protected):
                 continue
@@ -256,6 +259,18 @@ class PolicyEngine:
             if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
                 verdict = f.action
         return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
+
+
+def not_a_name_here(text: str, start: int, end: int, from_model: bool) -> bool:
+    """A PERSON candidate that the words around it make an address, a firm or a place, or (from the NER model)
+    English words that no name list holds. A title before it ('Mrs Hall', 'Dr. Wells') always makes it a name."""
+    if re.search(r"\b(?i:mr|mrs|ms|miss|mx|dr|prof|sir|dame)\.?\s*$", text[max(0, start - 6):start]):
+        return False
+    if reads_as_address(text, start, end) or reads_as_firm(text, start, end):
+        return True
+    if from_model and (english_not_a_name(text[start:end]) or is_a_place_here(text, start)):
+        return True
+    return False
 
 
 def _as_written(text: str) -> str:

@@ -669,3 +669,138 @@ def is_acronym(span: str) -> bool:
     word = span.strip(" .,;:'\"")
     return " " not in word and word.isupper() and len(word) <= 5 and word.lower() not in GIVEN_NAMES \
         and word.lower() not in SURNAMES
+
+
+# ------------------------------------------------------------------------------------------ addresses and firms
+# Streets, towns and firms are very often named after people ('Victor Hugo u. 49', 'Erzsébet tér 19', 'Porto
+# Alegre', 'The Clark, Romero and Hall Orchestra'): the words around them, not the name, say what they are.
+
+# Street types written after the name, in the languages of our customers' addresses; none is a common surname.
+STREET_AFTER = frozenset("""
+street st str road rd avenue ave av lane ln drive dr boulevard blvd terrace crescent cres mews parade close
+turnpike bypass squares sq coves courts extensions extension union route loop pass points heights meadows falls
+strasse straße str. gasse weg allee platz ring damm ufer chaussee straat laan plein dreef kade gracht steeg
+vej gade alle allé plads stræde gata gatan vägen väg gränd torget veien vegen gate gaten tie katu polku kuja
+utca u út útja tér körút krt rakpart köz sor ulica ulice náměstí nábřeží třída cesta trg
+""".split())
+# Street types and ship prefixes written before the name ('Rua Mina 50', 'Via Roma 131', 'ul. Narewska 94').
+STREET_BEFORE = frozenset("""
+rua rue via viale vicolo piazza piazzetta largo corso strada avenida avda calle carrer camino paseo plaza praça
+praca travessa rambla allée allee chemin impasse quai ul ulica trg ulitsa prospekt bulevar odos leoforos
+uss usns usnv uscgc psc fpo apo dpo box
+""".split())
+# Words that make what stands before them a firm: 'Williamson Orchestra', 'Bertha Inc', 'Thomas and Sons'.
+FIRM_WORDS = ORG_WORDS | frozenset("""
+incorporated investments consulting consultants associates solicitors llp gmbh srl
+labs laboratories media logistics industries enterprises ventures studios productions records publishing
+motors airlines pharmaceuticals pharma analytics technologies software
+""".split())
+# Legal forms written in capitals after a firm's name ('Nordea AB', 'Equinor AS'): as words they are English.
+FIRM_SUFFIXES = frozenset("AB AS ASA SA AG NV BV SPA SARL OY OYJ LP KG SE".split())
+# Verbs and phrases after which a capitalised word is a place ('flew to Coles', 'originally from Eckenroth').
+_PLACE_CUE = re.compile(r"(?i:\b(?:flew|flown|fly|flying|travell?ed|travell?ing|returned|moved(?:\s+here)?|drove|"
+                        r"driven|relocated|emigrated|headed|arrived|based|located|situated|lives|live|living|"
+                        r"born|originally|visited|visiting|visit)\s+(?:to|in|from|at|into|back\s+to)?\s*|"
+                        r"\b(?:city|town|village|county|province|state|capital)\s+of\s+)$")
+_HOUSE_NUMBER_AFTER = re.compile(r"[ \t]{1,3}\d{1,6}[A-Za-z]?(?![\d\w]|[ \t.-]?\d{3})")
+_HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\d.,:/-])(\d{1,6}[A-Za-z]?),?[ \t]{1,3}$")
+_STATE_AND_CODE_AFTER = re.compile(r"\s*\n?\s*,\s*[A-Z]{2,3}\b|\s*,?\s*[A-Z]{2}\s+\d{4,6}\b")
+_ADDRESS_LINE = re.compile(r"\d{1,6}[A-Za-z]?,?\s+[^\W\d_]|(?i:\b(?:apt|apartment|suite|unit|flat|floor|box|"
+                           r"po box)\b\.?\s*#?\s*\d)")
+_FIRM_LIST = re.compile(r"(?<![\w'’-])(?:[A-Z][\w'’-]*, ){0,4}[A-Z][\w'’-]*,? (?:and|&) [A-Z][\w'’-]*(?![\w-])")
+
+
+def _word_before(text: str, start: int) -> str:
+    m = re.search(r"([^\W\d_]+)\.?[ \t]*$", text[max(0, start - 30):start])
+    return m.group(1).lower() if m else ""
+
+
+def reads_as_address(text: str, start: int, end: int) -> bool:
+    """A capitalised stretch that is part of an address: next to a house number, a street type or a ship prefix,
+    followed by a state code or postcode, or a town's line under a street line in an address block."""
+    words = text[start:end].lower().replace(".", " ").split()
+    if not words:
+        return False
+    nxt = re.match(r"[ \t]*([^\W\d_]+)", text[end:end + 20])
+    if words[-1] in STREET_AFTER or words[0] in STREET_BEFORE or _word_before(text, start) in STREET_BEFORE:
+        return True
+    if nxt and nxt.group(1).lower() in STREET_AFTER:
+        return True
+    year = re.search(r"(?:19|20)\d\d,?[ \t]*$", text[max(0, start - 6):start])
+    if _HOUSE_NUMBER_AFTER.match(text, end) or (_HOUSE_NUMBER_BEFORE.search(text[max(0, start - 12):start])
+                                               and not year):
+        return True
+    if _STATE_AND_CODE_AFTER.match(text, end):
+        return True
+    # A line of its own (a town) under a line that holds a street or an apartment, in the same block.
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if not re.fullmatch(r"[\W_]*", text[line_start:start]) or not re.fullmatch(r"[\W\d_]*(?:[A-Z]{2,3})?[\W\d_]*",
+                                                                              text[end:line_end]):
+        return False
+    prev = text[:line_start].rstrip("\n ").rsplit("\n", 1)[-1] if line_start else ""
+    return bool(prev and _ADDRESS_LINE.search(prev) and not re.search(r"(?i)\b(?:tel|phone|mobile|fax|e-?mail)\b",
+                                                                        prev))
+
+
+def reads_as_firm(text: str, start: int, end: int) -> bool:
+    """Part of a firm's name: a firm word right after it ('Orchestra', 'Inc', 'and Sons'), or a list of surnames
+    after 'at', 'for' or 'The' (one works at a firm, not at people) or followed by a firm word."""
+    words = text[start:end].lower().replace(".", " ").split()
+    after = re.match(r"[ \t]*(?:(?:and|&)[ \t]+)?([^\W\d_]+)", text[end:end + 30])
+    if any(w in FIRM_WORDS for w in words) or after and (after.group(1).lower() in FIRM_WORDS
+                                                         or after.group(1) in FIRM_SUFFIXES):
+        return True
+    lo = max(0, start - 120)
+    for m in _FIRM_LIST.finditer(text, lo, min(len(text), end + 120)):
+        if not (m.start() <= start and end <= m.end()):
+            continue
+        before = _word_before(text, m.start())
+        tail = re.match(r"[ \t]*([^\W\d_]+)", text[m.end():m.end() + 30])
+        if before in ("at", "for", "the") or tail and tail.group(1).lower() in FIRM_WORDS:
+            return True
+    return False
+
+
+def english_not_a_name(span: str) -> bool:
+    """Every word of the span is an English word (or its regular inflection) and none is in a name list:
+    'Cautionary Tales', 'Salesperson', 'Guilty Pleasures', 'Czech Republic'. Names that are words (Will, Rose)
+    are in the lists."""
+    from .nlp import english_words
+    from .world_names import _inflected
+
+    words = [w.strip(".,'’") for w in span.lower().split()]
+    if not words:
+        return False
+    english = english_words()
+    lex = _lexicon()
+    given = any_given_names()
+    for w in words:
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        if w in given or lex.known(w) and w not in english_only_nouns_that_are_not_names():
+            return False
+        if w not in english and w not in STOP_WORDS and not _inflected(w, english):
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def any_given_names() -> frozenset[str]:
+    """Every given name of the international dictionary and the census first-name lists, English words included
+    (Frank, Dexter, Florence): evidence that the model's PERSON is a name, never a reason on its own."""
+    from .world_names import _census, _dictionary
+
+    return frozenset(_dictionary()) | _census("dist.male.first") | _census("dist.female.first") | GIVEN_NAMES
+
+
+@lru_cache(maxsize=1)
+def english_only_nouns_that_are_not_names() -> frozenset[str]:
+    """Census surnames that are everyday nouns (person, song, suite): a surname list is not evidence for them."""
+    return frozenset("person song suite address box files file apt unit flat floor room office street".split())
+
+
+def is_a_place_here(text: str, start: int) -> bool:
+    """After a verb of travel or dwelling ('flew to', 'originally from', 'based in'): a place."""
+    return bool(_PLACE_CUE.search(text[max(0, start - 40):start]))
