@@ -21,7 +21,7 @@ from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import (NAME_SUSPECTS, build_recognizers, english_not_a_name, is_a_place_here, is_acronym,
+from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, english_not_a_name, is_a_place_here, is_acronym,
                           looks_like_person, not_a_person, plausible_name, reads_as_address, reads_as_firm,
                           trim_leading_verb)
 
@@ -221,6 +221,8 @@ class PolicyEngine:
             if rule is None or rule.action == "allow" or r.score < rule.min_score:
                 continue
             if r.entity_type == "PERSON" and _is_ner(r) and not_a_person(text, start, end):
+                continue
+            if r.entity_type in ("PERSON", "LOCATION") and a_word_not_a_name(norm.text, start, end, r.entity_type):
                 continue
             if r.entity_type == "PERSON":
                 start = trim_leading_verb(text, start, end)

@@ -804,3 +804,36 @@ def english_only_nouns_that_are_not_names() -> frozenset[str]:
 def is_a_place_here(text: str, start: int) -> bool:
     """After a verb of travel or dwelling ('flew to', 'originally from', 'based in'): a place."""
     return bool(_PLACE_CUE.search(text[max(0, start - 40):start]))
+
+
+# ------------------------------------------------------------------------------------------ words, not names
+# Month and weekday abbreviations: 'Jan', 'Jun' and 'Sat' are given names somewhere, 'Mar' and 'Oct' look like
+# places to the NER model; in a prompt they are dates.
+DATE_WORDS = frozenset("""jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday""".split())
+# Place codes written in capitals that are places; other short acronyms the NER model calls places (AI, NI, HR)
+# are not.
+PLACE_ACRONYMS = frozenset("UK US USA EU UAE GB NYC DC NZ HK".split())
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|to|–)\s*\d+(?:[.,]\d+)*)?\s*(?:degrees?\s+)?$")
+
+
+def a_word_not_a_name(text: str, start: int, end: int, entity: str) -> bool:
+    """A one-word PERSON or LOCATION that is a date word ('Jan', 'Sept'), a unit after a number ('24 kW',
+    '1,500 Watts', '30 Kelvin'), an acronym in capitals that is not a place (LOCATION 'AI', 'NI'), or a name
+    particle used as a word ('de minimis', 'the van'). `text` is the text as typed (before re-casing): its case
+    is the evidence."""
+    span = text[start:end]
+    words = span.split()
+    low = [w.lower().strip(".,") for w in words]
+    if len(words) == 1:
+        if low[0] in DATE_WORDS:
+            return True
+        if _NUMBER_BEFORE.search(text[max(0, start - 24):start]):
+            return True
+        if entity == "LOCATION" and span.isupper() and len(span) <= 3 and span not in PLACE_ACRONYMS:
+            return True
+    from .world_names import PARTICLES
+
+    # 'de minimis', 'la carte', 'van hire': a particle, then a word in lower case, is Latin or French or a van
+    return low[0] in PARTICLES and (len(words) == 1 or words[1][:1].islower())
