@@ -21,7 +21,8 @@ from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, english_not_a_name, is_a_place_here, is_acronym,
+from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, english_not_a_name, is_a_place_here,
+                          is_acronym, is_job_title,
                           looks_like_person, not_a_person, plausible_name, reads_as_address, reads_as_firm,
                           trim_leading_verb)
 
@@ -268,7 +269,9 @@ def not_a_name_here(text: str, start: int, end: int, from_model: bool) -> bool:
     English words that no name list holds. A title before it ('Mrs Hall', 'Dr. Wells') always makes it a name."""
     if re.search(r"\b(?i:mr|mrs|ms|miss|mx|dr|prof|sir|dame)\.?\s*$", text[max(0, start - 6):start]):
         return False
-    if reads_as_address(text, start, end) or reads_as_firm(text, start, end):
+    if re.search(r"\b(?i:storm|hurricane|typhoon|cyclone)\s+$", text[max(0, start - 12):start]):
+        return True  # weather is named like people ('Storm Ciara'), and insurers talk about it every day
+    if reads_as_address(text, start, end) or reads_as_firm(text, start, end) or is_job_title(text[start:end]):
         return True
     if from_model and (english_not_a_name(text[start:end]) or is_a_place_here(text, start)):
         return True

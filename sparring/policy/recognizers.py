@@ -74,7 +74,7 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 out.append(r)
         return out
 PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call", "ring", "text", "whatsapp",
-                 "landline", "contact", "reach"]
+                 "landline", "contact", "reach", "message", "sms"]
 
 
 class RegexGroupRecognizer(EntityRecognizer):
@@ -284,9 +284,30 @@ class NameListRecognizer(EntityRecognizer):
                 out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
         out.extend(self._by_ending(text, words, other, lex))
+        out.extend(self._unknown_pairs(text, words, other, lex))
         out.extend(self._after_cues(text, other, lex))
         out.extend(self._lists(text, other, lex))
         out.extend(self._speakers(text, other, lex))
+        return out
+
+    def _unknown_pairs(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
+        """Two or three adjacent words written as names that no lexicon knows as English ('Nkechi Onwuachi',
+        'Tobiasz Wrona'): a name from a language the lists do not cover. Not after 'the' (titles of things), not a
+        place for the NER model; streets and firms are dropped later by the words around them."""
+        out = []
+        i = 0
+        while i + 1 < len(words):
+            j = i
+            while j < len(words) and j - i < 3 and _is_title(text[words[j][0]:words[j][1]]) \
+                    and words[j][2] not in lex.english and len(words[j][2]) > 2 \
+                    and (j == i or text[words[j - 1][1]:words[j][0]] == " "):
+                j += 1
+            if j - i >= 2 and not _overlaps(words[i][0], words[j - 1][1], other) \
+                    and (not i or words[i - 1][2] not in ("the", "of")):
+                out.append(self._result(words[i][0], words[j - 1][1], 0.55, "capitalised words no dictionary knows"))
+                i = j
+            else:
+                i += 1
         return out
 
     def _by_ending(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
@@ -470,10 +491,15 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
         ("number after 'phone:' / 'mobile:' / 'call me on'",
          r"\b(?i:phone|mobile|mob|tel|telephone|cell|fax|desk|office|call me on|call on|reach me on|answering at)"
          r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6),
+        # Contact blocks put the label after the number: '416 60 039 office', '21 253 109 8211-Office'.
+        ("number before its label",
+         r"(?<![\w+./-])((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5})[ \t]*[-–,]?[ \t]*"
+         r"(?=(?i:office|fax|mobile|cell|home|work|landline|tel|phone|direct)\b)", 0.6),
         # Contact blocks glue the number to its label: 'Tel:07700900254', 'Mob.+44 7700 900254', 'phone07700 900
         # 254', and one-letter labels at the start of a line or after a bar ('M: 07700 ...', '| T. 020 ...').
         ("number glued to its label",
-         r"(?:\b(?i:phone|mobile|mob|tel|telephone|cell|cellphone|fax|landline|whatsapp|ph|tlf|tfn|telf)|"
+         r"(?:\b(?i:phone|mobile|mob|tel|telephone|cell|cellphone|fax|landline|whatsapp|ph|tlf|tfn|telf|"
+         r"call me on|call on|reach me on|text me on)|"
          r"(?:(?m:^)|(?<=[|•·;/]))[ \t]*[TMPFW])(?:[ \t]*[.:#=]|(?=[+(\d]))[ \t]*"
          r"((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
         context=PHONE_CONTEXT + ["office", "fax", "desk", "answering"], validate=_phone_digits_ok)
@@ -761,6 +787,26 @@ def reads_as_firm(text: str, start: int, end: int) -> bool:
         if before in ("at", "for", "the") or tail and tail.group(1).lower() in FIRM_WORDS:
             return True
     return False
+
+
+JOB_WORDS = ROLE_WORDS | frozenset("""
+adjuster handler officer analyst executive director manager surveyor engineer leader lead head assistant advisor
+adviser consultant specialist coordinator administrator clerk underwriter actuary solicitor inspector investigator
+supervisor representative agent partner president chair chairman chairwoman secretary treasurer controller auditor
+accountant nurse doctor technician operator driver attendant officer ceo cfo coo cto
+""".split())
+
+
+def is_job_title(span: str) -> bool:
+    """'Loss Adjuster', 'Head of Claims', 'Senior Claims Analyst': a job word among English words, no name."""
+    from .nlp import english_words
+
+    words = [w.strip(".,").lower() for w in span.split()]
+    if not any(w in JOB_WORDS for w in words):
+        return False
+    english = english_words()
+    given = any_given_names()
+    return all((w in english or w in JOB_WORDS or w in STOP_WORDS) and w not in given for w in words)
 
 
 def english_not_a_name(span: str) -> bool:
