@@ -88,6 +88,9 @@ def recase(text: str) -> str:
     A word in a name list that is also an English word (logan, patience, salinas) is capitalised only next to a
     word capitalised as a name ('mathias ruud', 'torpy and salinas'): alone it is more often the word."""
     english, names = _lexicon()
+    from .nlp import noun_only_words
+
+    nouns = noun_only_words()
     out = list(text)
     words = list(_WORD.finditer(text))
     kind: list[str] = []  # 'name', 'maybe' (a name that is also a word), 'start' or ''
@@ -108,8 +111,8 @@ def recase(text: str) -> str:
             k = "name"
         elif len(low) >= 3 and not _english(low, english) and re.search(r"[aeiouyà-ÿ]", low):
             k = "name"
-        elif low in names:
-            k = "maybe"
+        elif low in names or low in nouns:
+            k = "maybe"  # a name that is also a word, or a word WordNet knows only as a noun (kurosawa, mahler)
         prev_title = low in TITLES and w.islower()
         kind.append(k)
     for i, m in enumerate(words):

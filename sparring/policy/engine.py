@@ -21,6 +21,7 @@ from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
+from .scripts import mostly_foreign
 from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, english_not_a_name, is_a_place_here,
                           is_acronym, is_job_title,
                           looks_like_person, not_a_person, plausible_name, reads_as_address, reads_as_firm,
@@ -203,6 +204,8 @@ class PolicyEngine:
     def _result(self, norm: Normalised, raw: list[RecognizerResult], text: str) -> PolicyResult:
         """Findings from the analyzer's results on `text` (norm.text, re-cased if it was typed in lower case)."""
         protected = self._protected_spans(text)
+        recased = text != norm.text
+        foreign = mostly_foreign(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
         spans = []
         for r in raw:
@@ -221,7 +224,11 @@ class PolicyEngine:
             rule = self.rules.get(r.entity_type)
             if rule is None or rule.action == "allow" or r.score < rule.min_score:
                 continue
-            if r.entity_type == "PERSON" and _is_ner(r) and not_a_person(text, start, end):
+            if r.entity_type == "PERSON" and _is_ner(r) and (
+                    not_a_person(text, start, end) or foreign
+                    or recased and not any(c.isupper() for c in text[start:end])):
+                # re-casing capitalised every word that could be a name: what the model calls a person in lower
+                # case there ('json files') is not one; nor is its guess in a text in another script
                 continue
             if r.entity_type in ("PERSON", "LOCATION") and a_word_not_a_name(norm.text, start, end, r.entity_type):
                 continue

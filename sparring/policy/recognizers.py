@@ -285,9 +285,47 @@ class NameListRecognizer(EntityRecognizer):
             i += 1
         out.extend(self._by_ending(text, words, other, lex))
         out.extend(self._unknown_pairs(text, words, other, lex))
+        out.extend(self._with_particles(text, words, lex))
+        out.extend(self._subjects(text, words, other, lex))
         out.extend(self._after_cues(text, other, lex))
         out.extend(self._lists(text, other, lex))
         out.extend(self._speakers(text, other, lex))
+        return out
+
+    # Verbs only people do: the capitalised word opening a sentence before one of them is someone.
+    DOING = frozenset("""lives lived said says wrote writes asked asks told tells wants wanted needs needed works
+    worked joined left thinks thought began rang rings called emailed complained phoned replied""".split())
+
+    def _subjects(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
+        """'Ciset lives on ...', 'Dexter said ...': a word written as a name that opens a sentence, is no English
+        word (or is a given name: Dexter), and is the subject of a verb only people do."""
+        out = []
+        given = any_given_names()
+        for i, (s, e, w) in enumerate(words[:-1]):
+            nxt = words[i + 1]
+            if nxt[2] not in self.DOING or text[e:nxt[0]] != " " or not _is_title(text[s:e]) \
+                    or _SENTENCE_START.search(text[max(0, s - 8):s]) is None and i \
+                    or w in _NOT_A_NAME or (w in lex.english and w not in given) or _overlaps(s, e, other):
+                continue
+            out.append(self._result(s, e, 0.55, "name opening a sentence before a verb people do"))
+        return out
+
+    def _with_particles(self, text, words, lex: _Lexicon) -> list[RecognizerResult]:
+        """A given name, one or two surname particles, a capitalised surname: 'Ludwig van Beethoven', 'Maria da
+        Silva', 'Willemine ten Pas', 'Ursula von der Leyen'."""
+        from .world_names import PARTICLES
+
+        out = []
+        for i, (s, e, w) in enumerate(words):
+            if not (text[s].isupper() and (w in GIVEN_NAMES or w in lex.world or w in lex.nouns)):
+                continue
+            j = i + 1
+            while j < len(words) and j - i <= 2 and words[j][2] in PARTICLES and text[words[j][0]].islower() \
+                    and text[words[j - 1][1]:words[j][0]] == " ":
+                j += 1
+            if i + 1 < j < len(words) and text[words[j - 1][1]:words[j][0]] == " " \
+                    and _is_title(text[words[j][0]:words[j][1]]) and len(words[j][2]) > 1:
+                out.append(self._result(s, words[j][1], 0.7, "given name + particle + surname"))
         return out
 
     def _unknown_pairs(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
@@ -423,7 +461,8 @@ _NOT_A_NAME = NOT_PEOPLE | ROLE_WORDS | PLACES_LOWER
 _SURNAME_ENDING = re.compile(r"(?:ović|ovič|ević|evič|[čćšž]ić|ovich|evich|ovna|evna|dóttir|dottir|wicz|ewski|owski|"
                              r"ewska|owska|ński|ńska|inski|inska|escu|opoulos|akis|oglu|oğlu|enko|chuk|czyk|ovsky|"
                              r"evsky|ova|eva|ov|ev)$")
-_PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me))[ \t]+(?=[^\W\d_])")
+_PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me|ask|tell|remind|thank|cc|"
+                         r"email|e-mail|ping|chase))[ \t]+(?=[^\W\d_])")
 
 
 def _other_entities(nlp_artifacts) -> list[tuple[int, int]]:
@@ -877,8 +916,9 @@ def a_word_not_a_name(text: str, start: int, end: int, entity: str) -> bool:
             return True
         if _NUMBER_BEFORE.search(text[max(0, start - 24):start]):
             return True
-        if entity == "LOCATION" and span.isupper() and len(span) <= 3 and span not in PLACE_ACRONYMS:
-            return True
+        if entity == "LOCATION" and (span.isupper() and len(span) <= 3 and span not in PLACE_ACRONYMS
+                                     or low[0] in LEADING_VERBS):
+            return True  # 'AI', 'NI'; 'Contact' opening an instruction
     from .world_names import PARTICLES
 
     # 'de minimis', 'la carte', 'van hire': a particle, then a word in lower case, is Latin or French or a van

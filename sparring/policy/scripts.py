@@ -52,11 +52,21 @@ _CUE_AFTER = re.compile(r"^(?:['’]s\b|\s+(?i:said|says|asked|told|wrote|rang|c
 
 def _run_script(word: str) -> str:
     """The one non-Latin script a word is written in, or '' (Latin, digits, or mixed scripts)."""
-    scripts = {script_of(c) for c in word if c.isalpha()}
+    # Japanese writes one name in Han and kana together ('中村 さくら'): one family here
+    scripts = {"CJK" if script_of(c) in COMPACT - {"HANGUL"} else script_of(c) for c in word if c.isalpha()}
     if len(scripts) != 1:
         return ""
     (s,) = scripts
     return "" if s in ("LATIN", "") else s
+
+
+def mostly_foreign(text: str) -> bool:
+    """More letters in non-Latin words than in Latin ones: a text in another language, not an English text with
+    a name in it (the English NER model's guesses there are noise)."""
+    if text.isascii():
+        return False
+    words = [(m.end() - m.start(), _run_script(m.group())) for m in _WORD.finditer(text)]
+    return sum(n for n, sc in words if sc) >= sum(n for n, sc in words if not sc)
 
 
 class ScriptNameRecognizer(EntityRecognizer):
