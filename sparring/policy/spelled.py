@@ -23,11 +23,15 @@ def _bracketed(word: str) -> str:
 
 _AT = rf"(?:\s*{_bracketed('at')}\s*|\s+at\s+|\s*@\s+|\s+@\s*)"
 _DOT = rf"(?:\s*{_bracketed('dot')}\s*|\s+dot\s+|\s*\.(?=\S))"
-_JOIN = rf"(?:{_DOT}|\s*{_bracketed('(?:underscore|dash|hyphen)')}\s*|\s+(?:underscore|dash|hyphen)\s+|[_-])"
+# The local part: tokens of address characters joined only by spelled-out words or brackets ('anna dot berg'),
+# never by a character a token may hold, so that no text can be split into tokens in more than one way (a regex
+# that can is slow on '1-1-1-1...').
+_LOCAL_TOKEN = r"[a-z0-9][a-z0-9._%+-]{0,63}"
+_JOIN = rf"(?:\s*{_bracketed('(?:dot|underscore|dash|hyphen)')}\s*|\s+(?:dot|underscore|dash|hyphen)\s+)"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 SPELLED_EMAIL = re.compile(
-    rf"(?<![\w.@-])({_LABEL}(?:{_JOIN}{_LABEL}){{0,4}}{_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,3}}{_DOT}([a-z]{{2,24}}))"
-    r"(?![\w@/]|\.[a-z0-9])", re.I)
+    rf"(?<![\w.@%+-])({_LOCAL_TOKEN}(?:{_JOIN}{_LOCAL_TOKEN}){{0,4}}{_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,3}}{_DOT}"
+    r"([a-z]{2,24}))(?![\w@/]|\.[a-z0-9])", re.I)
 _SPELLED_TOKEN = re.compile(r"[\[\(\{<]\s*(?:at|dot)\s*[\]\)\}>]|\s(?:at|dot)\s|\s@|@\s", re.I)
 # Domains people use in examples and on internal networks, beside the public suffixes.
 _PRIVATE_TLDS = frozenset({"example", "test", "invalid", "local", "localhost", "internal", "corp", "lan", "home",
