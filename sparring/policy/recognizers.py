@@ -73,6 +73,31 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 r.start, r.end = r.start + start, r.end + start
                 out.append(r)
         return out
+# Presidio's URL pattern backtracks badly on runs of dots ('a.a.a.a...': 40 s on 10,000 characters, 0.2 s on
+# 150): it is run on the start of each whitespace-free token only (a URL holds no whitespace), up to the first
+# 100 characters and 10 dots, which is where a URL's host and the start of its path are.
+_URL_PREFIX = 100
+_URL_DOTS = 10
+
+
+class FastUrlRecognizer(UrlRecognizer):
+    """Presidio's URL recognizer, run on each token that could be a URL (it has a dot), on the token's first 100
+    characters up to its tenth dot: the same findings for ordinary URLs, a bounded cost for hostile text."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in re.finditer(r"\S{4,}", text):
+            token = m.group()[:_URL_PREFIX]
+            if "." not in token:
+                continue
+            if token.count(".") > _URL_DOTS:
+                token = token[:[i for i, c in enumerate(token) if c == "."][_URL_DOTS]]
+            for r in super().analyze(token, entities, None):
+                r.start, r.end = r.start + m.start(), r.end + m.start()
+                out.append(r)
+        return out
+
+
 PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call", "ring", "text", "whatsapp",
                  "landline", "contact", "reach", "message", "sms"]
 
@@ -598,7 +623,7 @@ def _predefined_for(entity: str) -> list[EntityRecognizer]:
         "UK_NINO": lambda: [],  # NiNumberRecognizer covers Presidio's pattern and the forms it refuses
         "UK_NHS": lambda: [NhsRecognizer()],
         "IP_ADDRESS": lambda: [IpRecognizer()],
-        "URL": lambda: [UrlRecognizer()],
+        "URL": lambda: [FastUrlRecognizer()],
     }
     if entity in tuned:
         return tuned[entity]()
