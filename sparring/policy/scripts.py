@@ -72,6 +72,8 @@ def mostly_foreign(text: str) -> bool:
 class ScriptNameRecognizer(EntityRecognizer):
     """PERSON: runs of words in a non-Latin script in an English text (see the module docstring)."""
 
+    name: str  # set by EntityRecognizer.__init__; declared for the type checker
+
     def __init__(self):
         super().__init__(supported_entities=["PERSON"], name="ScriptNameRecognizer", supported_language="en")
 

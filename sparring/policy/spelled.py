@@ -113,6 +113,8 @@ def spoken_phone_ok(span: str) -> bool:
 class SpelledContactRecognizer(EntityRecognizer):
     """EMAIL_ADDRESS spelled out with 'at' and 'dot', PHONE_NUMBER spoken in words."""
 
+    name: str  # set by EntityRecognizer.__init__; declared for the type checker
+
     def __init__(self, entity: str, context: list[str] | None = None):
         name = "SpelledEmailRecognizer" if entity == "EMAIL_ADDRESS" else "SpokenPhoneRecognizer"
         super().__init__(supported_entities=[entity], name=name, supported_language="en", context=context)
