@@ -1,5 +1,7 @@
 """Benchmark of the policy engine: quality on presidio-research's synthetic dataset (synth_dataset_v2.json) against
-vanilla Presidio in the same run, throughput, and latency of a 100-word check.
+vanilla Presidio in the same run, on Sparring's own labelled set (bench/policy_own_set.py: contact blocks, names
+in several scripts, spelled-out forms, lower case), on lower-case copies of both, throughput, and latency of a
+100-word check.
 
     python bench/policy_bench.py [--data PATH] [--runs 200] [--write]
 
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 import sparring  # noqa: E402,F401  (offline environment first)
 
 from benchdoc import write_section  # bench/ is on sys.path when a script runs
+from policy_own_set import lower_same_length, own_set
 
 DATA = Path(os.environ.get("SPARRING_BENCH_DATA", ROOT.parent / "shared" / "bench-data")) / \
     "presidio-research-synth" / "synth_dataset_v2.json"
@@ -182,6 +185,23 @@ def main(argv: list[str] | None = None) -> int:
 
     q_ours, q_v0, q_v5 = score(gold, pred_ours), score(gold, pred_v0), score(gold, pred_v5)
 
+    # the same texts typed in lower case (same length, so the gold spans hold)
+    lower = engine.check_batch([lower_same_length(t) for t in texts])
+    q_lower = score(gold, [[(f.entity, f.start, f.end) for f in r.findings if f.entity in TARGET] for r in lower])
+
+    # our own labelled set, by kind, and in lower case
+    own = own_set()
+    own_gold = [r["spans"] for r in own]
+    own_res = engine.check_batch([r["text"] for r in own])
+    own_pred = [[(f.entity, f.start, f.end) for f in r.findings if f.entity in TARGET] for r in own_res]
+    own_lower_res = engine.check_batch([lower_same_length(r["text"]) for r in own])
+    own_lower_pred = [[(f.entity, f.start, f.end) for f in r.findings if f.entity in TARGET] for r in own_lower_res]
+    own_kinds = {}
+    for kind in sorted({r["kind"] for r in own}):
+        idx = [i for i, r in enumerate(own) if r["kind"] == kind]
+        own_kinds[kind] = {"texts": len(idx), **score([own_gold[i] for i in idx], [own_pred[i] for i in idx])["ALL 7"]}
+    q_own, q_own_lower = score(own_gold, own_pred), score(own_gold, own_lower_pred)
+
     # labelled sample: the policy's own tests
     tests = labelled_tests(org, "external-ai")
     t, c = time.perf_counter(), time.thread_time()
@@ -194,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     words = len(PROMPT_100.split())
     result = {
         "date": dt.date.today().isoformat(), "machine": env, "load_s": load_s, "texts": len(texts),
-        "quality": {"sparring": q_ours, "vanilla_t0": q_v0, "vanilla_t05": q_v5},
+        "quality": {"sparring": q_ours, "vanilla_t0": q_v0, "vanilla_t05": q_v5, "sparring_lower": q_lower,
+                    "own": q_own, "own_lower": q_own_lower, "own_kinds": own_kinds, "own_texts": len(own)},
         "throughput": {"sparring_batch": len(texts) / ours_s, "vanilla": len(texts) / van_s,
                        "policy_tests": len(tests) / tests_s, "sparring_batch_cpu": len(texts) / ours_cpu,
                        "vanilla_cpu": len(texts) / van_cpu, "policy_tests_cpu": len(tests) / tests_cpu},
@@ -224,6 +245,20 @@ def render(r: dict) -> str:
             cells += [f"{s['precision']:.2f}", f"{s['recall']:.2f}", f"{s['f2']:.2f}"]
         name = f"**{ent}**" if ent == "ALL 7" else ent
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", f"Lower-case copies of the same texts (each letter lowered where that keeps the length): Sparring "
+              f"recall {q['sparring_lower']['ALL 7']['recall']:.2f}, precision "
+              f"{q['sparring_lower']['ALL 7']['precision']:.2f} (PERSON recall "
+              f"{q['sparring_lower']['PERSON']['recall']:.2f}).",
+              "", f"### Sparring's own labelled set ({q['own_texts']} texts, bench/policy_own_set.py), span level",
+              "", "| kind | texts | P | R | F2 |", "|---|---|---|---|---|"]
+    for kind, k in q["own_kinds"].items():
+        lines.append(f"| {kind} | {k['texts']} | {k['precision']:.2f} | {k['recall']:.2f} | {k['f2']:.2f} |")
+    lines += [f"| **all** | {q['own_texts']} | {q['own']['ALL 7']['precision']:.2f} | "
+              f"{q['own']['ALL 7']['recall']:.2f} | {q['own']['ALL 7']['f2']:.2f} |",
+              f"| all, typed in lower case | {q['own_texts']} | {q['own_lower']['ALL 7']['precision']:.2f} | "
+              f"{q['own_lower']['ALL 7']['recall']:.2f} | {q['own_lower']['ALL 7']['f2']:.2f} |",
+              "", "The `clean` kind has no personal data: its precision counts false alarms only (0.00 means at "
+              "least one finding on a clean text, 1.00 none)."]
     tp = r["throughput"]
     lat = r["latency"]
     lab = r["labelled"]
@@ -252,21 +287,30 @@ def render(r: dict) -> str:
               "",
               "### Against the targets", "",
               *verdicts(r), "",
-              "No training split exists for synth v2, so these rules were written after reading its PERSON misses "
-              "by category, and only general causes were fixed (no name from the benchmark was added to any list; "
-              "the name lists are gender-guesser's international dictionary and the 1990 US Census name lists of "
-              "the `names` package, both general-purpose): NER spans labelled ORGANIZATION or LOCATION that read as "
-              "a name are re-read as PERSON; given name + initial + surname; lower-case given name + unknown word "
-              "(round 1); and in round 3 names in lists and pairs ('Kónya, Becker and Vasquez'), speakers' labels "
-              "in transcripts, the answer to 'last name?', the word after said/asked/told/'call me', common given "
-              "names that WordNet lists only as nouns (Scott, Teresa), words in any script (Wisława), a middle "
-              "initial between two unknown capitalised words, surnames known by their ending (Petrović, "
-              "Tomaszewski, not in an address), and NER PERSON spans split at colons and quotes. "
-              "Each change was checked against the labelled false-alarm tests in policies/tests (Bill, May, Will, "
-              "Rose, Young, Green, months, 'Spain and Portugal', 'Summary:' headings, AI tool names, insurer "
-              "brands) and against 4,000 name-free SemEval student answers (PERSON findings there: 233 before, 240 "
-              "after; the 7 new ones are names of the questions' characters, Pam and Bee). Weigh the PERSON "
-              "figure accordingly: the recall target is met by a small margin on the data the rules were read from.",
+              "**Which data the rules were read from.** synth v2 has no training split: every rule was written "
+              "after reading its misses and false alarms by category, so the synth v2 figures are measured on the "
+              "data the rules were read from, and only general causes were fixed (no name, street or firm from "
+              "the benchmark was added to any list; the name lists are gender-guesser's international dictionary "
+              "and the 1990 US Census name lists of the `names` package, both general-purpose). Rounds 1-3 (issue "
+              "3): NER spans labelled ORGANIZATION or LOCATION that read as a name re-read as PERSON; initials; "
+              "lower-case given name + unknown word; names in lists and pairs; speakers' labels; the answer to "
+              "'last name?'; the word after said/asked/told; name nouns (Scott, Teresa); words in any script; "
+              "surnames by their ending; NER spans split at colons and quotes. Round 4 (issue 14): names in "
+              "non-Latin scripts; spelled-out emails and phone numbers in words; numbers glued to or followed "
+              "by their label; UK NI numbers as typed; texts typed in lower case re-cased before analysis; two "
+              "or three capitalised words no lexicon knows; and the false alarms read from synth v2's PERSON "
+              "false positives: addresses (house numbers, street types, state codes, a town's line under a "
+              "street line), firms (firm words, a list of surnames after 'at'/'for'/'The'), places after verbs of "
+              "travel, English words no name list holds ('Cautionary Tales'), job titles, named storms, date "
+              "words, units after a number, acronyms read as places (AI, NI). The lower-case figures come from "
+              "lower-case copies of the same texts, so they are read from the same data too. Our own set "
+              "(bench/policy_own_set.py) was written for round 4 from templates synth v2 lacks; it was written "
+              "by the same hands as the rules and its first run, before the last rules (capitalised unknown "
+              "pairs, job titles, 'call me on07700...'), scored recall 0.95 and precision 0.98: read it as a "
+              "check of the stated causes, not as held-out data. Each change was also checked against the "
+              "labelled tests in policies/tests, including the false-alarm suite "
+              "(policies/tests/external-ai-false-alarms.yaml: month and day abbreviations, name particles as "
+              "words, units, job titles, AI/NI, firms named after people).",
               "",
               "Targets (issue 3): p50 <= 25 ms and p95 <= 60 ms per 100-word check, >= 100 texts/s in batch, "
               "block recall >= 0.97 and precision >= 0.90 on the labelled sample, recall >= 0.90 on the 7 entity "
@@ -284,6 +328,7 @@ def verdicts(r: dict) -> list[str]:
     """One line per target: met or not, with the number."""
     q, lat, tp, blk = r["quality"], r["latency"], r["throughput"], r["labelled"]["block"]
     ours, van = q["sparring"]["ALL 7"], q["vanilla_t0"]["ALL 7"]
+    low, own, own_low = q["sparring_lower"]["ALL 7"], q["own"]["ALL 7"], q["own_lower"]["ALL 7"]
     best_van_f2 = max(q["vanilla_t0"]["ALL 7"]["f2"], q["vanilla_t05"]["ALL 7"]["f2"])
 
     def mark(ok: bool) -> str:
@@ -291,7 +336,7 @@ def verdicts(r: dict) -> list[str]:
 
     s = lat["sparring"]
     return [
-        f"- p50 <= 25 ms: {mark(s['p50'] <= 25)} on the wall clock ({s['p50']:.1f} ms at this load); "
+        f"- p50 <= 25 ms for the {lat['words']}-word check: {mark(s['p50'] <= 25)} on the wall clock ({s['p50']:.1f} ms at this load); "
         f"CPU time p50 {s['cpu_p50']:.1f} ms ({mark(s['cpu_p50'] <= 25)}).",
         f"- p95 <= 60 ms: {mark(s['p95'] <= 60)} on the wall clock ({s['p95']:.1f} ms); CPU time p95 "
         f"{s['cpu_p95']:.1f} ms ({mark(s['cpu_p95'] <= 60)}).",
@@ -306,6 +351,13 @@ def verdicts(r: dict) -> list[str]:
         "novel'), unknown names opening a sentence ('Shovda is very reliable', 'Warrane, can I ...'), "
         "signature blocks of two unknown words ('Gyala Antall'), and lower-case names in no list.",
         f"- F2 above vanilla Presidio: {mark(ours['f2'] > best_van_f2)} ({ours['f2']:.2f} vs {best_van_f2:.2f}).",
+        "- Issue 14, synth v2, 7 types: recall >= 0.92 "
+        f"{mark(ours['recall'] >= 0.92)} ({ours['recall']:.2f}), precision >= 0.85 {mark(ours['precision'] >= 0.85)} "
+        f"({ours['precision']:.2f}); lower case recall >= 0.85 {mark(low['recall'] >= 0.85)} ({low['recall']:.2f}).",
+        "- Issue 14, own set, 7 types: recall >= 0.92 "
+        f"{mark(own['recall'] >= 0.92)} ({own['recall']:.2f}), precision >= 0.85 {mark(own['precision'] >= 0.85)} "
+        f"({own['precision']:.2f}); lower case recall >= 0.85 {mark(own_low['recall'] >= 0.85)} "
+        f"({own_low['recall']:.2f}).",
     ]
 
 

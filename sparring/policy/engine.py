@@ -18,14 +18,19 @@ from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
+from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
 from .normalise import Normalised, normalise
-from .recognizers import (NAME_SUSPECTS, build_recognizers, is_acronym, looks_like_person, not_a_person,
-                          plausible_name, trim_leading_verb)
+from .scripts import mostly_foreign
+from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, english_not_a_name, is_a_place_here,
+                          is_acronym, is_job_title,
+                          looks_like_person, not_a_person, plausible_name, reads_as_address, reads_as_firm,
+                          trim_leading_verb)
 
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
-PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
+# '[at]' and '[dot]' are not placeholders but a spelled-out email's '@' and '.' ('anna [at] example [dot] com').
+PLACEHOLDER = re.compile(r"\[(?!\s*(?i:at|dot)\s*\])[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
 
 _anonymizer: AnonymizerEngine | None = None
 _anonymizer_lock = threading.Lock()
@@ -172,20 +177,22 @@ class PolicyEngine:
         norm = normalise(text)
         if not self.entities or not norm.text.strip():
             return PolicyResult(verdict="allow", findings=[], redacted=text)
-        raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
+        seen = _as_written(norm.text)
+        raw = self.analyzer.analyze(text=seen, language=self.policy.language, entities=self.scan,
                                     return_decision_process=True)
-        return self._result(norm, raw)
+        return self._result(norm, raw, seen)
 
     def check_batch(self, texts: list[str]) -> list[PolicyResult]:
         norms = [normalise(t) for t in texts]
         if not self.entities:
             return [PolicyResult(verdict="allow", findings=[], redacted=t) for t in texts]
         out = []
-        docs = self.nlp_engine.process_batch([n.text for n in norms], self.policy.language, batch_size=32)
-        for norm, (_, artifacts, *_context) in zip(norms, docs):  # plain texts in: (text, artifacts) out
-            raw = self.analyzer.analyze(text=norm.text, language=self.policy.language, entities=self.scan,
+        seen = [_as_written(n.text) for n in norms]
+        docs = self.nlp_engine.process_batch(seen, self.policy.language, batch_size=32)
+        for norm, text, (_, artifacts, *_context) in zip(norms, seen, docs):  # plain texts in: (text, artifacts) out
+            raw = self.analyzer.analyze(text=text, language=self.policy.language, entities=self.scan,
                                         nlp_artifacts=artifacts, return_decision_process=True)
-            out.append(self._result(norm, raw))
+            out.append(self._result(norm, raw, text))
         return out
 
     # ------------------------------------------------------------------ internals
@@ -195,9 +202,11 @@ class PolicyEngine:
             spans.extend(m.span() for m in rx.finditer(text))
         return spans
 
-    def _result(self, norm: Normalised, raw: list[RecognizerResult]) -> PolicyResult:
-        text = norm.text
+    def _result(self, norm: Normalised, raw: list[RecognizerResult], text: str) -> PolicyResult:
+        """Findings from the analyzer's results on `text` (norm.text, re-cased if it was typed in lower case)."""
         protected = self._protected_spans(text)
+        recased = text != norm.text
+        foreign = mostly_foreign(text)
         candidates: list[tuple[RecognizerResult, int, int]] = []
         spans: list[tuple[RecognizerResult, int, int]] = []
         for r in raw:
@@ -216,11 +225,19 @@ class PolicyEngine:
             rule = self.rules.get(r.entity_type)
             if rule is None or rule.action == "allow" or r.score < rule.min_score:
                 continue
-            if r.entity_type == "PERSON" and _is_ner(r) and not_a_person(text, start, end):
+            if r.entity_type == "PERSON" and _is_ner(r) and (
+                    not_a_person(text, start, end) or foreign
+                    or recased and not any(c.isupper() for c in text[start:end])):
+                # re-casing capitalised every word that could be a name: what the model calls a person in lower
+                # case there ('json files') is not one; nor is its guess in a text in another script
+                continue
+            if r.entity_type in ("PERSON", "LOCATION") and a_word_not_a_name(norm.text, start, end, r.entity_type):
                 continue
             if r.entity_type == "PERSON":
                 start = trim_leading_verb(text, start, end)
                 if not plausible_name(text[start:end]) or (_is_ner(r) and is_acronym(text[start:end])):
+                    continue
+                if not_a_name_here(text, start, end, _is_ner(r)):
                     continue
             if any(ps <= start and end <= pe or (start < pe and ps < end and PLACEHOLDER.fullmatch(text[ps:pe]))
                    for ps, pe in protected):
@@ -253,6 +270,26 @@ class PolicyEngine:
             if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
                 verdict = f.action
         return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
+
+
+def not_a_name_here(text: str, start: int, end: int, from_model: bool) -> bool:
+    """A PERSON candidate that the words around it make an address, a firm or a place, or (from the NER model)
+    English words that no name list holds. A title before it ('Mrs Hall', 'Dr. Wells') always makes it a name."""
+    if re.search(r"\b(?i:mr|mrs|ms|miss|mx|dr|prof|sir|dame)\.?\s*$", text[max(0, start - 6):start]):
+        return False
+    if re.search(r"\b(?i:storm|hurricane|typhoon|cyclone)\s+$", text[max(0, start - 12):start]):
+        return True  # weather is named like people ('Storm Ciara'), and insurers talk about it every day
+    if reads_as_address(text, start, end) or reads_as_firm(text, start, end) or is_job_title(text[start:end]):
+        return True
+    if from_model and (english_not_a_name(text[start:end]) or is_a_place_here(text, start)):
+        return True
+    return False
+
+
+def _as_written(text: str) -> str:
+    """What the analyzer reads: the normalised text, re-cased when it was typed all in lower case (casing.py;
+    same length, so offsets hold)."""
+    return recase(text) if needs_recasing(text) else text
 
 
 def redact(text: str, findings: list[Finding], actions: tuple[str, ...] = ("block", "redact")) -> str:

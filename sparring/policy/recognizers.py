@@ -19,14 +19,17 @@ import tldextract
 import tldextract.tldextract as _tld_module
 from presidio_analyzer import (AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer,
                                RecognizerResult)
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer import predefined_recognizers as _predefined
 from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
                                                       IpRecognizer, NhsRecognizer, PhoneRecognizer, SpacyRecognizer,
-                                                      UkNinoRecognizer, UrlRecognizer, UsSsnRecognizer)
+                                                      UrlRecognizer, UsSsnRecognizer)
 from presidio_analyzer.predefined_recognizers.generic import email_recognizer as _email_module
 
 from ..content.models import Policy, RecognizerSpec
 from .entities import PRESIDIO_ENTITIES
+from .scripts import ScriptNameRecognizer
+from .spelled import SpelledContactRecognizer
 from .names import GIVEN_NAMES, LEADING_VERBS, NOT_SURNAMES, PLACES, ROLE_WORDS, SURNAMES, TITLES
 from .world_names import NOT_PEOPLE, PLACES_LOWER, STOP_WORDS, census_surnames, name_nouns, world_given_names
 
@@ -75,8 +78,34 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 r.start, r.end = r.start + start, r.end + start
                 out.append(r)
         return out
+# Presidio's URL pattern backtracks badly on runs of dots ('a.a.a.a...': 40 s on 10,000 characters, 0.2 s on
+# 150): it is run on the start of each whitespace-free token only (a URL holds no whitespace), up to the first
+# 100 characters and 10 dots, which is where a URL's host and the start of its path are.
+_URL_PREFIX = 100
+_URL_DOTS = 10
+
+
+class FastUrlRecognizer(UrlRecognizer):
+    """Presidio's URL recognizer, run on each token that could be a URL (it has a dot), on the token's first 100
+    characters up to its tenth dot: the same findings for ordinary URLs, a bounded cost for hostile text."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        for m in re.finditer(r"\S{4,}", text):
+            token = m.group()[:_URL_PREFIX]
+            if "." not in token:
+                continue
+            if token.count(".") > _URL_DOTS:
+                token = token[:[i for i, c in enumerate(token) if c == "."][_URL_DOTS]]
+            for r in super().analyze(token, entities, None, regex_flags):
+                r.start, r.end = r.start + m.start(), r.end + m.start()
+                out.append(r)
+        return out
+
+
 PHONE_CONTEXT = ["phone", "number", "telephone", "tel", "mobile", "cell", "call", "ring", "text", "whatsapp",
-                 "landline", "contact", "reach"]
+                 "landline", "contact", "reach", "message", "sms"]
 
 
 class RegexGroupRecognizer(EntityRecognizer):
@@ -291,9 +320,68 @@ class NameListRecognizer(EntityRecognizer):
                 out.append(self._result(s, e, 0.5, "capitalised given name (also an English noun)"))
             i += 1
         out.extend(self._by_ending(text, words, other, lex))
+        out.extend(self._unknown_pairs(text, words, other, lex))
+        out.extend(self._with_particles(text, words, lex))
+        out.extend(self._subjects(text, words, other, lex))
         out.extend(self._after_cues(text, other, lex))
         out.extend(self._lists(text, other, lex))
         out.extend(self._speakers(text, other, lex))
+        return out
+
+    # Verbs only people do: the capitalised word opening a sentence before one of them is someone.
+    DOING = frozenset("""lives lived said says wrote writes asked asks told tells wants wanted needs needed works
+    worked joined left thinks thought began rang rings called emailed complained phoned replied""".split())
+
+    def _subjects(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
+        """'Ciset lives on ...', 'Dexter said ...': a word written as a name that opens a sentence, is no English
+        word (or is a given name: Dexter), and is the subject of a verb only people do."""
+        out = []
+        given = any_given_names()
+        for i, (s, e, w) in enumerate(words[:-1]):
+            nxt = words[i + 1]
+            if nxt[2] not in self.DOING or text[e:nxt[0]] != " " or not _is_title(text[s:e]) \
+                    or _SENTENCE_START.search(text[max(0, s - 8):s]) is None and i \
+                    or w in _NOT_A_NAME or (w in lex.english and w not in given) or _overlaps(s, e, other):
+                continue
+            out.append(self._result(s, e, 0.55, "name opening a sentence before a verb people do"))
+        return out
+
+    def _with_particles(self, text, words, lex: _Lexicon) -> list[RecognizerResult]:
+        """A given name, one or two surname particles, a capitalised surname: 'Ludwig van Beethoven', 'Maria da
+        Silva', 'Willemine ten Pas', 'Ursula von der Leyen'."""
+        from .world_names import PARTICLES
+
+        out = []
+        for i, (s, e, w) in enumerate(words):
+            if not (text[s].isupper() and (w in GIVEN_NAMES or w in lex.world or w in lex.nouns)):
+                continue
+            j = i + 1
+            while j < len(words) and j - i <= 2 and words[j][2] in PARTICLES and text[words[j][0]].islower() \
+                    and text[words[j - 1][1]:words[j][0]] == " ":
+                j += 1
+            if i + 1 < j < len(words) and text[words[j - 1][1]:words[j][0]] == " " \
+                    and _is_title(text[words[j][0]:words[j][1]]) and len(words[j][2]) > 1:
+                out.append(self._result(s, words[j][1], 0.7, "given name + particle + surname"))
+        return out
+
+    def _unknown_pairs(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
+        """Two or three adjacent words written as names that no lexicon knows as English ('Nkechi Onwuachi',
+        'Tobiasz Wrona'): a name from a language the lists do not cover. Not after 'the' (titles of things), not a
+        place for the NER model; streets and firms are dropped later by the words around them."""
+        out = []
+        i = 0
+        while i + 1 < len(words):
+            j = i
+            while j < len(words) and j - i < 3 and _is_title(text[words[j][0]:words[j][1]]) \
+                    and words[j][2] not in lex.english and len(words[j][2]) > 2 \
+                    and (j == i or text[words[j - 1][1]:words[j][0]] == " "):
+                j += 1
+            if j - i >= 2 and not _overlaps(words[i][0], words[j - 1][1], other) \
+                    and (not i or words[i - 1][2] not in ("the", "of")):
+                out.append(self._result(words[i][0], words[j - 1][1], 0.55, "capitalised words no dictionary knows"))
+                i = j
+            else:
+                i += 1
         return out
 
     def _by_ending(self, text, words, other, lex: _Lexicon) -> list[RecognizerResult]:
@@ -409,7 +497,8 @@ _NOT_A_NAME = NOT_PEOPLE | ROLE_WORDS | PLACES_LOWER
 _SURNAME_ENDING = re.compile(r"(?:ović|ovič|ević|evič|[čćšž]ić|ovich|evich|ovna|evna|dóttir|dottir|wicz|ewski|owski|"
                              r"ewska|owska|ński|ńska|inski|inska|escu|opoulos|akis|oglu|oğlu|enko|chuk|czyk|ovsky|"
                              r"evsky|ova|eva|ov|ev)$")
-_PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me))[ \t]+(?=[^\W\d_])")
+_PERSON_CUE = re.compile(r"\b((?i:said|asked|told|shouted at|replied to|call me|calls me|ask|tell|remind|thank|cc|"
+                         r"email|e-mail|ping|chase))[ \t]+(?=[^\W\d_])")
 
 
 def _other_entities(nlp_artifacts) -> list[tuple[int, int]]:
@@ -441,6 +530,12 @@ _STREET_TYPES = (r"street|st|road|rd|avenue|ave|lane|ln|drive|close|way|court|ct
                  r"terrace|gardens|grove|square|row|mews|parade|walk|hill|rise|view")
 
 
+# Prefixes HMRC never issues (BG, GB, KN, NK, NT, TN, ZZ); the rest of the number: 3 pairs of digits and a
+# letter A-D, each part optionally spaced or dashed.
+_NINO_NEVER = r"BG|GB|KN|NK|NT|TN|ZZ"
+_NINO_REST = r"(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)\d{2}(?:[ \t]{0,2}|-)[A-D]"
+
+
 def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
     """Sparring's own recognizers, by the entity they add to."""
     ssn_ctx = RegexGroupRecognizer("US_SSN", "SsnNextToLabelRecognizer", [(
@@ -470,7 +565,18 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
          r"(?<![\w./-])((?:\+?\(?\d{1,4}\)?[ .-]){1,4}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-]|\.\d)", 0.2),
         ("number after 'phone:' / 'mobile:' / 'call me on'",
          r"\b(?i:phone|mobile|mob|tel|telephone|cell|fax|desk|office|call me on|call on|reach me on|answering at)"
-         r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
+         r"\b[ \t]*:?[ \t]*\n?[ \t]*((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6),
+        # Contact blocks put the label after the number: '416 60 039 office', '21 253 109 8211-Office'.
+        ("number before its label",
+         r"(?<![\w+./-])((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5})[ \t]*[-–,]?[ \t]*"
+         r"(?=(?i:office|fax|mobile|cell|home|work|landline|tel|phone|direct)\b)", 0.6),
+        # Contact blocks glue the number to its label: 'Tel:07700900254', 'Mob.+44 7700 900254', 'phone07700 900
+        # 254', and one-letter labels at the start of a line or after a bar ('M: 07700 ...', '| T. 020 ...').
+        ("number glued to its label",
+         r"(?:\b(?i:phone|mobile|mob|tel|telephone|cell|cellphone|fax|landline|whatsapp|ph|tlf|tfn|telf|"
+         r"call me on|call on|reach me on|text me on)|"
+         r"(?:(?m:^)|(?<=[|•·;/]))[ \t]*[TMPFW])(?:[ \t]*[.:#=]|(?=[+(\d]))[ \t]*"
+         r"((?:\+?\(?\d{1,4}\)?[ .-]?){1,5}\d{2,5}(?:[ ]?x\d{1,5})?)(?![\w/-])", 0.6)],
         context=PHONE_CONTEXT + ["office", "fax", "desk", "answering"], validate=_phone_digits_ok)
     street = RegexGroupRecognizer("STREET_ADDRESS", "StreetAddressRecognizer", [
         ("number + street", rf"\b((?:(?:flat|apt\.?|apartment|unit)\s+\w+,?\s+)?\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z'’]+\s+){{1,3}}"
@@ -489,13 +595,28 @@ def sparring_recognizers() -> dict[str, list[EntityRecognizer]]:
          r"\b(?i:card|cc|credit card|debit card|visa|mastercard|amex|maestro)\b[^\d\n]{0,25}?"
          r"(?<![\w-])((?:\d[ -]?){11,18}\d)(?![\w-])", 0.8)], validate=_luhn)
 
+    # UK National Insurance numbers as people type them: pairs spaced or dashed ('AB 12 34 56 C', 'AB-12-34-56-C'),
+    # HMRC's own example prefix QQ ('QQ 12 34 56 C', 'QQ123456C', which Presidio's pattern refuses because HMRC
+    # never issues it: in a prompt it is still typed as someone's number), and any two letters after an NI label.
+    nino = RegexGroupRecognizer("UK_NINO", "NiNumberRecognizer", [
+        ("NI number, HMRC prefix rules",
+         rf"(?<![\w-])((?!{_NINO_NEVER})[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]{_NINO_REST})(?![\w-])", 0.6),
+        ("NI number, HMRC prefix rules, lower case",
+         rf"(?<![\w-])((?!{_NINO_NEVER.lower()})[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]\d{{6}}[a-d])(?![\w-])", 0.6),
+        ("NI number, HMRC example prefix QQ", rf"(?<![\w-])((?i:qq){_NINO_REST})(?![\w-])", 0.6),
+        ("two letters + six digits after an NI label",
+         r"\b(?i:national\s+insurance|nat\.?\s*ins\.?|ni|nino|n\.i\.)(?i:\s+(?:no\.?|number|num|#))?\s*"
+         rf"(?i:is|:|#|-|=)?\s*([A-Za-z]{{2}}{_NINO_REST.replace('[A-D]', '[A-Da-d]')})(?![\w-])", 0.85)])
+    spelled_email = SpelledContactRecognizer("EMAIL_ADDRESS")
+    spoken_phone = SpelledContactRecognizer("PHONE_NUMBER", context=PHONE_CONTEXT)
     email = RegexGroupRecognizer("EMAIL_ADDRESS", "EmailAnyDomainRecognizer", [
         ("address on any domain (internal ones too)", EMAIL_ANY_DOMAIN, 0.8)])
     places = RegexGroupRecognizer("LOCATION", "PlaceListRecognizer", [
         ("known town or city", r"\b(" + "|".join(re.escape(p) for p in PLACES) + r")\b", 0.6)])
-    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "EMAIL_ADDRESS": [email], "CREDIT_CARD": [card],
-            "PERSON": [titled, NameListRecognizer(), labelled_name, name_field], "DATE_OF_BIRTH": [dob],
-            "PHONE_NUMBER": [phone],
+    return {"LOCATION": [places], "US_SSN": [ssn_ctx], "EMAIL_ADDRESS": [email, spelled_email],
+            "CREDIT_CARD": [card], "UK_NINO": [nino],
+            "PERSON": [titled, NameListRecognizer(), labelled_name, name_field, ScriptNameRecognizer()],
+            "DATE_OF_BIRTH": [dob], "PHONE_NUMBER": [phone, spoken_phone],
             "POSTCODE": [postcode], "STREET_ADDRESS": [street]}
 
 
@@ -510,10 +631,10 @@ def _predefined_for(entity: str) -> list[EntityRecognizer]:
         # lower-case IBANs ("my iban is gb42nawi...") are still IBANs; the checksum keeps precision
         "IBAN_CODE": lambda: [IbanRecognizer(regex_flags=re.DOTALL | re.MULTILINE | re.IGNORECASE)],
         "US_SSN": lambda: [UsSsnRecognizer()],
-        "UK_NINO": lambda: [UkNinoRecognizer(context=["nino", "national", "insurance"])],
+        "UK_NINO": lambda: [],  # NiNumberRecognizer covers Presidio's pattern and the forms it refuses
         "UK_NHS": lambda: [NhsRecognizer()],
         "IP_ADDRESS": lambda: [IpRecognizer()],
-        "URL": lambda: [UrlRecognizer()],
+        "URL": lambda: [FastUrlRecognizer()],
     }
     if entity in tuned:
         return tuned[entity]()
@@ -580,7 +701,7 @@ def plausible_name(span: str) -> bool:
     """False for what the small NER model sometimes calls a PERSON but no name looks like: a lone imperative
     verb ('Summarise'), a lone title, anything with digits ('INC-20391', 'expiry 09/27')."""
     span = span.strip(" .,;:'\"()")
-    if not re.search(r"[A-Za-z]{2}", span) or re.search(r"\d", span):
+    if not re.search(r"[^\W\d_]{2}", span) or re.search(r"\d", span):
         return False
     words = [w.strip(".,'’s") if w.endswith(("'s", "’s")) else w.strip(".,") for w in span.lower().split()]
     return not all(w in LEADING_VERBS or w in TITLES or w in ROLE_WORDS for w in words)
@@ -653,3 +774,192 @@ def is_acronym(span: str) -> bool:
     word = span.strip(" .,;:'\"")
     return " " not in word and word.isupper() and len(word) <= 5 and word.lower() not in GIVEN_NAMES \
         and word.lower() not in SURNAMES
+
+
+# ------------------------------------------------------------------------------------------ addresses and firms
+# Streets, towns and firms are very often named after people ('Victor Hugo u. 49', 'Erzsébet tér 19', 'Porto
+# Alegre', 'The Clark, Romero and Hall Orchestra'): the words around them, not the name, say what they are.
+
+# Street types written after the name, in the languages of our customers' addresses; none is a common surname.
+STREET_AFTER = frozenset("""
+street st str road rd avenue ave av lane ln drive dr boulevard blvd terrace crescent cres mews parade close
+turnpike bypass squares sq coves courts extensions extension union route loop pass points heights meadows falls
+strasse straße str. gasse weg allee platz ring damm ufer chaussee straat laan plein dreef kade gracht steeg
+vej gade alle allé plads stræde gata gatan vägen väg gränd torget veien vegen gate gaten tie katu polku kuja
+utca u út útja tér körút krt rakpart köz sor ulica ulice náměstí nábřeží třída cesta trg
+""".split())
+# Street types and ship prefixes written before the name ('Rua Mina 50', 'Via Roma 131', 'ul. Narewska 94').
+STREET_BEFORE = frozenset("""
+rua rue via viale vicolo piazza piazzetta largo corso strada avenida avda calle carrer camino paseo plaza praça
+praca travessa rambla allée allee chemin impasse quai ul ulica trg ulitsa prospekt bulevar odos leoforos
+uss usns usnv uscgc psc fpo apo dpo box
+""".split())
+# Words that make what stands before them a firm: 'Williamson Orchestra', 'Bertha Inc', 'Thomas and Sons'.
+FIRM_WORDS = ORG_WORDS | frozenset("""
+incorporated investments consulting consultants associates solicitors llp gmbh srl
+labs laboratories media logistics industries enterprises ventures studios productions records publishing
+motors airlines pharmaceuticals pharma analytics technologies software
+""".split())
+# Legal forms written in capitals after a firm's name ('Nordea AB', 'Equinor AS'): as words they are English.
+FIRM_SUFFIXES = frozenset("AB AS ASA SA AG NV BV SPA SARL OY OYJ LP KG SE".split())
+# Verbs and phrases after which a capitalised word is a place ('flew to Coles', 'originally from Eckenroth').
+_PLACE_CUE = re.compile(r"(?i:\b(?:flew|flown|fly|flying|travell?ed|travell?ing|returned|moved(?:\s+here)?|drove|"
+                        r"driven|relocated|emigrated|headed|arrived|based|located|situated|lives|live|living|"
+                        r"born|originally|visited|visiting|visit)\s+(?:to|in|from|at|into|back\s+to)?\s*|"
+                        r"\b(?:city|town|village|county|province|state|capital)\s+of\s+)$")
+_HOUSE_NUMBER_AFTER = re.compile(r"[ \t]{1,3}\d{1,6}[A-Za-z]?(?![\d\w]|[ \t.-]?\d{3})")
+_HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\d.,:/-])(\d{1,6}[A-Za-z]?),?[ \t]{1,3}$")
+_STATE_AND_CODE_AFTER = re.compile(r"\s*\n?\s*,\s*[A-Z]{2,3}\b|\s*,?\s*[A-Z]{2}\s+\d{4,6}\b")
+_ADDRESS_LINE = re.compile(r"\d{1,6}[A-Za-z]?,?\s+[^\W\d_]|(?i:\b(?:apt|apartment|suite|unit|flat|floor|box|"
+                           r"po box)\b\.?\s*#?\s*\d)")
+_FIRM_LIST = re.compile(r"(?<![\w'’-])(?:[A-Z][\w'’-]*, ){0,4}[A-Z][\w'’-]*,? (?:and|&) [A-Z][\w'’-]*(?![\w-])")
+
+
+def _word_before(text: str, start: int) -> str:
+    m = re.search(r"([^\W\d_]+)\.?[ \t]*$", text[max(0, start - 30):start])
+    return m.group(1).lower() if m else ""
+
+
+def reads_as_address(text: str, start: int, end: int) -> bool:
+    """A capitalised stretch that is part of an address: next to a house number, a street type or a ship prefix,
+    followed by a state code or postcode, or a town's line under a street line in an address block."""
+    words = text[start:end].lower().replace(".", " ").split()
+    if not words:
+        return False
+    nxt = re.match(r"[ \t]*([^\W\d_]+)", text[end:end + 20])
+    if words[-1] in STREET_AFTER or words[0] in STREET_BEFORE or _word_before(text, start) in STREET_BEFORE:
+        return True
+    if nxt and nxt.group(1).lower() in STREET_AFTER:
+        return True
+    year = re.search(r"(?:19|20)\d\d,?[ \t]*$", text[max(0, start - 6):start])
+    if _HOUSE_NUMBER_AFTER.match(text, end) or (_HOUSE_NUMBER_BEFORE.search(text[max(0, start - 12):start])
+                                               and not year):
+        return True
+    if _STATE_AND_CODE_AFTER.match(text, end):
+        return True
+    # A line of its own (a town) under a line that holds a street or an apartment, in the same block.
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if not re.fullmatch(r"[\W_]*", text[line_start:start]) or not re.fullmatch(r"[\W\d_]*(?:[A-Z]{2,3})?[\W\d_]*",
+                                                                              text[end:line_end]):
+        return False
+    prev = text[:line_start].rstrip("\n ").rsplit("\n", 1)[-1] if line_start else ""
+    return bool(prev and _ADDRESS_LINE.search(prev) and not re.search(r"(?i)\b(?:tel|phone|mobile|fax|e-?mail)\b",
+                                                                        prev))
+
+
+def reads_as_firm(text: str, start: int, end: int) -> bool:
+    """Part of a firm's name: a firm word right after it ('Orchestra', 'Inc', 'and Sons'), or a list of surnames
+    after 'at', 'for' or 'The' (one works at a firm, not at people) or followed by a firm word."""
+    words = text[start:end].lower().replace(".", " ").split()
+    after = re.match(r"[ \t]*(?:(?:and|&)[ \t]+)?([^\W\d_]+)", text[end:end + 30])
+    if any(w in FIRM_WORDS for w in words) or after and (after.group(1).lower() in FIRM_WORDS
+                                                         or after.group(1) in FIRM_SUFFIXES):
+        return True
+    lo = max(0, start - 120)
+    for m in _FIRM_LIST.finditer(text, lo, min(len(text), end + 120)):
+        if not (m.start() <= start and end <= m.end()):
+            continue
+        before = _word_before(text, m.start())
+        tail = re.match(r"[ \t]*([^\W\d_]+)", text[m.end():m.end() + 30])
+        if before in ("at", "for", "the") or tail and tail.group(1).lower() in FIRM_WORDS:
+            return True
+    return False
+
+
+JOB_WORDS = ROLE_WORDS | frozenset("""
+adjuster handler officer analyst executive director manager surveyor engineer leader lead head assistant advisor
+adviser consultant specialist coordinator administrator clerk underwriter actuary solicitor inspector investigator
+supervisor representative agent partner president chair chairman chairwoman secretary treasurer controller auditor
+accountant nurse doctor technician operator driver attendant officer ceo cfo coo cto
+""".split())
+
+
+def is_job_title(span: str) -> bool:
+    """'Loss Adjuster', 'Head of Claims', 'Senior Claims Analyst': a job word among English words, no name."""
+    from .nlp import english_words
+
+    words = [w.strip(".,").lower() for w in span.split()]
+    if not any(w in JOB_WORDS for w in words):
+        return False
+    english = english_words()
+    given = any_given_names()
+    return all((w in english or w in JOB_WORDS or w in STOP_WORDS) and w not in given for w in words)
+
+
+def english_not_a_name(span: str) -> bool:
+    """Every word of the span is an English word (or its regular inflection) and none is in a name list:
+    'Cautionary Tales', 'Salesperson', 'Guilty Pleasures', 'Czech Republic'. Names that are words (Will, Rose)
+    are in the lists."""
+    from .nlp import english_words
+    from .world_names import _inflected
+
+    words = [w.strip(".,'’") for w in span.lower().split()]
+    if not words:
+        return False
+    english = english_words()
+    lex = _lexicon()
+    given = any_given_names()
+    for w in words:
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        if w in given or lex.known(w) and w not in english_only_nouns_that_are_not_names():
+            return False
+        if w not in english and w not in STOP_WORDS and not _inflected(w, english):
+            return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def any_given_names() -> frozenset[str]:
+    """Every given name of the international dictionary and the census first-name lists, English words included
+    (Frank, Dexter, Florence): evidence that the model's PERSON is a name, never a reason on its own."""
+    from .world_names import _census, _dictionary
+
+    return frozenset(_dictionary()) | _census("dist.male.first") | _census("dist.female.first") | GIVEN_NAMES
+
+
+@lru_cache(maxsize=1)
+def english_only_nouns_that_are_not_names() -> frozenset[str]:
+    """Census surnames that are everyday nouns (person, song, suite): a surname list is not evidence for them."""
+    return frozenset("person song suite address box files file apt unit flat floor room office street".split())
+
+
+def is_a_place_here(text: str, start: int) -> bool:
+    """After a verb of travel or dwelling ('flew to', 'originally from', 'based in'): a place."""
+    return bool(_PLACE_CUE.search(text[max(0, start - 40):start]))
+
+
+# ------------------------------------------------------------------------------------------ words, not names
+# Month and weekday abbreviations: 'Jan', 'Jun' and 'Sat' are given names somewhere, 'Mar' and 'Oct' look like
+# places to the NER model; in a prompt they are dates.
+DATE_WORDS = frozenset("""jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday""".split())
+# Place codes written in capitals that are places; other short acronyms the NER model calls places (AI, NI, HR)
+# are not.
+PLACE_ACRONYMS = frozenset("UK US USA EU UAE GB NYC DC NZ HK".split())
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|to|–)\s*\d+(?:[.,]\d+)*)?\s*(?:degrees?\s+)?$")
+
+
+def a_word_not_a_name(text: str, start: int, end: int, entity: str) -> bool:
+    """A one-word PERSON or LOCATION that is a date word ('Jan', 'Sept'), a unit after a number ('24 kW',
+    '1,500 Watts', '30 Kelvin'), an acronym in capitals that is not a place (LOCATION 'AI', 'NI'), or a name
+    particle used as a word ('de minimis', 'the van'). `text` is the text as typed (before re-casing): its case
+    is the evidence."""
+    span = text[start:end]
+    words = span.split()
+    low = [w.lower().strip(".,") for w in words]
+    if len(words) == 1:
+        if low[0] in DATE_WORDS:
+            return True
+        if _NUMBER_BEFORE.search(text[max(0, start - 24):start]):
+            return True
+        if entity == "LOCATION" and (span.isupper() and len(span) <= 3 and span not in PLACE_ACRONYMS
+                                     or low[0] in LEADING_VERBS):
+            return True  # 'AI', 'NI'; 'Contact' opening an instruction
+    from .world_names import PARTICLES
+
+    # 'de minimis', 'la carte', 'van hire': a particle, then a word in lower case, is Latin or French or a van
+    return low[0] in PARTICLES and (len(words) == 1 or words[1][:1].islower())

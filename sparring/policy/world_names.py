@@ -34,13 +34,17 @@ claude alexa siri cortana gemini copilot bard jarvis ada aria nova luna kai sage
 MONTHS = frozenset("january february march april may june july august september october november december "
                    "monday tuesday wednesday thursday friday saturday sunday".split())
 
+# Particles of surnames (Ludwig van Beethoven, Maria da Silva, Ursula von der Leyen): part of a name after a given
+# name, never a name alone; as words they are a vehicle, a preposition or an article ('the van', 'de minimis').
+PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten bin ibn al el".split())
+
 # Given names that are, in a prompt, nearly always a country, state or city (WordNet cannot tell them apart).
 PLACE_NAMES = frozenset("""america argentina asia africa europe france india kenya georgia virginia carolina jordan
 chad israel florida dakota montana nevada sydney adelaide alexandria augusta cleveland columbus orlando trinidad
 verona odessa raleigh cheyenne shasta sierra savannah victoria austin florence""".split())
 
 # Never a name in any of the lists below: stop words, assistants, role and street words, titles.
-_NEVER_NAMES = STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES)
+_NEVER_NAMES = STOP_WORDS | NOT_PEOPLE | ROLE_WORDS | NOT_SURNAMES | set(TITLES) | PARTICLES
 # The towns Sparring knows (names.PLACES), lower-cased.
 PLACES_LOWER = frozenset(p.lower() for p in PLACES)
 _PLACES = PLACES_LOWER | PLACE_NAMES
