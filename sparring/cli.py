@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "sparring.grading.commands",
     "sparring.store.commands",
     "sparring.insights.commands",
+    "sparring.gateway.commands",
 ]
 
 

@@ -43,6 +43,15 @@ def add_commands(sub, common) -> None:
     d.add_argument("--json", action="store_true", help="print one JSON document")
     d.set_defaults(func=cmd_demo)
 
+    i = sub.add_parser("insights", help="behaviour figures on the command line")
+    isub = i.add_subparsers(dest="insights_what", metavar="real-work")
+    isub.required = True
+    r = isub.add_parser("real-work", parents=[common], help="AI requests through the gateway per team: slips per "
+                        "100 requests, blocked, by entity type (teams of at least 5 people)")
+    r.add_argument("--since", default=None, help="only requests on or after DATE (YYYY-MM-DD)")
+    r.add_argument("--json", action="store_true", help="print one JSON document")
+    r.set_defaults(func=cmd_real_work)
+
 
 def _date(value: str | None, flag: str) -> str | None:
     from ..cli import UsageError
@@ -134,4 +143,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"demo data: {counts['learners']} learners, {counts['attempts']} attempts, {counts['reviews']} "
               f"reviews ({counts['overrides']} mentor grades) in {store.path}")
+    return 0
+
+
+def cmd_real_work(args: argparse.Namespace) -> int:
+    from ..cli import emit_json
+    from .real_work import summary
+
+    since = _date(args.since, "--since")
+    _, store = _org_store(args)
+    doc = summary(store, since=since)
+    if args.json:
+        emit_json(doc)
+        return 0
+    if not doc["teams"]:
+        print("no requests through the gateway yet" + (f" since {since}" if since else ""))
+    for t in doc["teams"]:
+        ents = ", ".join(f"{k} {v}" for k, v in t["by_entity"].items()) or "none"
+        print(f"{t['team']:<20} {t['requests']:>6} requests  {t['slips_per_100']:>5.1f} slips per 100  "
+              f"{t['blocked']:>4} blocked  findings: {ents}")
+    print(f"{doc['learners']} learners", file=sys.stderr)
+    if doc["hidden_teams"]:
+        print(f"{doc['hidden_teams']} team(s) with fewer than {doc['min_team']} people not shown", file=sys.stderr)
     return 0
