@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..content.models import ACTION_ORDER
+from ..content.models import ACTION_ORDER, Policy
 from ..policy.engine import PolicyEngine, PolicyResult
 
 # A slot a text came from, and how to put the redacted text back there.
@@ -80,10 +80,10 @@ def check_request(engine: PolicyEngine, data: dict[str, Any]) -> Checked:
                    texts=len(slots))
 
 
-def entity_words(engine: PolicyEngine, entity: str) -> str:
+def entity_words(policy: Policy | None, entity: str) -> str:
     """An entity type in words, for people: the policy's own recognizer name when it has one ("Harbourline policy
     number"), else the type spelled out ("email address")."""
-    for rec in engine.policy.recognizers:
+    for rec in (policy.recognizers if policy is not None else []):
         if rec.entity == entity and getattr(rec, "name", None):
             return str(rec.name)
     return entity.replace("_", " ").lower()
@@ -91,7 +91,7 @@ def entity_words(engine: PolicyEngine, entity: str) -> str:
 
 def block_message(engine: PolicyEngine, checked: Checked) -> str:
     """What the person whose request was refused reads: the entity types, never the values, and what to do."""
-    kinds = ", ".join(f"{e} ({entity_words(engine, e)})" for e in checked.blocked_entities)
+    kinds = ", ".join(f"{e} ({entity_words(engine.policy, e)})" for e in checked.blocked_entities)
     return (f"Blocked by your organisation's policy '{engine.policy.id}': the request contains {kinds}. "
             "Nothing was sent to the model. Describe the situation instead of pasting the record, with "
             "placeholders such as [customer] or [card number], and send it again.")

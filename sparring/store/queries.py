@@ -34,6 +34,7 @@ class CatalogueRow(BaseModel):
     passed_ever: bool
     due: datetime | None
     last_attempt: datetime | None
+    reason: str | None = None  # "From your work this week: ..." (sparring/gateway/just_in_time.py): comes first
 
 
 def _slug(s: str) -> str:
@@ -90,7 +91,12 @@ def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = No
             minutes=sc.minutes, difficulty=sc.difficulty, for_you=_for_you(sc.roles, mine), status=status,
             attempts=st["n"] if st else 0, best_score=st["best"] if st else None,
             passed_ever=bool(st and st["passed"]), due=d, last_attempt=parse_iso(st["last"]) if st else None))
-    rows.sort(key=lambda r: (not r.for_you, STATUS_ORDER[r.status], r.due or now, r.title))
+    from ..gateway.just_in_time import marks
+
+    jit = marks(org, store, learner, now=now, prefer={r.scenario for r in rows if r.for_you})
+    for r in rows:
+        r.reason = jit.get(r.scenario)
+    rows.sort(key=lambda r: (r.reason is None, not r.for_you, STATUS_ORDER[r.status], r.due or now, r.title))
     return rows
 
 

@@ -37,6 +37,7 @@ class Entry:
     attempts: int
     best: float | None
     due: datetime | None
+    reason: str | None = None  # "From your work this week: ..." (sparring/gateway/just_in_time.py)
 
 
 def _slug(s: str) -> str:
@@ -88,7 +89,12 @@ def entries(ctx: UIContext, user: User, now: datetime | None = None) -> list[Ent
         out.append(Entry(id=sc.id, title=sc.title, kind=sc.kind, minutes=sc.minutes, skills=list(sc.skills),
                          workflow=sc.workflow, for_you=is_for(user, sc.roles), status=status,
                          attempts=h["n"] if h else 0, best=h["best"] if h else None, due=d))
-    out.sort(key=lambda e: (not e.for_you, STATUS_ORDER[e.status], e.minutes, e.title.lower()))
+    from ..gateway.just_in_time import marks
+
+    jit = marks(ctx.org, ctx.store, user.name, now=now, prefer={e.id for e in out if e.for_you})
+    for e in out:
+        e.reason = jit.get(e.id)
+    out.sort(key=lambda e: (e.reason is None, not e.for_you, STATUS_ORDER[e.status], e.minutes, e.title.lower()))
     return out
 
 
@@ -108,7 +114,7 @@ def filter_entries(items: list[Entry], skill: str | None, workflow: str | None, 
 
 
 def rows(items: list[Entry]) -> list[list[Any]]:
-    return [["★" if e.for_you else "", STATUS[e.status], e.title, render.KIND_LABELS[e.kind], e.minutes,
+    return [["★" if e.for_you else "", e.reason or STATUS[e.status], e.title, render.KIND_LABELS[e.kind], e.minutes,
              ", ".join(e.skills), e.workflow, f"{e.due:%d %b %Y}" if e.due else ""] for e in items]
 
 
