@@ -99,7 +99,7 @@ def practice_starts(store: Any) -> dict[str, pd.Timestamp]:
     out = {}
     for r in rows:
         ts = pd.to_datetime(pd.Series([r["first"]]), utc=True, format="mixed")
-        out[r["team"]] = week_of(ts).iloc[0]
+        out[r["team"]] = pd.Timestamp(week_of(ts).iloc[0]).tz_localize("UTC")  # compared with aware event times
     return out
 
 
@@ -157,3 +157,18 @@ def learner_figures(store: Any, account: str, *, days: int = 42) -> dict[str, An
 
 def since_date(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def page(store: Any, *, since: str | None = None, min_team: int = SMALL_N) -> dict[str, Any]:
+    """Everything the Insights tab's "In real work" section shows, under the same small-team rule as `summary`."""
+    from ..gateway.just_in_time import in_the_moment
+
+    df, hidden = visible(events_frame(store, since=since), team_sizes(store), min_team)
+    starts = practice_starts(store)
+    shown = set(df["team"]) if len(df) else set()
+    ba = before_after(df, {t: s for t, s in starts.items() if t in shown})
+    by_team = weekly(df, "team")
+    by_role = weekly(df[df["team"] != UNKNOWN_TEAM] if len(df) else df, "job_role")
+    return {"summary": summary(store, since=since, min_team=min_team), "by_team": by_team, "by_role": by_role,
+            "before_after": ba, "starts": {t: s.date().isoformat() for t, s in starts.items() if t in shown},
+            "hidden_teams": hidden, "in_the_moment": in_the_moment(store, since=since)}
