@@ -164,3 +164,30 @@ def test_insights_section_and_my_progress(org: Any, store: Store) -> None:
     mine = real_work_section.learner_text(ctx, "c0")
     assert "**1** AI requests" in mine and "CREDIT_CARD 1" in mine
     assert "No AI requests" in real_work_section.learner_text(ctx, "c1")
+
+
+def test_exports_carry_events_as_their_own_statements(org: Any, store: Store, tmp_path: Path) -> None:
+    from sparring.insights import export
+
+    event(store, "c0", "Claims", NOW, "redact", {"PERSON": 2}, ["support-delayed-claim"])
+    row = export.real_work_rows(store)[0]
+    st = export.real_work_statement(row, "https://org.example")
+    assert st["verb"]["id"] == "http://adlnet.gov/expapi/verbs/experienced"
+    assert st["actor"]["account"] == {"homePage": "https://org.example", "name": "c0"}
+    assert st["result"]["extensions"][export.EXT + "real-work"]["findings"] == {"PERSON": 2}
+    assert st == export.real_work_statement(row, "https://org.example")  # same row, same id: re-sends dedupe
+
+    class Client:
+        batches: list[list[dict[str, Any]]] = []
+
+        def post(self, batch: list[dict[str, Any]]) -> int:
+            self.batches.append(batch)
+            return 200
+
+    c = Client()
+    assert export.export_real_work_xapi(org, store, c, lrs_key="k")["real_work_sent"] == 1  # type: ignore[arg-type]
+    assert export.export_real_work_xapi(org, store, c, lrs_key="k")["real_work_sent"] == 0  # type: ignore[arg-type]
+    out = tmp_path / "rw.csv"
+    assert export.write_real_work_csv(store, out) == 1
+    lines = out.read_text().splitlines()
+    assert lines[0].split(",") == export.REAL_WORK_COLUMNS and "PERSON=2" in lines[1]

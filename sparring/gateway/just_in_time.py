@@ -32,8 +32,13 @@ def _slip_rows(store: Any, learner: str | None, since: datetime) -> list[dict[st
 
 
 def _last_attempts(store: Any, learner: str) -> dict[str, datetime]:
-    return {r["scenario"]: parse_iso(r["last"]) for r in store.query(
-        "SELECT scenario, MAX(submitted_at) AS last FROM attempts WHERE learner = ? GROUP BY scenario", [learner])}
+    out: dict[str, datetime] = {}
+    for r in store.query("SELECT scenario, MAX(submitted_at) AS last FROM attempts WHERE learner = ? "
+                         "GROUP BY scenario", [learner]):
+        last = parse_iso(r["last"])
+        if last is not None:
+            out[r["scenario"]] = last
+    return out
 
 
 def marks(org: Any, store: Any, learner: str, *, now: datetime | None = None,

@@ -18,6 +18,8 @@ def add_commands(sub, common) -> None:
     c = esub.add_parser("csv", parents=[common], help="one row per attempt, for spreadsheets")
     c.add_argument("--out", required=True, help="CSV file to write")
     c.add_argument("--since", default=None, help="only attempts submitted on or after DATE (YYYY-MM-DD)")
+    c.add_argument("--real-work", action="store_true", help="write the AI gateway's real-work events instead of "
+                   "attempts (docs/real-work.md)")
     c.add_argument("--json", action="store_true", help="print one JSON document")
     c.set_defaults(func=cmd_export_csv)
 
@@ -75,22 +77,22 @@ def _org_store(args: argparse.Namespace):
 
 def cmd_export_csv(args: argparse.Namespace) -> int:
     from ..cli import emit_json
-    from .export import write_csv
+    from .export import write_csv, write_real_work_csv
 
     since = _date(args.since, "--since")
     org, store = _org_store(args)
     out = Path(args.out)
-    n = write_csv(store, out, since=since)
+    n = (write_real_work_csv if args.real_work else write_csv)(store, out, since=since)
     if args.json:
         emit_json({"ok": True, "rows": n, "out": str(out)})
     else:
-        print(f"wrote {n} attempts to {out}")
+        print(f"wrote {n} {'real-work events' if args.real_work else 'attempts'} to {out}")
     return 0
 
 
 def cmd_export_xapi(args: argparse.Namespace) -> int:
     from ..cli import UsageError, emit_json
-    from .export import ExportError, LRSClient, export_xapi
+    from .export import ExportError, LRSClient, export_real_work_xapi, export_xapi
 
     since = _date(args.since, "--since")
     if args.batch < 1 or args.batch > 10_000:
@@ -112,6 +114,9 @@ def cmd_export_xapi(args: argparse.Namespace) -> int:
     try:
         res = export_xapi(org, store, client, lrs_key=key, since=since, batch=args.batch, restart=args.restart,
                           progress=progress)
+        # the gateway's real-work events follow as their own statements, with their own cursor
+        res.update(export_real_work_xapi(org, store, client, lrs_key=key, since=since, batch=args.batch,
+                                         restart=args.restart))
     except ExportError as e:
         print(f"sparring export xapi: {e}", file=sys.stderr)
         return 1
