@@ -175,6 +175,18 @@ def main() -> int:
     raw = b"".join(f.read_bytes() for f in (root / "data").iterdir() if f.is_file())
     at_rest = sum(raw.count(c.encode()) for c in CANARIES)
     g50, g95, p50, p95 = pct(lat_g, .5), pct(lat_g, .95), pct(lat_p, .5), pct(lat_p, .95)
+    # Where the overhead goes: the policy check of the same text, in this process, right after the run.
+    from sparring.content.loader import load_org
+    from sparring.gateway.check import check_request
+
+    engine = load_org(root).policy_engine("external-ai")
+    engine.check("warm-up")
+    own = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        check_request(engine, {"messages": [{"role": "user", "content": CLEAN_200}]})
+        own.append((time.perf_counter() - t0) * 1000)
+    met = (g50 - p50 <= 25, g95 - p95 <= 60)
     total = sum(answered)
     text = f"""## Gateway
 
@@ -191,6 +203,12 @@ Overhead on a 200-word clean request ({a.requests} sequential requests per proxy
 | proxy + guardrail | {g50:.1f} ms | {g95:.1f} ms |
 | overhead | **{g50 - p50:.1f} ms** (target ≤ 25) | **{g95 - p95:.1f} ms** (target ≤ 60) |
 | ratio | {g50 / p50:.2f}x | {g95 / p95:.2f}x |
+| the policy check alone, same text, in-process | {pct(own, .5):.1f} ms | {pct(own, .95):.1f} ms |
+
+Overhead targets: p50 {"met" if met[0] else "**not met**"}, p95 {"met" if met[1] else "**not met**"}. Most of the
+overhead is the policy check itself (last row: spaCy NER and the recognizers over 200 words, the same engine as
+the sandbox, whose own figures are under "Policy engine"); the rest is the event's write transaction (a few ms)
+and moving the check off the proxy's event loop.
 
 Load: {a.clients} clients for {a.seconds:.0f} s through the guarded proxy, prompts full of canaries (names, card
 numbers, claim and policy references; a quarter clean): {total} requests answered ({total / a.seconds:.1f}/s; 200 or

@@ -191,3 +191,42 @@ def test_exports_carry_events_as_their_own_statements(org: Any, store: Store, tm
     assert export.write_real_work_csv(store, out) == 1
     lines = out.read_text().splitlines()
     assert lines[0].split(",") == export.REAL_WORK_COLUMNS and "PERSON=2" in lines[1]
+
+
+@pytest.mark.parametrize("spec,day,surfaces", [
+    ({"weekly": "friday"}, "2026-12-03", True),          # Thursday before a Friday
+    ({"weekly": "friday"}, "2026-12-04", False),
+    ({"weekly": "monday"}, "2026-12-04", True),          # Friday before a Monday
+    ({"weekly": "monday"}, "2026-12-06", False),         # a Sunday is no working day
+    ({"monthly": "last business day"}, "2026-12-30", True),   # 31 Dec 2026 is a Thursday
+    ({"monthly": "last business day"}, "2026-10-29", True),   # 30 Oct 2026 is a Friday
+    ({"monthly": "first business day"}, "2026-10-30", True),  # 2 Nov 2026 is a Monday
+    ({"monthly": "first business day"}, "2026-11-02", False),
+])
+def test_when_surfaces_the_working_day_before(spec: dict[str, str], day: str, surfaces: bool) -> None:
+    from datetime import date
+
+    from sparring.content.models import When
+
+    assert When(**spec).surfaces_on(date.fromisoformat(day)) is surfaces  # type: ignore[arg-type]
+
+
+def test_when_takes_exactly_one_rule() -> None:
+    from pydantic import ValidationError
+
+    from sparring.content.models import When
+
+    with pytest.raises(ValidationError, match="exactly one of"):
+        When(weekly="friday", monthly="last business day")
+    with pytest.raises(ValidationError, match="exactly one of"):
+        When()
+
+
+def test_when_marks_the_learners_own_scenario_the_day_before(org: Any, store: Store) -> None:
+    sid = "finance-reconciliation-summary-review"
+    assert org.scenarios[sid].when is not None
+    eve = datetime(2026, 12, 30, 9, tzinfo=timezone.utc)
+    got = marks(org, store, "f0", now=eve, prefer={sid})
+    assert got == {sid: "Tomorrow's work: Supplier invoice reconciliation (month end)"}
+    assert marks(org, store, "f0", now=eve + timedelta(days=1), prefer={sid}) == {}
+    assert marks(org, store, "c0", now=eve, prefer=set()) == {}  # not one of their roles

@@ -3,6 +3,8 @@ learner's catalogue, marked "From your work this week: <entity type in words>" (
 
 A mark lasts until the learner has practised that scenario after the slip, or the slip is more than a week old.
 Practice that follows such a mark counts as practice "in the moment" in Insights (`in_the_moment`).
+Scenarios that declare `when:` (sparring/content/models.py) are marked "Tomorrow's work: <workflow>" on the
+working day before, for learners whose roles they are for.
 """
 
 from __future__ import annotations
@@ -64,7 +66,14 @@ def marks(org: Any, store: Any, learner: str, *, now: datetime | None = None,
             seen[1].update(entity_words(policy, e) for e in entities)
     pref = prefer or set()
     order = sorted(found, key=lambda s: (s not in pref, -found[s][0].timestamp(), s))
-    return {sid: PREFIX + ", ".join(sorted(found[sid][1])) for sid in order[:MAX_MARKED]}
+    out = {sid: PREFIX + ", ".join(sorted(found[sid][1])) for sid in order[:MAX_MARKED]}
+    # then the learner's own scenarios whose workflow happens on the next working day (`when:` in the YAML)
+    for sid in sorted(pref):
+        sc = org.scenarios.get(sid)
+        when = getattr(sc, "when", None)
+        if sid not in out and when is not None and when.surfaces_on(now.date()):
+            out[sid] = f"Tomorrow's work: {sc.workflow}"
+    return out
 
 
 def in_the_moment(store: Any, *, since: str | None = None) -> int:
