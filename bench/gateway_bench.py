@@ -193,7 +193,7 @@ def main() -> int:
 `python bench/gateway_bench.py --write` ({datetime.now(timezone.utc):%Y-%m-%d}, {platform.machine()},
 {os.cpu_count()} cores, Python {platform.python_version()}, shared with other work). Two LiteLLM proxies on 127.0.0.1 with
 the same `mock_response` model, one with the Sparring guardrail (`sparring gateway serve`), one without, started
-together (ready after {tg:.0f} s and {tp:.0f} s).
+together (the guarded one ready after {tg:.0f} s, the plain one {tp:.0f} s after that).
 
 Overhead on a 200-word clean request ({a.requests} sequential requests per proxy, alternating, same run):
 
