@@ -63,12 +63,37 @@ class ServerSettings(_Strict):
     max_queue: int = Field(256, ge=1)
 
 
+class GatewayModelSettings(_Strict):
+    model: str = Field(description="The litellm model the gateway forwards to, e.g. openai/gpt-4o-mini.")
+    api_base: str | None = Field(None, description="Base URL of the model's API.")
+    api_key_env: str | None = Field(None, description="Environment variable holding the model's key; never the "
+                                    "key.")
+    mock_response: str | None = Field(None, description="A fixed answer instead of calling any model (trying the "
+                                      "gateway out, tests, benchmarks).")
+
+
+class GatewaySettings(_Strict):
+    policy: str = Field("external-ai", description="The policy id every request through the gateway is checked "
+                        "against.")
+    master_key_env: str = Field("SPARRING_GATEWAY_KEY", description="Environment variable holding the proxy's "
+                                "master key (at least 32 characters); never the key.")
+    fail_open: bool = Field(False, description="When the policy engine fails, let the request through unchecked "
+                            "(recorded as verdict `error`) instead of refusing it.")
+    record: bool = Field(True, description="Store one real-work event per request (docs/real-work.md); false "
+                         "keeps enforcing the policy but stores nothing.")
+    host: str = Field("127.0.0.1", description="Address `sparring gateway serve` listens on.")
+    port: int = Field(4000, ge=1, le=65535, description="Port `sparring gateway serve` listens on.")
+    models: dict[str, GatewayModelSettings] = Field(default_factory=dict, description="Model names clients ask "
+                                                    "for → where the gateway sends them (LiteLLM model_list).")
+
+
 class Settings(_Strict):
     store: StoreSettings = Field(default_factory=StoreSettings)
     models: dict[str, ModelSettings] = Field(default_factory=dict)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     organisation: str = Field("Sample organisation", description="Name shown in the app.")
     url: str | None = Field(None, description="The organisation's home page URL; xAPI statements identify learners "
                             "as accounts on it (default https://sparring.local).")

@@ -29,7 +29,7 @@ ROLE_OF: dict[str, tuple[str, ...] | None] = {
     "review_tab": ("learner", "mentor"), "review_ask": ("learner",), "review_queue": ("mentor",),
     "review_open": ("mentor",), "review_answer": ("mentor",),
     "insights": ("author", "compliance"), "insights_csv": ("author", "compliance"),
-    "insights_tab": ("author", "compliance"),
+    "insights_tab": ("author", "compliance"), "insights_real_work": ("author", "compliance"),
     "insights_summary": ("author",),
 }
 ROLE_PREFIXES: dict[str, tuple[str, ...]] = {"policy_": ("compliance", "author")}  # the policy lab's endpoints

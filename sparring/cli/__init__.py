@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sparring.grading.commands",
     "sparring.store.commands",
     "sparring.insights.commands",
+    "sparring.gateway.commands",
 ]
 
 

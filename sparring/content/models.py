@@ -187,6 +187,52 @@ class DecisionSpec(Strict):
         return self
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+def _business_days(year: int, month: int) -> list[Any]:
+    import calendar
+    from datetime import date
+
+    return [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)
+            if date(year, month, d).weekday() < 5]
+
+
+class When(Strict):
+    """When the real workflow happens, so the catalogue can surface the scenario the working day before."""
+
+    weekly: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] | None = Field(
+        None, description="The weekday the workflow happens, e.g. friday.")
+    monthly: Literal["first business day", "last business day"] | None = Field(
+        None, description="The business day of the month the workflow happens (Monday to Friday; public holidays "
+                          "are not known).")
+
+    @model_validator(mode="after")
+    def _one(self) -> "When":
+        if (self.weekly is None) == (self.monthly is None):
+            raise ValueError("`when` takes exactly one of `weekly: friday` or `monthly: last business day`")
+        return self
+
+    def happens_on(self, day: Any) -> bool:
+        if day.weekday() >= 5:
+            return False
+        if self.weekly is not None:
+            return WEEKDAYS[day.weekday()] == self.weekly
+        days = _business_days(day.year, day.month)
+        return day == (days[0] if self.monthly == "first business day" else days[-1])
+
+    def surfaces_on(self, day: Any) -> bool:
+        """True on the working day before the workflow happens."""
+        from datetime import timedelta
+
+        if day.weekday() >= 5:
+            return False
+        nxt = day + timedelta(days=1)
+        while nxt.weekday() >= 5:
+            nxt += timedelta(days=1)
+        return self.happens_on(nxt)
+
+
 class ScenarioBase(Strict):
     id: Slug = Field(description="Unique slug across the organisation's scenarios.")
     title: str = Field(min_length=3, max_length=200, description="What the learner sees in the catalogue.")
@@ -206,6 +252,8 @@ class ScenarioBase(Strict):
     rubric: Rubric = Field(description="How answers are graded.")
     examples: list[Example] = Field(default_factory=list, description="Labelled answers; `sparring test` grades "
                                     "them.")
+    when: When | None = Field(None, description="When the real workflow happens (`weekly: friday`, `monthly: last "
+                              "business day`): the catalogue surfaces the scenario the working day before.")
 
 
 class FrameScenario(ScenarioBase):

@@ -18,6 +18,8 @@ def add_commands(sub, common) -> None:
     c = esub.add_parser("csv", parents=[common], help="one row per attempt, for spreadsheets")
     c.add_argument("--out", required=True, help="CSV file to write")
     c.add_argument("--since", default=None, help="only attempts submitted on or after DATE (YYYY-MM-DD)")
+    c.add_argument("--real-work", action="store_true", help="write the AI gateway's real-work events instead of "
+                   "attempts (docs/real-work.md)")
     c.add_argument("--json", action="store_true", help="print one JSON document")
     c.set_defaults(func=cmd_export_csv)
 
@@ -43,6 +45,15 @@ def add_commands(sub, common) -> None:
     d.add_argument("--json", action="store_true", help="print one JSON document")
     d.set_defaults(func=cmd_demo)
 
+    i = sub.add_parser("insights", help="behaviour figures on the command line")
+    isub = i.add_subparsers(dest="insights_what", metavar="real-work")
+    isub.required = True
+    r = isub.add_parser("real-work", parents=[common], help="AI requests through the gateway per team: slips per "
+                        "100 requests, blocked, by entity type (teams of at least 5 people)")
+    r.add_argument("--since", default=None, help="only requests on or after DATE (YYYY-MM-DD)")
+    r.add_argument("--json", action="store_true", help="print one JSON document")
+    r.set_defaults(func=cmd_real_work)
+
 
 def _date(value: str | None, flag: str) -> str | None:
     from ..cli.common import UsageError
@@ -66,22 +77,22 @@ def _org_store(args: argparse.Namespace):
 
 def cmd_export_csv(args: argparse.Namespace) -> int:
     from ..cli.common import emit_json
-    from .export import write_csv
+    from .export import write_csv, write_real_work_csv
 
     since = _date(args.since, "--since")
     org, store = _org_store(args)
     out = Path(args.out)
-    n = write_csv(store, out, since=since)
+    n = (write_real_work_csv if args.real_work else write_csv)(store, out, since=since)
     if args.json:
         emit_json({"ok": True, "rows": n, "out": str(out)})
     else:
-        print(f"wrote {n} attempts to {out}")
+        print(f"wrote {n} {'real-work events' if args.real_work else 'attempts'} to {out}")
     return 0
 
 
 def cmd_export_xapi(args: argparse.Namespace) -> int:
     from ..cli.common import UsageError, emit_json
-    from .export import ExportError, LRSClient, export_xapi
+    from .export import ExportError, LRSClient, export_real_work_xapi, export_xapi
 
     since = _date(args.since, "--since")
     if args.batch < 1 or args.batch > 10_000:
@@ -103,6 +114,9 @@ def cmd_export_xapi(args: argparse.Namespace) -> int:
     try:
         res = export_xapi(org, store, client, lrs_key=key, since=since, batch=args.batch, restart=args.restart,
                           progress=progress)
+        # the gateway's real-work events follow as their own statements, with their own cursor
+        res.update(export_real_work_xapi(org, store, client, lrs_key=key, since=since, batch=args.batch,
+                                         restart=args.restart))
     except ExportError as e:
         print(f"sparring export xapi: {e}", file=sys.stderr)
         return 1
@@ -135,4 +149,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"demo data: {counts['learners']} learners, {counts['attempts']} attempts, {counts['reviews']} "
               f"reviews ({counts['overrides']} mentor grades) in {store.path}")
+    return 0
+
+
+def cmd_real_work(args: argparse.Namespace) -> int:
+    from ..cli.common import emit_json
+    from .real_work import summary
+
+    since = _date(args.since, "--since")
+    _, store = _org_store(args)
+    doc = summary(store, since=since)
+    if args.json:
+        emit_json(doc)
+        return 0
+    if not doc["teams"]:
+        print("no requests through the gateway yet" + (f" since {since}" if since else ""))
+    for t in doc["teams"]:
+        ents = ", ".join(f"{k} {v}" for k, v in t["by_entity"].items()) or "none"
+        print(f"{t['team']:<20} {t['requests']:>6} requests  {t['slips_per_100']:>5.1f} slips per 100  "
+              f"{t['blocked']:>4} blocked  findings: {ents}")
+    print(f"{doc['learners']} learners", file=sys.stderr)
+    if doc["hidden_teams"]:
+        print(f"{doc['hidden_teams']} team(s) with fewer than {doc['min_team']} people not shown", file=sys.stderr)
     return 0

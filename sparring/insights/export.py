@@ -270,3 +270,72 @@ def export_xapi(org: Organisation, store: Any, client: LRSClient, *, lrs_key: st
         if progress:
             progress(sent, cursor)
     return {"sent": sent, "batches": batches, "cursor": cursor}
+
+
+# ------------------------------------------------------------------------------------- real-work events
+# Events of the AI gateway (sparring/gateway/events.py) go out as their own statements: verb ADL `experienced`,
+# the gateway's policy as the activity, and what was stored about the request as one Sparring extension. They
+# carry exactly the stored columns: counts and labels, never text (docs/real-work.md).
+
+VERBS["experienced"] = {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}}
+REAL_WORK_COLUMNS = ["event_id", "at", "account", "team", "job_roles", "model", "policy", "verdict", "findings",
+                     "skills", "scenarios"]
+REAL_WORK_CURSOR = "#real-work"  # suffix of the LRS key under which the events' own cursor is kept
+
+
+def real_work_rows(store: Any, *, since: str | None = None, after_id: int = 0, limit: int | None = None
+                   ) -> list[dict[str, Any]]:
+    sql = ("SELECT * FROM real_work_events WHERE id > ?" + (" AND at >= ?" if since else "") + " ORDER BY id" +
+           (f" LIMIT {int(limit)}" if limit else ""))
+    return store.query(sql, [after_id, since] if since else [after_id])
+
+
+def real_work_statement(row: dict[str, Any], home: str, platform: str = "Sparring gateway") -> dict[str, Any]:
+    """The xAPI statement of one real-work event. Pure: same row, same statement (and the same id)."""
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{home}/real-work/{int(row['id'])}")),
+        "actor": {"objectType": "Agent", "account": {"homePage": home, "name": actor_name(row["account"])}},
+        "verb": VERBS["experienced"],
+        "object": {"objectType": "Activity", "id": f"{home}/real-work/policies/{row['policy']}",
+                   "definition": {"name": {"en-US": f"AI request under policy {row['policy']}"},
+                                  "type": "http://adlnet.gov/expapi/activities/interaction"}},
+        "result": {"extensions": {EXT + "real-work": {
+            "verdict": row["verdict"], "findings": loads(row["findings"], {}), "skills": loads(row["skills"], []),
+            "scenarios": loads(row["scenarios"], []), "model": row.get("model"), "team": row.get("team")}}},
+        "context": {"platform": platform, "language": "en-US", "extensions": {EXT + "real-work-id": int(row["id"])}},
+        "timestamp": _timestamp(row["at"]),
+    }
+
+
+def write_real_work_csv(store: Any, out: Path, *, since: str | None = None) -> int:
+    """One row per real-work event: the stored columns, nothing more."""
+    rows = real_work_rows(store, since=since)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=REAL_WORK_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({"event_id": r["id"], "at": r["at"], "account": r["account"], "team": r.get("team") or "",
+                        "job_roles": ";".join(loads(r["job_roles"], [])), "model": r.get("model") or "",
+                        "policy": r["policy"], "verdict": r["verdict"],
+                        "findings": ";".join(f"{k}={v}" for k, v in sorted(loads(r["findings"], {}).items())),
+                        "skills": ";".join(loads(r["skills"], [])), "scenarios": ";".join(loads(r["scenarios"], []))})
+    return len(rows)
+
+
+def export_real_work_xapi(org: Any, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
+                          batch: int = 100, restart: bool = False) -> dict[str, int]:
+    """Like `export_xapi`, for real-work events, with their own cursor (`lrs_key` + REAL_WORK_CURSOR)."""
+    key = lrs_key + REAL_WORK_CURSOR
+    if restart:
+        reset_cursor(store, key)
+    cursor, sent, home = get_cursor(store, key), 0, home_page(org)
+    while True:
+        rows = real_work_rows(store, since=since, after_id=cursor, limit=batch)
+        if not rows:
+            break
+        client.post([real_work_statement(r, home) for r in rows])
+        cursor = rows[-1]["id"]
+        set_cursor(store, key, cursor, len(rows))
+        sent += len(rows)
+    return {"real_work_sent": sent, "real_work_cursor": cursor}

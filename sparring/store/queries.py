@@ -95,6 +95,8 @@ class CatalogueRow(BaseModel):
     passed_ever: bool = Field(description="Whether any attempt passed.")
     due: datetime | None = Field(description="The next re-practice date from the schedule.")
     last_attempt: datetime | None = Field(description="When they last submitted an answer.")
+    reason: str | None = Field(default=None, description="\"From your work this week: ...\" when a slip in real "
+                               "work made it come first (sparring/gateway/just_in_time.py).")
 
 
 def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = None) -> list[CatalogueRow]:
@@ -125,7 +127,13 @@ def catalogue(org: Any, store: Store, learner: str, *, now: datetime | None = No
             workflow=sc.workflow, minutes=sc.minutes, difficulty=sc.difficulty, for_you=is_for(user, sc.roles),
             status=status, attempts=st["n"] if st else 0, best_score=st["best"] if st else None,
             passed_ever=bool(st and st["passed"]), due=d, last_attempt=_when(st["last"]) if st else None))
-    rows.sort(key=lambda r: (not r.for_you, STATUS_ORDER[r.status], (r.due or now) if r.status == "due" else now,
+    from ..gateway.just_in_time import marks
+
+    # a slip in real work this week puts the scenarios that train it first (docs/authoring.md, just-in-time)
+    jit = marks(org, store, learner, now=now, prefer={r.scenario for r in rows if r.for_you})
+    for r in rows:
+        r.reason = jit.get(r.scenario)
+    rows.sort(key=lambda r: (r.reason is None, not r.for_you, STATUS_ORDER[r.status], (r.due or now) if r.status == "due" else now,
                              r.minutes, r.title.casefold()))
     return rows
 

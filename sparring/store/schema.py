@@ -150,6 +150,26 @@ CREATE TABLE IF NOT EXISTS review_examples (
 );
 CREATE INDEX IF NOT EXISTS review_examples_scenario ON review_examples(scenario, status, criterion);
 """),
+    # gateway helper: one row per request through the organisation's AI gateway (sparring/gateway). Counts and
+    # labels only: never the text of the request, not even redacted (docs/real-work.md says so to the works council)
+    Migration(5, "real-work events", """
+CREATE TABLE IF NOT EXISTS real_work_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,                               -- ISO 8601 UTC
+    account TEXT NOT NULL,                          -- a Sparring account name, or 'unknown'
+    team TEXT,                                      -- the account's team at the time of the request
+    job_roles TEXT NOT NULL DEFAULT '[]',           -- JSON list: the account's scenario roles at that time
+    model TEXT,                                     -- the model name the client asked for
+    policy TEXT NOT NULL,
+    verdict TEXT NOT NULL,                          -- block | redact | warn | allow | error
+    findings TEXT NOT NULL DEFAULT '{}',            -- JSON {ENTITY: count} of non-allow findings
+    skills TEXT NOT NULL DEFAULT '[]',              -- JSON list: skills of the scenarios that train those entities
+    scenarios TEXT NOT NULL DEFAULT '[]'            -- JSON list of those scenario ids (just-in-time practice)
+);
+CREATE INDEX IF NOT EXISTS real_work_account ON real_work_events(account, at);
+CREATE INDEX IF NOT EXISTS real_work_team ON real_work_events(team, at);
+CREATE INDEX IF NOT EXISTS real_work_at ON real_work_events(at);
+"""),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -34,7 +34,7 @@ def _any(choice: str | None) -> str | None:
 
 
 def rows(items: list[CatalogueRow]) -> list[list[Any]]:
-    return [["★" if e.for_you else "", STATUS[e.status], e.title, render.KIND_LABELS[e.kind], e.minutes,
+    return [["★" if e.for_you else "", e.reason or STATUS[e.status], e.title, render.KIND_LABELS[e.kind], e.minutes,
              ", ".join(e.skills), e.workflow, f"{e.due:%d %b %Y}" if e.due else ""] for e in items]
 
 

@@ -18,6 +18,7 @@ from gradio.context import Context
 
 from ..insights import charts, views
 from .context import UIContext
+from . import real_work_section
 from .guard import require
 
 ROLES = ("author", "compliance")  # tab visibility; admin sees every tab
@@ -203,6 +204,7 @@ def build(ctx: UIContext) -> InsightsView:
     with gr.Row():
         slips = _chart("ins-slips")
         slips_entity = _chart("ins-slips-entity")
+    real_work_section.build(ctx)
     with gr.Group(visible=True) as summary_box:
         gr.Markdown("#### One page: six weeks later")
         with gr.Row():

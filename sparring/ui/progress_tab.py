@@ -68,13 +68,15 @@ def progress_for(ctx: UIContext, learner: str, now: datetime | None = None) -> P
 
 
 def load(ctx: UIContext, request: gr.Request | None) -> tuple[Any, ...]:
+    from .real_work_section import learner_text
     from .review_tab import replies_html  # the mentors' replies belong in the learner's progress too
 
     user = require(request, ctx.store)
     p = progress_for(ctx, user.name)
     return (p.headline, p.skills_over_time, p.skills or [["", "", "", "", "", ""]],
             p.improved or [["Nothing yet: retry a scenario to see your improvement", "", "", "", ""]],
-            p.attempts or [["", "No attempts yet", "", "", "", ""]], p.due, replies_html(ctx, user.name))
+            p.attempts or [["", "No attempts yet", "", "", "", ""]], p.due, learner_text(ctx, user.name),
+            replies_html(ctx, user.name))
 
 
 @dataclass
@@ -101,13 +103,15 @@ def build(ctx: UIContext) -> ProgressView:
     gr.Markdown("#### Your attempts (latest first)")
     attempts = gr.Dataframe(headers=ATTEMPT_COLUMNS, interactive=False, elem_id="progress-attempts", wrap=True,
                             column_widths=["16%", "40%", "14%", "8%", "11%", "11%"])
+    gr.Markdown("#### In real work")
+    real_work = gr.Markdown(elem_id="progress-real-work")
     gr.Markdown("#### Mentor replies")
     mentor = gr.HTML(elem_id="progress-mentor")
 
     def on_load(request: gr.Request):
         return load(ctx, request)
 
-    outs = [headline, plot, skills, improved, attempts, due, mentor]
+    outs = [headline, plot, skills, improved, attempts, due, real_work, mentor]
     refresh_btn.click(on_load, None, outs, api_name="progress")
 
     def refresh(trigger: Any, api_name: str) -> None:
