@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from .quotes import plain, quote
 from .result import CriterionResult
 
 
@@ -34,8 +35,8 @@ def render(criterion: Any, result: CriterionResult) -> str:
                        if v is not None and not isinstance(v, dict)})
         # {evidence} is the learner's sentence that decided the criterion, when the grader has one
         sentence = result.evidence.get("sentence")
-        values["evidence"] = f"“{sentence}”" if sentence else ""
-        values["sentence"] = sentence or ""
+        values["evidence"] = quote(sentence, 100_000) if sentence else ""
+        values["sentence"] = plain(sentence)
     try:
         text = string.Formatter().vformat(tpl, (), values)
     except (ValueError, IndexError):

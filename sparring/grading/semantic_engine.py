@@ -28,6 +28,7 @@ import numpy as np
 from ..gaming import shingles, shown_texts, text_shingles
 from ..gaming import words as gwords
 from . import embeddings
+from .quotes import quote  # noqa: F401 - graders quote the learner as se.quote (recorded: grading/quotes.py)
 
 W_COS = 0.7  # weight of the cosine in the combined score; the rest is lexical recall
 DEFAULT_THRESHOLD = 0.5  # combined score a unit needs to satisfy a statement (calibrate per criterion)
@@ -566,10 +567,3 @@ def language_note(text: str) -> str:
 def copied_note(prep: Prepared) -> str:
     return (" Sentences copied from the scenario's own text were not counted as reasons: say why in your own "
             "words." if prep.copied else "")
-
-
-def quote(text: str | None, limit: int = 160) -> str:
-    if not text:
-        return ""
-    t = " ".join(text.split())
-    return "“" + (t if len(t) <= limit else t[: limit - 1].rstrip() + "…") + "”"

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from ...content.models import ACTION_ORDER, Action
+from ..quotes import redacted_view
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -46,15 +47,16 @@ def grade_policy(opts: PolicyOptions, ctx) -> CriterionResult:
         ctx.org.policy_engine(pid).check(ctx.text)
     worst = [f for f in result.findings if ACTION_ORDER[f.action] > ACTION_ORDER[opts.allow_up_to]]
     warned = [f for f in result.findings if f.action == "warn"]
+    shown = redacted_view(result, ctx.text)  # recorded: the stored copy is rebuilt from the redacted answer
     ev = {"verdict": result.verdict, "findings": [f"{f.entity} ({f.action})" for f in result.findings],
-          "redacted": result.redacted}
+          "redacted": shown}
     if worst:
         ents = sorted({f.entity for f in worst})
         return CriterionResult(
             id=opts.id, passed=False, score=0.0, evidence=ev,
             feedback=(f"Your text contained data the '{pid}' policy does not allow to leave: {_describe(worst)}. "
                       f"Verdict: {result.verdict}. This is what would have been sent after redaction:\n"
-                      f"{result.redacted}\nReplace {', '.join(ents)} with placeholders such as [customer] and "
+                      f"{shown}\nReplace {', '.join(ents)} with placeholders such as [customer] and "
                       "keep only what the AI needs to do the task."))
     if warned:
         return CriterionResult(id=opts.id, passed=True, score=0.9, evidence=ev,
