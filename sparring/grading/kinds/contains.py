@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ...patterns import compile_pattern, problem
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -33,11 +34,11 @@ class RegexOptions(_Lists):
 
     @model_validator(mode="after")
     def _compiles(self):
+        flags = 0 if self.case_sensitive else re.IGNORECASE
         for p in self.any + self.all + self.none:
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} does not compile: {e}") from None
+            why = problem(p, flags)
+            if why:
+                raise ValueError(why)
         return self
 
 
@@ -76,5 +77,6 @@ def grade_contains(opts: ContainsOptions, ctx) -> CriterionResult:
           description="The answer matches (any / all) or avoids (none) regular expressions.",
           example="- id: claim-ref\n  check: regex\n  all: ['CLM-\\d{6}']")
 def grade_regex(opts: RegexOptions, ctx) -> CriterionResult:
+    # RE2 (linear time) or a time-bounded backtracking engine: sparring/patterns.py
     flags = 0 if opts.case_sensitive else re.IGNORECASE
-    return _judge(opts, ctx.text, lambda p: re.search(p, ctx.text, flags) is not None)
+    return _judge(opts, ctx.text, lambda p: compile_pattern(p, flags).search(ctx.text))
