@@ -137,4 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m sparring.cli`: run the imported module's main, so the UsageError that command modules raise
+    # (sparring.cli.UsageError) is the one caught here, not a second copy in __main__
+    from sparring.cli import main as _main
+
+    sys.exit(_main())

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import re2
-import regex
+import regex  # type: ignore[import-untyped]  # no stubs installed; used through two calls here
 
 PATTERN_TIMEOUT_S = 0.5  # a backtracking pattern gives up after this (the `regex` module can overshoot it ~4x)
 PROBE_LENGTH = 10_000  # validate runs a backtracking pattern on hostile inputs this long

@@ -145,3 +145,20 @@ def test_shipped_content_still_validates(tmp_path: Path) -> None:
     from sparring.content.loader import load_org
 
     assert not load_org(tmp_path).problems
+
+
+def test_long_whitespace_runs_in_an_answer_grade_at_once() -> None:
+    # bench/regex_bench.py found the clause splitter cubic on a run of spaces: 1,000 spaces took 100 s
+    script = textwrap.dedent("""
+        from sparring.content.loader import get_org
+        from sparring.grading.rubric import grade
+        org = get_org(".")
+        sc = org.scenarios["support-laptop-damaged-abroad"]
+        grade(org, sc, {"decision": "verify", "confidence": 0.8, "justification": "Check the schedule."})
+        print("READY", flush=True)
+        text = "Check" + " " * 5000 + "the schedule but" + "\\t" * 5000 + "it is optional cover; ask him."
+        r = grade(org, sc, {"decision": "verify", "confidence": 0.8, "justification": text})
+        print(r.score, flush=True)
+        import os; os._exit(0)
+        """)
+    assert float(_run_after_warmup(script, timeout=10.0)) >= 0

@@ -54,6 +54,9 @@ def sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """Clauses worth judging on their own (3+ words each); empty when the sentence is one clause."""
+    # Whitespace collapsed first: _CLAUSE_SPLIT starts with \s* and tries \s+ alternatives, which is cubic on a
+    # long run of spaces (1,000 spaces took 100 s: a learner could pin a grading worker; bench/regex_bench.py)
+    sentence = " ".join(sentence.split())
     raw = [p.strip(" ,.;:") for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip(" ,.;:")]
     if len(raw) < 2:
         return []
