@@ -153,6 +153,10 @@ def measure(engine: str, compiled: Any, texts: list[str]) -> tuple[float, int]:
 HANG_S = 10.0
 
 
+def _shown(ms: float) -> str:
+    return f"> {HANG_S:.0f} s (killed)" if ms >= HANG_S * 1000 else f"{ms:.2f} ms"
+
+
 def _worker(conn: Any) -> None:
     while True:
         pattern, flags, texts = conn.recv()
@@ -213,7 +217,7 @@ def main() -> None:
     for worst, name, engine in rows[:15]:
         print(f"{worst:8.2f} ms  {engine:18s} {name}")
     if args.write:
-        table = "\n".join(f"| {name} | {engine} | {worst:.2f} ms |" for worst, name, engine in rows[:15])
+        table = "\n".join(f"| {name} | {engine} | {_shown(worst)} |" for worst, name, engine in rows[:15])
         engines = ", ".join(f"{e}: {n}" for e, n in sorted(by_engine.items()))
         text = f"""## Regular expressions
 
