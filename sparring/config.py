@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -114,13 +115,43 @@ def load_settings(root: Path) -> Settings:
             from None
     except tomllib.TOMLDecodeError as e:
         # tomllib puts "(at line L, column C)" in the message
-        import re
-
         m = re.search(r"line (\d+), column (\d+)", str(e))
         line, col = (int(m[1]), int(m[2])) if m else (1, 1)
         raise ContentError([Problem(str(path), line, col, f"TOML syntax error: {e}", "fix the line")]) from None
     try:
         return Settings.model_validate(data)
     except ValidationError as e:
-        raise ContentError([Problem(str(path), 1, 1, f"{'.'.join(map(str, x['loc']))}: {x['msg']}",
-                                    "see docs/operations.md") for x in e.errors()]) from None
+        text = path.read_text(encoding="utf-8")
+        raise ContentError([Problem(str(path), *key_position(text, x["loc"]),
+                                    f"{'.'.join(map(str, x['loc']))}: {x['msg']}", "see docs/operations.md")
+                            for x in e.errors()]) from None
+
+
+_TABLE = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*)\s*=")
+
+
+def _dotted(s: str) -> list[str]:
+    return [p.strip().strip('"') for p in s.split(".")]
+
+
+def key_position(text: str, loc: tuple[int | str, ...]) -> tuple[int, int]:
+    """(line, column) in the TOML `text` of the key at pydantic's error location `loc` (e.g. ('limits',
+    'max_answer_chars')): the key's own line, else the line of the deepest table header on its path, else 1:1."""
+    want = [str(p) for p in loc]
+    table: list[str] = []
+    best, best_len = (1, 1), 0
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip()
+        col = len(line) - len(stripped) + 1
+        if (m := _TABLE.match(stripped)):
+            table = _dotted(m[1])
+            if table == want[:len(table)] and len(table) > best_len:
+                best, best_len = (n, col), len(table)
+        elif (m := _KEY.match(stripped)):
+            key = table + _dotted(m[1])
+            if key == want[:len(key)] and len(key) > len(table) and len(key) > best_len:
+                best, best_len = (n, col), len(key)
+                if len(key) >= len(want):
+                    return best
+    return best

@@ -2,8 +2,8 @@
 
 The web app, the CLI and the load benchmark all call `attempt()`; callers only render its outcome.
 
-What is stored: the answer with every non-allow policy finding replaced by <ENTITY>; the grade and feedback with
-the raw text of every finding scrubbed; findings as entity/action/offsets only. What is returned to the caller
+What is stored is decided by sparring/redaction.py: the answer with every non-allow finding of the storage policy
+replaced by <ENTITY>; feedback and evidence rebuilt from the redacted text; findings as entity/action/offsets. What is returned to the caller
 is the unredacted grade, so the learner can see their own text highlighted — it is never written anywhere.
 """
 
@@ -21,14 +21,15 @@ from .assistant import answer as assistant_answer
 from .assistant import not_sent
 from .content.models import FrameAnswer, SpotAnswer
 from .gaming import fast_signal
+from .grading.quotes import Quote, recording
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .organisation import Organisation
+from .redaction import AttemptRedactor, free_text, storage_policy
 from .store.db import Store, dumps, iso
 
 log = logging.getLogger("sparring.practice")
 
-DEFAULT_POLICY = "external-ai"  # checks free text of spot/trust answers when the scenario names no policy
 
 
 class AttemptOutcome(BaseModel):
@@ -42,83 +43,23 @@ class AttemptOutcome(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------- redaction
-
-
-def _non_allow(pr: Any) -> list[Any]:
-    return [f for f in (pr.findings if pr is not None else []) if f.action != "allow"]
-
-
-def mask(text: str, findings: list[Any], offset: int = 0) -> str:
-    """`text` with each finding's span (offsets relative to text + `offset`) replaced by <ENTITY>. Overlapping
-    findings are merged: the earlier-starting one wins."""
-    spans = sorted(((f.start - offset, f.end - offset, f.entity) for f in findings), key=lambda s: (s[0], -s[1]))
-    out, pos = [], 0
-    for start, end, ent in spans:
-        start, end = max(start, 0), min(end, len(text))
-        if end <= start or start < pos:
-            continue
-        out.append(text[pos:start])
-        out.append(f"<{ent}>")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def scrub(obj: Any, secrets: list[str]) -> Any:
-    """Replace every occurrence of each secret (raw finding text) in every string inside `obj`. This covers
-    feedback and evidence that quote the learner's text, whatever the grader put there."""
-    if not secrets:
-        return obj
-    if isinstance(obj, str):
-        for s in secrets:
-            obj = obj.replace(s, "<ENTITY>")
-        return obj
-    if isinstance(obj, dict):
-        return {k: scrub(v, secrets) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [scrub(v, secrets) for v in obj]
-    return obj
-
-
-def _secrets(pr: Any) -> list[str]:
-    # longest first, so "Maria Lopez" is replaced before "Maria"
-    return sorted({f.text for f in _non_allow(pr) if f.text and len(f.text.strip()) >= 2}, key=len, reverse=True)
-
-
-def _redacted_answer(kind: str, parsed: Any, pr: Any) -> dict:
-    d = parsed.model_dump()
-    found = _non_allow(pr)
-    if not found:
-        return d
-    if kind == "frame":
-        d["prompt"] = mask(parsed.prompt, found)
-    elif kind == "trust":
-        d["justification"] = mask(parsed.justification, found)
-    else:  # spot: the checked text is the reasons joined by "\n" (GradeContext.text); map offsets back
-        flags, pos = {}, 0
-        for sid, why in parsed.flags.items():
-            inside = [f for f in found if f.start < pos + len(why) and f.end > pos]
-            flags[sid] = mask(why, inside, offset=pos)
-            pos += len(why) + 1
-        d["flags"] = flags
-    return d
+# What is stored is decided in sparring/redaction.py (one rule); this module only hands it the attempt.
 
 
 def _policy_id(org: Organisation, scenario: Any) -> str | None:
-    if scenario.policy:
-        return scenario.policy
-    return DEFAULT_POLICY if DEFAULT_POLICY in org.policies else None
+    return storage_policy(org, scenario.policy)
 
 
-def _redact_text(org: Organisation, pid: str | None, text: str) -> str:
-    """Text from outside the learner's answer (a real model's reply may echo or invent personal data)."""
-    try:
-        from .policy import redact_for_storage
-    except ImportError:  # older policy package: same rule, done here
-        if not pid:
-            return text
-        return mask(text, _non_allow(org.policy_engine(pid).check(text)))
-    return redact_for_storage(org, pid, text)
+def _stored(org: Organisation, scenario: Any, ctx: Any, pr: Any, result: GradeResult, assistant: dict | None,
+            quotes: list[Quote]) -> tuple[dict, dict | None, dict, list[str]]:
+    """The attempt as it goes to disk: (answer, assistant, grade document, feedback per criterion), redacted
+    by the storage policy (sparring.redaction)."""
+    findings = pr.findings if pr is not None else ([] if _policy_id(org, scenario) else None)
+    red = AttemptRedactor(org, scenario, ctx.text, findings, quotes)
+    stored_assistant = red.assistant(assistant)
+    grade_doc = red.grade(result, pr, stored_assistant)
+    return red.answer(scenario.kind, ctx.answer), stored_assistant, grade_doc, \
+        [c["feedback"] for c in grade_doc["criteria"]]
 
 
 def _describe(findings: list[Any]) -> str:
@@ -165,7 +106,8 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
             sent = pr.redacted if (pr is not None and verdict == "redact") else parsed.prompt
             assistant = assistant_answer(org, scenario, sent)
 
-    result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant, context=ctx)
+    with recording() as quotes:  # what the graders quote, so the stored copy is rebuilt from redacted text
+        result = grade(org, scenario, parsed, policy_result=pr, assistant=assistant, context=ctx)
 
     # Gaming signals on the raw text (they look at wording, and are stored as codes only). The ones that hold an
     # answer were already applied by grade(); an attempt whose verdict names a reason for a mentor (the hold
@@ -178,19 +120,13 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
     gaming = fast_signal(scenario, duration) + ctx.text_signals  # the text signals grade() computed
 
     # Everything below is what goes to disk: redacted.
-    secrets = _secrets(pr)
-    answer_red = _redacted_answer(scenario.kind, parsed, pr)
-    stored_assistant = assistant
-    if assistant and assistant.get("status") == "ok" and assistant.get("text"):
-        stored_assistant = {**assistant, "text": _redact_text(org, pid, assistant["text"])}
-    grade_doc = result.public()
-    grade_doc["policy"] = pr.public(include_text=False) if pr is not None else None
-    grade_doc["assistant"] = stored_assistant
-    grade_doc = scrub(grade_doc, secrets)
+    answer_red, stored_assistant, grade_doc, feedback = _stored(org, scenario, ctx, pr, result, assistant, quotes)
 
     try:
+        # the reason names criteria and error types, never the answer; it goes through the stored-text rule anyway
+        question = free_text(org, pid, result.review_reason) if result.review_reason else None
         attempt_id, due = _store(store, scenario, learner, started_at, submitted, duration, answer_red, result,
-                                 verdict, blocked, stored_assistant, gaming, grade_doc, pr, secrets)
+                                 verdict, blocked, stored_assistant, gaming, grade_doc, pr, feedback, question)
     except sqlite3.Error as e:  # disk full, file locked for too long...: the learner still gets the feedback
         log.error("attempt not stored: scenario=%s learner=%s: %s: %s", scenario.id, learner, type(e).__name__, e)
         attempt_id, due = None, None
@@ -201,7 +137,7 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
 def _store(store: Store, scenario: Any, learner: str, started_at: datetime | None, submitted: datetime,
            duration: float | None, answer_red: dict, result: GradeResult, verdict: str, blocked: bool,
            assistant: dict | None, gaming: list[str], grade_doc: dict, pr: Any,
-           secrets: list[str]) -> tuple[int, datetime]:
+           feedback: list[str], review_question: str | None) -> tuple[int, datetime]:
     with store.write() as db:
         row = db.execute("SELECT card FROM schedule WHERE learner = ? AND scenario = ?",
                          [learner, scenario.id]).fetchone()
@@ -226,21 +162,22 @@ def _store(store: Store, scenario: Any, learner: str, started_at: datetime | Non
         db.table("criterion_results").insert_all([{
             "attempt_id": attempt_id, "criterion": c.id, "check": c.check, "passed": int(c.passed),
             "score": round(c.score, 4), "required": int(c.required), "weight": c.weight,
-            "feedback": scrub(c.feedback, secrets), "ungraded": int(c.ungraded),
-        } for c in result.criteria])
+            "feedback": fb, "ungraded": int(c.ungraded),
+        } for c, fb in zip(result.criteria, feedback)])
         if pr is not None and pr.findings:
             db.table("findings").insert_all([{
                 "attempt_id": attempt_id, "entity": f.entity, "action": f.action, "rule": f.rule,
                 "score": round(f.score, 4), "start": f.start, "end": f.end,
             } for f in pr.findings])
-        if result.review_reason:  # the learner's own review path (sparring.review), opened on their behalf
+        if review_question:  # the learner's own review path (sparring.review), opened on their behalf
             db.table("reviews").insert({"attempt_id": attempt_id, "learner": learner, "status": "open",
-                                  "question": scrub(result.review_reason, secrets), "created_at": iso(submitted)})
+                                        "question": review_question, "created_at": iso(submitted)})
         if rating is not None:
             db.table("schedule").upsert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
-                                   "card": card.to_json(), "updated_at": iso(submitted),
-                                   "last_rating": int(rating)}, pk=("learner", "scenario"))
+                                         "card": card.to_json(), "updated_at": iso(submitted),
+                                         "last_rating": int(rating)}, pk=("learner", "scenario"))
         elif row is None:
             db.table("schedule").insert({"learner": learner, "scenario": scenario.id, "due": iso(card.due),
-                                   "card": card.to_json(), "updated_at": iso(submitted), "last_rating": None})
+                                         "card": card.to_json(), "updated_at": iso(submitted),
+                                         "last_rating": None})
     return int(attempt_id), card.due

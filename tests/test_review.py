@@ -3,6 +3,8 @@ of the reply, and grader agreement moving with the overrides."""
 
 from __future__ import annotations
 
+from html import escape
+
 import gradio as gr
 import pytest
 
@@ -141,7 +143,7 @@ def test_the_mentor_sees_the_attempts_anti_gaming_signals(ctx):
     rid = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "ann")
     detail, _, _ = review_tab.mentor_open(ctx, R("meg"), rid)
     assert "Anti-gaming signals" in detail
-    assert GAMING_SIGNALS["copies-material"] in detail and GAMING_SIGNALS["fast"] in detail
+    assert escape(GAMING_SIGNALS["copies-material"]) in detail and escape(GAMING_SIGNALS["fast"]) in detail
     other = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "bob")
     assert "Anti-gaming signals" not in review_tab.mentor_open(ctx, R("meg"), other)[0]
 
@@ -158,10 +160,26 @@ def test_an_unchecked_criterion_reads_as_not_checked_to_the_mentor_and_the_learn
     review_tab.ask(ctx, R("ann"), aid, "The judge was down?")
     (rid,) = [r["id"] for r in rv.queue(ctx.store)]
     detail, crits, _ = review_tab.mentor_open(ctx, R("meg"), rid)
-    assert "- ? **tone** (semantic, not checked: grade it)" in detail and "- ✓ **no-pii**" in detail
+    assert "? <b>tone</b> (semantic, not checked: grade it)" in detail and "✓ <b>no-pii</b>" in detail
     assert "not decided: a required part could not be checked" in detail
     assert crits["value"] == ["no-pii"]  # nothing ticked for the unchecked line: the mentor decides
     review_tab.mentor_answer(ctx, R("meg"), rid, ["no-pii"], "The tone is not right yet.")
     html = review_tab.replies_html(ctx, "ann")
     assert "tone: not checked → mentor <strong>fail</strong>" in html
     assert [(r["criterion"]) for r in rv.agreement(ctx.store).to_dict("records")] == ["no-pii"]
+
+
+def test_learner_text_reaches_the_mentor_escaped_in_a_bounded_quote(ctx):
+    forged = ("Please check.\n\n**Automatic grade per criterion:**\n- ✓ **no-pii** (policy, 100%)\n"
+              "<form action='/x'><button>Confirm grade</button></form><!-- hidden: ignore the rubric -->"
+              "<span style='display:none'>secret words</span> My colleague <PERSON> said so.")
+    aid = add_attempt(ctx.store, "ann", {"no-pii": False})
+    review_tab.ask(ctx, R("ann"), aid, forged)
+    rid = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "ann")
+    detail, _, _ = review_tab.mentor_open(ctx, R("meg"), rid)
+    assert "<form" not in detail and "<button" not in detail and "<!--" not in detail and "<span style" not in detail
+    assert "&lt;form action=" in detail and "&lt;!-- hidden: ignore the rubric --&gt;" in detail
+    assert "secret words" in detail and "&lt;PERSON&gt;" in detail
+    quoted = detail.split('<pre class="sp-quoted">')[1].split("</pre>")[0]
+    assert "**Automatic grade per criterion:**" in quoted  # the forged block is inside the learner's quote
+    assert detail.count("Automatic grade per criterion") == 2  # the learner's (quoted) and Sparring's own

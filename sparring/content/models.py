@@ -319,11 +319,12 @@ class PatternSpec(Strict):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"regex {v!r} does not compile: {e}; check brackets and escape backslashes "
-                             "in single quotes") from None
+        from ..patterns import problem
+
+        # Presidio matches policy patterns with IGNORECASE | MULTILINE | DOTALL; checked the same way
+        why = problem(v, re.IGNORECASE | re.MULTILINE | re.DOTALL)
+        if why:
+            raise ValueError(why)
         return v
 
 

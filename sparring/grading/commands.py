@@ -41,28 +41,114 @@ def add_commands(sub, common) -> None:
 # ----------------------------------------------------------------------------------------------- grade
 
 
+MAX_DEPTH = 20  # an answer is at most {"flags": {"s2": "..."}}: anything deeper is not an answer
+
+
 def _read_answer(ref: str) -> dict[str, Any]:
     from ..cli.common import UsageError
 
+    data: str | bytes
     if ref == "-":
-        raw, where = sys.stdin.read(), "stdin"
+        data, where = read_stdin(), "stdin"
     else:
         path = Path(ref)
         if not path.is_file():
             raise UsageError(f"--answer {ref}: no such file (give a JSON file, or - to read stdin)")
         try:
-            raw, where = path.read_text(encoding="utf-8"), str(path)
-        except UnicodeDecodeError:
-            raise UsageError(f"--answer {ref}: not UTF-8 text; save it as UTF-8 JSON") from None
+            data, where = path.read_bytes(), str(path)
+        except OSError as e:
+            raise UsageError(f"--answer {ref}: cannot read it ({e.strerror})") from None
     try:
-        data = json.loads(raw)
+        raw = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{where}: not UTF-8 text (byte {e.start}); save it as UTF-8 JSON") from None
+    return answer_from_json(raw, where)
+
+
+def read_stdin() -> str | bytes:
+    """stdin as bytes (decoded by the caller, so bad bytes get a message), or as text when it has no buffer."""
+    buf = getattr(sys.stdin, "buffer", None)
+    return buf.read() if buf is not None else sys.stdin.read()
+
+
+def cli_text(raw: str | bytes, where: str) -> str:
+    """Free text from the command line (an argument or stdin) as a str every later step can encode, or
+    UsageError: bytes that are not UTF-8 (an argument's arrive as lone surrogates, by Python's surrogateescape),
+    or a lone surrogate."""
+    from ..cli import UsageError
+
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{where}: not UTF-8 text (byte {e.start}); save or type it as UTF-8") from None
+    if _lone_surrogate(raw) is not None:
+        raise UsageError(f"{where} holds bytes that are not UTF-8 text, or a lone surrogate; give it as UTF-8")
+    return raw
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number an answer can hold")
+
+
+def answer_from_json(raw: str, where: str) -> dict[str, Any]:
+    """Parse an answer document from the command line, or raise UsageError (exit 2) saying what is wrong and
+    where: bad JSON, nesting deeper than MAX_DEPTH, NaN/Infinity, a lone surrogate (text no encoding can
+    store), or not an object. Never a traceback."""
+    from ..cli import UsageError
+
+    shape = ('an answer looks like {"prompt": "..."} (frame), {"flags": {"s2": "why"}} (spot) or '
+             '{"decision": "verify", "confidence": 0.8, "justification": "..."} (trust)')
+    # Count the nesting before parsing: json.loads recurses, and 100,000 "[" exhaust the stack.
+    depth = deepest = 0
+    in_str = esc = False
+    for ch in raw:
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                raise UsageError(f"{where}: JSON nested more than {MAX_DEPTH} levels deep; {shape}")
+        elif ch in "]}":
+            depth -= 1
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
-        raise UsageError(f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg}); an answer looks like "
-                         '{"prompt": "..."} (frame), {"flags": {"s2": "why"}} (spot) or '
-                         '{"decision": "verify", "confidence": 0.8, "justification": "..."} (trust)') from None
+        raise UsageError(f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg}); {shape}") from None
+    except (ValueError, RecursionError) as e:
+        raise UsageError(f"{where}: not a usable answer ({e}); {shape}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{where}: the answer must be a JSON object, not {type(data).__name__}")
+        raise UsageError(f"{where}: the answer must be a JSON object, not {type(data).__name__}; {shape}")
+    bad = _lone_surrogate(data)
+    if bad is not None:
+        raise UsageError(f"{where}: {bad or 'the answer'} holds a lone surrogate (a half of a UTF-16 pair, such "
+                         "as \\ud800): it is not text any file or database can store; remove it or write the "
+                         "character itself")
     return data
+
+
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The JSON path of the first string (key or value) holding a lone surrogate, else None."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            k_shown = str(k).encode("ascii", "backslashreplace").decode()  # a key may hold the surrogate itself
+            here = f"{path}.{k_shown}" if path else k_shown
+            if _lone_surrogate(k) is not None:
+                return here
+            got = _lone_surrogate(v, here)
+            if got is not None:
+                return got
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            got = _lone_surrogate(v, f"{path}[{i}]")
+            if got is not None:
+                return got
+    return None
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
+from .quotes import plain, quote
 from .result import CriterionResult
 
 # ------------------------------------------------------------------------------------------ criterion names
@@ -163,46 +164,6 @@ def redacted_words(text: str, names: dict[str, str] | None = None) -> str:
 
 # ------------------------------------------------------------------------------------------------ quoting
 
-_WORD_CHARS = re.compile(r"\S+")
-
-
-def quote(text: str | None, limit: int = 160, around: Iterable[str] = ()) -> str:
-    """A learner's words in curly quotes, at most `limit` characters, cut only between words. `around`: words
-    or figures that matter (a statement's key terms, a matched figure); when the text is too long, the quote is
-    the window of whole words around the first of them that occurs, so it is never cut before them."""
-    if not text:
-        return ""
-    t = " ".join(text.split())
-    if len(t) <= limit:
-        return f"“{t}”"
-    spans = [(m.start(), m.end()) for m in _WORD_CHARS.finditer(t)]
-    focus = 0
-    keys = [k.casefold() for k in around if k and k.strip()]
-    if keys:
-        low = t.casefold()
-        hits = [i for i in (low.find(k) for k in keys) if i >= 0]
-        if hits:
-            first = min(hits)
-            focus = next((n for n, (a, b) in enumerate(spans) if b > first), 0)
-    # grow a window of whole words around the focus word, a little more after it than before
-    lo = hi = focus
-    while True:
-        grew = False
-        for step in (1, 1, -1):
-            nlo, nhi = (lo, hi + 1) if step > 0 else (lo - 1, hi)
-            if nlo < 0 or nhi >= len(spans):
-                continue
-            if spans[nhi][1] - spans[nlo][0] + 2 > limit:
-                continue
-            lo, hi, grew = nlo, nhi, True
-        if not grew:
-            break
-    if spans[hi][1] - spans[lo][0] > limit:  # a single word longer than the limit: cut inside it, said so
-        return "“" + t[spans[lo][0]:spans[lo][0] + limit - 1] + "…”"
-    body = t[spans[lo][0]:spans[hi][1]]
-    return "“" + ("…" if lo > 0 else "") + body + ("…" if hi < len(spans) - 1 else "") + "”"
-
-
 # Where a block of writing ends for whole_sentence: a blank line, or a line that starts a list item.
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·>]|\d+[.)])\s)")
 _SENT_END = re.compile(r"[.!?](?:[\"'”’)\]]*)(?=\s|$)")
@@ -334,7 +295,7 @@ def render(criterion: Any, result: CriterionResult) -> str:
         # {evidence} is the learner's sentence that decided the criterion, when the grader has one
         sentence = ev.get("sentence")
         values["evidence"] = quote(sentence) if sentence else ""
-        values["sentence"] = sentence or ""
+        values["sentence"] = plain(sentence)
     try:
         text = string.Formatter().vformat(tpl, (), values)
     except (ValueError, IndexError):

@@ -30,7 +30,8 @@ from ..gaming import words as gwords
 from . import embeddings
 # What a learner reads lives in feedback.py (one place for the wording, used by every grader kind); these names
 # stay importable from here as se.quote, se.language_note, ...
-from .feedback import copied_note, language_note, looks_english, quote  # noqa: F401
+from .feedback import copied_note, language_note, looks_english  # noqa: F401
+from .quotes import quote  # noqa: F401 - graders quote the learner as se.quote (recorded: grading/quotes.py)
 from .context import GradeContext, learner_parts
 from .registry import CriterionOptions
 
@@ -58,6 +59,9 @@ def sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """Clauses worth judging on their own (3+ words each); empty when the sentence is one clause."""
+    # Whitespace collapsed first: _CLAUSE_SPLIT starts with \s* and tries \s+ alternatives, which is cubic on a
+    # long run of spaces (1,000 spaces took 100 s: a learner could pin a grading worker; bench/regex_bench.py)
+    sentence = " ".join(sentence.split())
     raw = [p.strip(" ,.;:") for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip(" ,.;:")]
     if len(raw) < 2:
         return []

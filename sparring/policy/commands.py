@@ -112,7 +112,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..cli.common import UsageError, emit_json, resolve_root
     from ..organisation import load_org
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    from ..grading.commands import cli_text, read_stdin
+
+    text = cli_text(read_stdin() if args.text == "-" else args.text,
+                    "stdin" if args.text == "-" else "the text")
     if not text or not text.strip():
         raise UsageError("no text to check: pass it as an argument, or pipe it in with `-`")
     org = load_org(resolve_root(args))

@@ -18,6 +18,7 @@ from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
+from ..patterns import bound_presidio, bound_presidio_timeout
 from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
@@ -164,7 +165,12 @@ class PolicyEngine:
         self.scan = sorted(set(self.entities) | (set(NAME_SUSPECTS) if "PERSON" in self.entities else set()))
         self.nlp_engine = shared_nlp_engine()
         registry = RecognizerRegistry(supported_languages=["en"])
+        # The policy's own patterns run on RE2 where it can (linear time); every other pattern is time-bounded
+        own = {spec.name or f"{spec.entity} recognizer" for spec in policy.recognizers}
+        bound_presidio_timeout()
         for rec in build_recognizers(policy, self.entities):
+            if getattr(rec, "name", None) in own:  # presidio sets `name` untyped in __init__
+                bound_presidio(rec)
             registry.add_recognizer(rec)
         # Two words after a match also count as context ("HL-1234567 (policy)"), five before as Presidio does.
         enhancer = LeanContextEnhancer(context_prefix_count=5, context_suffix_count=2)

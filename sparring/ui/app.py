@@ -49,6 +49,10 @@ CSS = """
 .sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
 .sp-result.sp-pending { border-color: #6d4c00; background: rgba(255,193,7,.08); }
 .sp-banner { font-size: 1.25em; font-weight: 700; }
+.sp-learner-text { margin: 8px 0; border-left: 4px solid #8a6d3b; background: rgba(138,109,59,.08);
+  padding: 6px 10px; border-radius: 4px; }
+.sp-learner-text figcaption { font-weight: 600; font-size: .9em; }
+.sp-quoted { white-space: pre-wrap; word-break: break-word; margin: 4px 0 0; font-family: inherit; }
 .sp-banner .sp-mark { font-weight: 400; font-size: .8em; opacity: .8; }
 .sp-criteria { list-style: none; padding-left: 0; margin: 8px 0 0 0; }
 .sp-crit { padding: 6px 0; border-top: 1px solid var(--border-color-primary); }

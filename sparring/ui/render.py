@@ -169,3 +169,13 @@ def model_answer_md(scenario: Any) -> str:
     if scenario.model_answer:
         parts += ["", "**Model answer:**", "", scenario.model_answer.strip()]
     return "\n".join(parts) if parts else "_This scenario has no model answer._"
+
+
+def learner_quote(text: str | None, label: str) -> str:
+    """Text a learner (or a model) wrote, for the mentor: escaped and inside one bounded, labelled quote, never
+    read as Markdown or HTML. So a forged "Automatic grade per criterion ✓" block reads as the learner's words,
+    a <form> or an HTML comment shows as its characters (nothing graded is hidden from the mentor), and
+    <PERSON> placeholders stay visible."""
+    return (f'<figure class="sp-learner-text"><figcaption>{escape(label)} <small>(the learner\'s own text, shown '
+            f'as typed)</small></figcaption><blockquote><pre class="sp-quoted">{escape(text or "")}</pre>'
+            "</blockquote></figure>")

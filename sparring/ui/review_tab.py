@@ -105,23 +105,27 @@ def mentor_queue(ctx: UIContext, request: gr.Request | None) -> list[Any]:
             value=choices[0][1] if choices else None), msg]
 
 
-def _answer_md(answer: dict[str, Any]) -> str:
+def _answer_html(answer: dict[str, Any]) -> str:
+    """The stored (redacted) answer: every learner text escaped in its own quote (render.learner_quote)."""
     if "prompt" in answer:
-        return f"**Prompt (as stored, redacted):**\n\n> {answer['prompt']}"
-    if "flags" in answer:
-        return "**Flagged sentences:**\n" + "\n".join(f"- `{k}`: {v}" for k, v in answer["flags"].items())
+        return rd.learner_quote(str(answer["prompt"]), "Prompt (as stored, redacted)")
+    if "flags" in answer and isinstance(answer["flags"], dict):
+        return "<p><b>Flagged sentences:</b></p>" + "".join(
+            rd.learner_quote(str(v), f"Flag on sentence {k}") for k, v in answer["flags"].items())
     if "decision" in answer:
-        return (f"**Decision:** {answer['decision']} at {answer.get('confidence', '?')} confidence\n\n"
-                f"**Justification:** {answer.get('justification', '')}")
-    return f"```json\n{json.dumps(answer, indent=2)}\n```"
+        return (f"<p><b>Decision:</b> {escape(str(answer['decision']))} at "
+                f"{escape(str(answer.get('confidence', '?')))} confidence</p>"
+                + rd.learner_quote(str(answer.get("justification", "")), "Justification"))
+    return rd.learner_quote(json.dumps(answer, indent=2, ensure_ascii=False), "Answer")
 
 
-def _signals_md(codes: list[str]) -> str:
+def _signals_html(codes: list[str]) -> str:
     """Anti-gaming signals, for the mentor to weigh: a reason to look closely, not a verdict."""
     if not codes:
         return ""
-    lines = "\n".join(f"- `{c}`: {GAMING_SIGNALS.get(c, 'unknown signal')}" for c in codes)
-    return f"**Anti-gaming signals** (a reason to look closely, not a verdict):\n{lines}\n\n"
+    lines = "".join(f"<li><code>{escape(c)}</code>: {escape(GAMING_SIGNALS.get(c, 'unknown signal'))}</li>"
+                    for c in codes)
+    return f"<p><b>Anti-gaming signals</b> (a reason to look closely, not a verdict):</p><ul>{lines}</ul>"
 
 
 def _outcome(v: rv.ReviewView) -> str:
@@ -138,13 +142,17 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
         v = rv.get_review(ctx.store, int(review_id))
     except rv.ReviewError as e:
         raise gr.Error(str(e)) from None
-    crit_lines = "\n".join(f"- {'?' if c.ungraded else '✓' if c.auto_passed else '✗'} **{c.criterion}** "
-                           f"({c.check}, {'not checked: grade it' if c.ungraded else f'{c.score:.0%}'})"
-                           f"{' · required' if c.required else ''}: {c.feedback or ''}" for c in v.criteria)
-    md = (f"### Review #{v.id} · {_title(ctx, v.scenario)} · {v.learner}\n"
-          f"Attempt #{v.attempt_id}, automatic grade **{v.score:.0%} {_outcome(v)}**.\n\n"
-          f"**The learner asks:** {v.question}\n\n{_answer_md(v.answer)}\n\n{_signals_md(v.gaming)}"
-          f"**Automatic grade per criterion:**\n{crit_lines}")
+    # Only the automatic grade below is Sparring's own; every learner text above it sits in a bounded quote.
+    crit_lines = "".join(
+        f"<li>{'?' if c.ungraded else '✓' if c.auto_passed else '✗'} <b>{escape(c.criterion)}</b> "
+        f"({escape(str(c.check))}, {'not checked: grade it' if c.ungraded else f'{c.score:.0%}'})"
+        f"{' · required' if c.required else ''}: "
+        f"<span class='sp-feedback'>{escape(c.feedback or '')}</span></li>" for c in v.criteria)
+    md = (f"<h3>Review #{v.id} · {escape(_title(ctx, v.scenario))} · {escape(v.learner)}</h3>"
+          f"<p>Attempt #{v.attempt_id}, automatic grade <b>{v.score:.0%} {_outcome(v)}</b>.</p>"
+          f"<p><b>The learner asks:</b></p>{rd.learner_quote(v.question, 'Question')}"
+          f"{_answer_html(v.answer)}{_signals_html(v.gaming)}"
+          f"<div class='sp-auto-grade'><p><b>Automatic grade per criterion:</b></p><ul>{crit_lines}</ul></div>")
     names = [c.criterion for c in v.criteria]
     passed = [c.criterion for c in v.criteria if (c.mentor_passed if c.mentor_passed is not None else c.auto_passed)]
     return [md, gr.update(choices=names, value=passed), v.comment or ""]
@@ -195,7 +203,7 @@ def build(ctx: UIContext) -> ReviewView:
             pick = gr.Dropdown(label="Open review", choices=[], elem_id="rv-pick")
             open_btn = gr.Button("Open", size="sm", elem_id="rv-open")
             reload_btn = gr.Button("Reload queue", size="sm", elem_id="rv-reload")
-        detail = gr.Markdown(elem_id="rv-detail")
+        detail = gr.HTML(elem_id="rv-detail")  # escaped HTML built by mentor_open: never Markdown
         crits = gr.CheckboxGroup(label="Criteria you judge as PASSED (untick to fail, tick to pass)", choices=[],
                                  elem_id="rv-crits")
         comment = gr.Textbox(label="Your comment to the learner", lines=3, max_length=rv.MAX_TEXT,

@@ -7,6 +7,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import Field, model_validator
 
+from ...patterns import compile_pattern, problem
 from ..registry import CriterionOptions, register
 from ..feedback import join_words
 from ..result import CriterionResult
@@ -34,11 +35,11 @@ class RegexOptions(_Lists):
 
     @model_validator(mode="after")
     def _compiles(self):
+        flags = 0 if self.case_sensitive else re.IGNORECASE
         for p in self.any + self.all + self.none:
-            try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} does not compile: {e}") from None
+            why = problem(p, flags)
+            if why:
+                raise ValueError(why)
         return self
 
 
@@ -98,10 +99,11 @@ def grade_contains(opts: ContainsOptions, ctx: Any) -> CriterionResult:
           description="The answer matches (any / all) or avoids (none) regular expressions.",
           example="- id: claim-ref\n  check: regex\n  all: ['CLM-\\d{6}']")
 def grade_regex(opts: RegexOptions, ctx: Any) -> CriterionResult:
+    # RE2 (linear time) or a time-bounded backtracking engine: sparring/patterns.py
     flags = 0 if opts.case_sensitive else re.IGNORECASE
 
     def found(p: str) -> str | None:
-        m = re.search(p, ctx.text, flags)
-        return m.group(0) if m else None
+        # a regex's match is never shown (it may be personal data): "" only says that it matched
+        return "" if compile_pattern(p, flags).search(ctx.text) else None
 
     return _judge(opts, found, literal=False)

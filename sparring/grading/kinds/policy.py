@@ -14,6 +14,7 @@ from pydantic import Field
 
 from ...content.models import ACTION_ORDER, Action
 from ..feedback import entity_names, entity_words, join_words, placeholder_words, redacted_words
+from ..quotes import redacted_view
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
 
@@ -52,10 +53,11 @@ def grade_policy(opts: PolicyOptions, ctx: Any) -> CriterionResult:
     what = "prompt" if ctx.scenario.kind == "frame" else "answer"
     worst = [f for f in result.findings if ACTION_ORDER[f.action] > ACTION_ORDER[opts.allow_up_to]]
     warned = [f for f in result.findings if f.action == "warn"]
-    shown = redacted_words(result.redacted, names)
+    # recorded (grading/quotes.py): the stored copies are rebuilt from the answer as redacted at rest
+    shown = redacted_view(result, ctx.text, lambda red: redacted_words(red, names))
     ev = {"verdict": result.verdict,
           "findings": [f"{f.entity} ({f.action}, rule: {f.rule}, score {f.score:.2f})" for f in result.findings],
-          "redacted": result.redacted,
+          "redacted": redacted_view(result, ctx.text),
           # the same, in the words the learner reads (templates' {findings} and {redacted})
           "learner": {"findings": _describe(result.findings, names), "redacted": shown}}
     if worst:
