@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
+from ..text import graded
 
 
 class _Lists(CriterionOptions):
@@ -68,7 +69,8 @@ def _judge(opts: _Lists, text: str, found) -> CriterionResult:
           description="The answer contains (any / all) or avoids (none) literal phrases.",
           example="- id: placeholder\n  check: contains\n  any: ['[customer]', '[name]']")
 def grade_contains(opts: ContainsOptions, ctx) -> CriterionResult:
-    text = ctx.text if opts.case_sensitive else ctx.text.lower()
+    shown = graded(ctx.text)  # what a reader sees: a phrase hidden in an HTML comment does not count
+    text = shown if opts.case_sensitive else shown.lower()
     return _judge(opts, text, lambda t: (t if opts.case_sensitive else t.lower()) in text)
 
 
@@ -77,4 +79,5 @@ def grade_contains(opts: ContainsOptions, ctx) -> CriterionResult:
           example="- id: claim-ref\n  check: regex\n  all: ['CLM-\\d{6}']")
 def grade_regex(opts: RegexOptions, ctx) -> CriterionResult:
     flags = 0 if opts.case_sensitive else re.IGNORECASE
-    return _judge(opts, ctx.text, lambda p: re.search(p, ctx.text, flags) is not None)
+    text = graded(ctx.text)
+    return _judge(opts, text, lambda p: re.search(p, text, flags) is not None)

@@ -69,7 +69,7 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
         parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
                      + (f" ({got})" if covered else "") + ".")
     for m in contra[:2]:
-        parts.append(f"{se.quote(m.contradicted, 100)} says the opposite of a key reason.")
+        parts.append(f"{se.denial_note(m)} A key reason is: {m.statement.rstrip('.')}.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,

@@ -15,6 +15,7 @@ from .. import exemplars as xm
 from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
+from ..text import graded
 
 
 class SemanticOptions(CriterionOptions):
@@ -40,10 +41,11 @@ class SemanticOptions(CriterionOptions):
 
 
 def learner_parts(ctx) -> list[tuple[str, str]]:
-    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text."""
+    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text.
+    Always the graded text (grading/text.py): what a reader sees, look-alike letters folded."""
     if ctx.scenario.kind == "spot":
-        return [(sid, reason) for sid, reason in ctx.answer.flags.items()]
-    return [("", ctx.text)]
+        return [(sid, graded(reason)) for sid, reason in ctx.answer.flags.items()]
+    return [("", graded(ctx.text))]
 
 
 def _lower_first(s: str) -> str:
@@ -96,7 +98,8 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     results, ex_info = matches(opts, ctx, prep)
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
-                                "sentence": m.evidence, "contradicted_by": m.contradicted} for m in results]}
+                                "sentence": m.evidence, "contradicted_by": m.contradicted,
+                                **({"denial": m.denial} if m.contradicted else {})} for m in results]}
     if ex_info:
         ev["examples"] = ex_info  # author content: for mentors and authors; learners' feedback keeps to `expect`
     if prep.ignored:
@@ -136,8 +139,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                                                    if prep.ignored else "") + ".")
     for m in missing[:3]:
         if m.contradicted:
-            parts.append(f"Your sentence {se.quote(m.contradicted)} says the opposite of what is needed: "
-                         f"{m.statement.rstrip('.')}.")
+            parts.append(f"{se.denial_note(m)} Wanted: {m.statement.rstrip('.')}.")
         elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
             parts.append(f"The closest you came is {se.quote(m.evidence)}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
