@@ -111,7 +111,7 @@ def extract(text: str) -> list[Figure]:
 
 
 def _canonical(kind: str, m: re.Match[str]) -> Figure | None:
-    raw = m.group(0).strip()
+    raw = m.group(0).strip().rstrip(".,")
     g = m.groups()
     if kind == "date":
         day, mon, year = int(g[0]), _MONTHS[g[1][:3].lower()], g[2]
@@ -161,10 +161,14 @@ def _unit_of(f: Figure) -> str:
     return f.kind
 
 
-def conflict(expected: Iterable[Figure], stated: Iterable[Figure]) -> tuple[Figure, Figure] | None:
-    """(stated, expected) when the text states a figure of a kind the expectation has, and none of the text's
-    figures of that kind is an expected one: "£350" where "£250" is expected. None when they agree or do not
-    meet. Plain numbers are compared only when the expectation has plain numbers of its own."""
+def conflict(expected: Iterable[Figure], stated: Iterable[Figure], known: frozenset[tuple[str, str]] = frozenset()
+             ) -> tuple[Figure, Figure] | None:
+    """(stated, expected) when the text states a figure of a kind the expectation has and
+    - none of the text's figures of that kind is an expected one ("£350" where "£250" is expected), or
+    - one of them is neither expected nor `known` (a figure of the material: citing another fact of the source is
+      not an error) while an expected one of that kind is missing: one figure swapped for another in a worked sum.
+    None when they agree or do not meet. Plain numbers are compared only when the expectation has plain numbers
+    of its own."""
     exp: dict[str, list[Figure]] = {}
     for f in expected:
         exp.setdefault(_unit_of(f), []).append(f)
@@ -181,9 +185,19 @@ def conflict(expected: Iterable[Figure], stated: Iterable[Figure]) -> tuple[Figu
             if any(f.value in values or f.value[:5] in values for f in fs):
                 continue
         elif any(f.value in values for f in fs):
+            have = {f.value for f in fs}
+            stray = [f for f in fs if f.value not in values and (f.kind, f.value) not in known]
+            missing = [f for f in want if f.value not in have]
+            if stray and missing:
+                return stray[0], missing[0]
             continue
         return fs[0], want[0]
     return None
+
+
+def known_values(texts: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """(kind, value) of every figure in authored texts (a scenario's material, output, model answer)."""
+    return frozenset((f.kind, f.value) for t in texts for f in authored(t))
 
 
 def unsupported(stated: Iterable[Figure], known: Iterable[Figure]) -> list[Figure]:

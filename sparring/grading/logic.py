@@ -57,7 +57,7 @@ heat cool|hot cold|warm cool|heavy light|strong weak|fast slow|long short|large 
 thick thin|full empty|many few|cheap expensive|profit loss|credit debit|buy sell|send receive|push pull|
 north south|east west|top bottom|front back|front rear|series parallel|connected disconnected|
 complete incomplete|likely unlikely|able unable|possible impossible|sufficient insufficient|enough insufficient|
-adequate inadequate|covered excluded|insured uninsured|liable exempt|mandatory optional|required optional|
+adequate inadequate|covered excluded|cover exclude|insured uninsured|liable exempt|mandatory optional|required optional|
 compulsory optional|always never|all none|everyone nobody|present absent|presence absence|enable disable|
 arrive depart|import export|inflow outflow|upstream downstream|overpay underpay|overpaid underpaid|
 overestimate underestimate|overcharge undercharge|surplus deficit|asset liability|win loss|success failure|
@@ -145,6 +145,21 @@ def _targets_of_clause(root: Any) -> list[Any]:
     return _targets(root) if (_lemma(root) in WEAK or root.pos_ == "AUX") else [root]
 
 
+_NOT_NEG_NEXT = frozenset("more less fewer later earlier longer sooner greater higher lower bigger smaller".split())
+
+
+def _idiom(doc: Any, t: Any) -> bool:
+    """The words of negation without its meaning: "no more than 150 words", "not only", "no matter", "no doubt",
+    "nothing but"."""
+    nxt = doc[t.i + 1].lower_ if t.i + 1 < len(doc) else ""
+    nxt2 = doc[t.i + 2].lower_ if t.i + 2 < len(doc) else ""
+    low = t.lower_
+    if low in ("no", "not") and nxt in _NOT_NEG_NEXT and nxt2 == "than":
+        return True
+    return (low == "not" and nxt in ("only", "just")) or (low == "no" and nxt in ("matter", "doubt")) or (
+        low == "nothing" and nxt == "but")
+
+
 def _analyse(doc: Any, text: str) -> Claim:
     flips: dict[int, int] = {}
 
@@ -161,11 +176,18 @@ def _analyse(doc: Any, text: str) -> Claim:
     for t in doc:
         low = t.lower_.replace("’", "'")
         lem = _lemma(t)
+        if _idiom(doc, t):
+            continue
         if t.dep_ == "neg" or (low in _NEG_WORDS and t.dep_ in ("advmod", "preconj", "cc") and low != "nor"):
             h = t.head
             if h.pos_ == "ADV" and h.head is not h:  # "no longer waiting", "not any more"
                 h = h.head
             if h is t:
+                continue
+            if h.i < t.i and t.i > 0 and doc[t.i - 1].text in (",", ";", "-", "–", "—", "(") and h.pos_ != "VERB":
+                # "the limit is £750, not £1,500": the negation is of what follows it, not of £750
+                after = [c for c in h.children if c.i > t.i]
+                flip([x for c in after for x in c.subtree])
                 continue
             flip(_targets(h))
         elif low == "no" and t.dep_ == "det":
@@ -208,8 +230,9 @@ def _analyse(doc: Any, text: str) -> Claim:
         if t.pos_ in _CONTENT_POS and not t.is_stop or lem in OPPOSITE:
             if t.dep_ in _PARTICLE_DEPS and _lemma(t.head) not in _MOTION:
                 continue
-            content.add(lem)
-            (negated if neg else asserted).add(lem)
+            forms = {lem, t.lower_}  # "covered" / "cover": the opposites list may name either form
+            content.update(forms)
+            (negated if neg else asserted).update(forms)
         if lem in _FRAME or lem in WEAK:
             continue
         if t.pos_ in ("VERB", "ADJ") or t.i in flips or t.i in complement:
@@ -348,8 +371,9 @@ def denial(s: Claim, u: Claim) -> str | None:
         for ub, us, ul, ur in u.comparisons:
             if ub != base:
                 continue
-            same = _shares(ul, left) or _shares(ur, right)
-            swapped = _shares(ul, right) or _shares(ur, left)
+            sl, sr, ul2, ur2 = left - right, right - left, ul - ur, ur - ul  # "salt water" / "fresh water"
+            same = _shares(ul2, sl) or _shares(ur2, sr)
+            swapped = _shares(ul2, sr) or _shares(ur2, sl)
             if same == swapped:
                 continue
             if (sign * us) * (1 if same else -1) < 0:
@@ -359,7 +383,8 @@ def denial(s: Claim, u: Claim) -> str | None:
         for uv, us_, uo in u.roles:
             if uv != verb:
                 continue
-            if _shares(us_, obj) and _shares(uo, subj) and not _shares(us_, subj):
+            subj2, obj2, us2, uo2 = subj - obj, obj - subj, us_ - uo, uo - us_
+            if _shares(us2, obj2) and _shares(uo2, subj2) and not _shares(us2, subj2):
                 return "swapped roles"
     return None
 

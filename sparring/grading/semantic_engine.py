@@ -341,6 +341,7 @@ class Prepared:
     ignored: list[str] = field(default_factory=list)  # sentences that addressed the grader
     truncated: bool = False
     copied: list[str] = field(default_factory=list)  # sentences copied from the scenario's own text
+    known: frozenset = frozenset()  # (kind, value) of the figures the learner was shown (figures.known_values)
     _features: dict[int, TextFeatures] = field(default_factory=dict, repr=False)
     _claims: dict[int, logic.Claim] = field(default_factory=dict, repr=False)
     _figures: dict[int, list[figures.Figure]] = field(default_factory=dict, repr=False)
@@ -361,7 +362,7 @@ class Prepared:
         if key not in self._denials:
             got: tuple[str, tuple[str, str] | None] | None = None
             expected = figures.authored(statement) + tuple(f for t in figures_from for f in figures.authored(t))
-            clash = figures.conflict(expected, self.figures(i))
+            clash = figures.conflict(expected, self.figures(i), self.known)
             if clash is not None:
                 got = ("figure", (clash[0].text, clash[1].text))
             else:
@@ -488,7 +489,9 @@ def _prepare(ctx: Any, parts: Iterable[tuple[str, str]], authored: Iterable[str]
     authored = list(dict.fromkeys(authored_texts(ctx) + list(authored)))
     texts = [u.text for u in units] + authored
     vecs = embeddings.embed(texts, remember=authored)
-    return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
+    known = figures.known_values(shown_texts(ctx.scenario)) if ctx is not None else frozenset()
+    return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied,
+                    known=known)
 
 
 def authored_texts(ctx: Any) -> list[str]:
