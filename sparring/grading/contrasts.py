@@ -39,7 +39,8 @@ def _cap(s: str) -> str:
 
 def _negated(core: str, doc) -> str | None:
     toks = list(doc)
-    negs = [t for t in toks if t.dep_ == "neg" or (t.lower_ == "never" and t.dep_ == "neg")]
+    # a contrastive "X, not Y" is part of what the statement asserts, not a negative statement
+    negs = [t for t in toks if t.dep_ == "neg" and not (t.i > 0 and toks[t.i - 1].text in (",", ";", "(", "-"))]
     if negs:  # a negative statement: its near miss drops the negation ("is not covered" -> "is covered")
         t = negs[0]
         out = core[:t.idx] + core[t.idx + len(t.text):]
@@ -72,7 +73,7 @@ def _span(tok) -> tuple[int, int]:
 
 def _reversed(core: str, doc) -> str | None:
     for t in doc:
-        if t.pos_ != "VERB":
+        if t.pos_ != "VERB" or t.lemma_ in logic.WEAK:  # "the customer has six months" has no reverse
             continue
         subj = [c for c in t.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
         obj = [c for c in t.children if c.dep_ == "dobj" and c.pos_ != "PRON"]
@@ -180,7 +181,8 @@ def exemplars(crit, scenario, answer: str | None = None) -> tuple:
     """The contrasts of a criterion as failing exemplars (grading/exemplars.py). The hedge is left out: it
     restates the statement whole, and the hedging rule (grading/hedging.py) judges it. With `answer`, only the
     contrasts whose new words the answer uses (or reversals): a paraphrase that resembles "cancel beyond 14 days"
-    only by topic is not vetoed by it, since the embedding model cannot tell "inside" from "beyond"."""
+    only by topic is not vetoed by it, since the embedding model cannot tell "inside" from "beyond". Near misses
+    that bring in no word of their own are left to the logic checks."""
     from .exemplars import Exemplar
     from .semantic_engine import words
 
@@ -191,7 +193,9 @@ def exemplars(crit, scenario, answer: str | None = None) -> tuple:
         if c.kind == "hedge":
             continue
         mk = marker(c)
-        if have is not None and mk and not (mk & have):
+        # a near miss that only removes or reorders words (a negative statement's negation dropped, a reversal)
+        # resembles every clause on the topic: the logic checks judge those (grading/logic.py), not a neighbour
+        if not mk or (have is not None and not (mk & have)):
             continue
         out.append(Exemplar(c.statement if match_all else "", c.text, False, -1, f"generated contrast ({c.kind})"))
     return tuple(out)

@@ -60,12 +60,10 @@ complete incomplete|likely unlikely|able unable|possible impossible|sufficient i
 adequate inadequate|covered excluded|cover exclude|insured uninsured|liable exempt|mandatory optional|required optional|
 compulsory optional|always never|all none|everyone nobody|present absent|presence absence|enable disable|
 arrive depart|import export|inflow outflow|upstream downstream|overpay underpay|overpaid underpaid|
-overestimate underestimate|overcharge undercharge|surplus deficit|asset liability|win loss|success failure|
+overestimate underestimate|overcharge undercharge|surplus deficit|win loss|success failure|
 succeed fail|agree disagree|confirm deny|confirmed denied|clockwise anticlockwise|clockwise counterclockwise|
 dense sparse|acid base|acidic alkaline|conductor insulator|conduct insulate|solid liquid|gas liquid|melt freeze|
-evaporate condense|absorb reflect|absorb release|gain release|attach detach|lend borrow|lender borrower|
-employer employee|buyer seller|landlord tenant|insurer insured|debtor creditor|payer payee|sender recipient|
-incoming outgoing|inbound outbound|ascending descending|forward backward|forwards backwards|more less|more fewer|
+evaporate condense|absorb reflect|absorb release|gain release|attach detach|incoming outgoing|inbound outbound|ascending descending|forward backward|forwards backwards|more less|more fewer|
 greater smaller|greater less|larger smaller|bigger smaller|higher smaller|lower greater|within outside|
 within beyond|exceed within""".replace("\n", "").split("|")
 OPPOSITE: dict[str, frozenset[str]] = {}
@@ -194,7 +192,8 @@ def _analyse(doc: Any, text: str) -> Claim:
             n = t.head
             if n.dep_ in ("attr", "acomp") or n.head is n:  # "there is no estimate"
                 flip([n])
-            elif n.head.pos_ in ("VERB", "AUX"):  # "we received no estimate", "no estimate has arrived"
+            elif n.head.pos_ in ("VERB", "AUX") and n.dep_ in ("dobj", "nsubj", "nsubjpass"):
+                # "we received no estimate", "no estimate has arrived"
                 flip(_targets(n.head) + [n])
             else:
                 flip([n])

@@ -345,6 +345,7 @@ class Prepared:
     _features: dict[int, TextFeatures] = field(default_factory=dict, repr=False)
     _claims: dict[int, logic.Claim] = field(default_factory=dict, repr=False)
     _figures: dict[int, list[figures.Figure]] = field(default_factory=dict, repr=False)
+    _figures_all: dict[str, set[tuple[str, str]]] = field(default_factory=dict, repr=False)
     _denials: dict[tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, str] | None] | None] = field(
         default_factory=dict, repr=False)
 
@@ -353,6 +354,12 @@ class Prepared:
         if f is None:
             f = self._figures[i] = figures.extract(self.units[i].text)
         return f
+
+    def stated(self) -> set[tuple[str, str]]:
+        """(kind, value) of every figure in the answer."""
+        if "_stated" not in self._figures_all:
+            self._figures_all["_stated"] = {(f.kind, f.value) for i in range(len(self.units)) for f in self.figures(i)}
+        return self._figures_all["_stated"]
 
     def denial(self, i: int, statement: str, figures_from: tuple[str, ...] = ()
                ) -> tuple[str, tuple[str, str] | None] | None:
@@ -363,7 +370,9 @@ class Prepared:
             got: tuple[str, tuple[str, str] | None] | None = None
             expected = figures.authored(statement) + tuple(f for t in figures_from for f in figures.authored(t))
             clash = figures.conflict(expected, self.figures(i), self.known)
-            if clash is not None:
+            if clash is not None and (clash[1].kind, clash[1].value) not in self.stated():
+                # a worked answer states intermediate figures beside the expected one; a figure it gets wrong
+                # denies the statement only when the right one is nowhere in the answer
                 got = ("figure", (clash[0].text, clash[1].text))
             else:
                 kind = denial_of(core(statement), self.features(i), self.claims([i])[0])
