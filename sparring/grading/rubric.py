@@ -39,13 +39,16 @@ class GradeContext:
 
     @property
     def text(self) -> str:
-        """The answer's main free text: the prompt, the justification, or the flag reasons joined."""
+        """The answer's main free text: the prompt, the justification, or the flag reasons joined; as a reader
+        sees it (grading/text.py), so every kind, plugins included, grades what the mentor is shown."""
+        from .text import graded
+
         a = self.answer
         if self.scenario.kind == "frame":
-            return a.prompt
+            return graded(a.prompt)
         if self.scenario.kind == "trust":
-            return a.justification
-        return "\n".join(a.flags.values())
+            return graded(a.justification)
+        return "\n".join(graded(v) for v in a.flags.values())
 
 
 def parse_answer(scenario: AnyScenario, answer: dict[str, Any] | BaseModel, max_chars: int = 20_000) -> BaseModel:
