@@ -221,6 +221,9 @@ def text_signals(scenario: Any, text: str, *, flags: dict[str, str] | None = Non
     """Signal codes that need only the answer: the copy and stuffing checks (and flags-everything for spot).
     `text` is the answer's main free text; `org` (optional) lets the copy check see every scenario's model
     answer."""
+    from .grading.text import graded
+
+    text = graded(text)  # a copy disguised with zero-width characters or look-alike letters is still a copy
     out: list[str] = []
     # Repeated lines count once: the same reason pasted on every spot flag is one copy, not three.
     ws = words("\n".join(_lines(text)))

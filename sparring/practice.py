@@ -55,7 +55,7 @@ def _stored(org: Organisation, scenario: Any, ctx: Any, pr: Any, result: GradeRe
     """The attempt as it goes to disk: (answer, assistant, grade document, feedback per criterion), redacted
     by the storage policy (sparring.redaction)."""
     findings = pr.findings if pr is not None else ([] if _policy_id(org, scenario) else None)
-    red = AttemptRedactor(org, scenario, ctx.text, findings, quotes)
+    red = AttemptRedactor(org, scenario, ctx.raw_text, findings, quotes)
     stored_assistant = red.assistant(assistant)
     grade_doc = red.grade(result, pr, stored_assistant)
     return red.answer(scenario.kind, ctx.answer), stored_assistant, grade_doc, \
@@ -91,7 +91,7 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
     # model is local: grading has always read the raw answer; only the assistant is behind the gate).
     ctx = begin(org, scenario, parsed)
     # Policy gate: the learner's own text is checked before anything is sent to the assistant.
-    text = ctx.text
+    text = ctx.raw_text  # what the learner sent, hidden parts included: all of it would leave
     pid = _policy_id(org, scenario)
     pr = org.policy_engine(pid).check(text) if (pid and text.strip()) else None
     verdict = pr.verdict if pr is not None else "allow"

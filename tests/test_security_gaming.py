@@ -102,6 +102,10 @@ def paraphrase(text: str) -> str:
     return " ".join(out)
 
 
+# Latin letters -> Cyrillic look-alikes (a reader sees the same words)
+_LOOKALIKE = str.maketrans({"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "x": "х", "y": "у", "i": "і"})
+
+
 def _fill(template: str, sc, org) -> str:
     same_kind = sorted(s for s, x in org.scenarios.items() if x.kind == sc.kind and s != sc.id)
     other = org.scenarios[same_kind[0]].model_answer if same_kind else ""
@@ -116,6 +120,13 @@ def _fill(template: str, sc, org) -> str:
         "rubric_words": _content_words(_hidden_texts(sc), 60),
         "rubric_list": ", ".join(_content_words(_hidden_texts(sc), 60).split()),
         "rubric_ids": ", ".join(c.id for c in sc.rubric.criteria), "pad": "a " * 9_000,
+        # disguised copies (issue 13): what a reader sees is the model answer; the raw characters are not
+        "model_answer_lookalike": (sc.model_answer or "").translate(_LOOKALIKE),
+        "model_answer_zero_width": "\u200b".join(sc.model_answer or ""),
+        "model_answer_hidden": f"<!-- {sc.model_answer or ''} -->",
+        "model_answer_display_none": f'<span style="display:none">{sc.model_answer or ""}</span>',
+        "model_answer_denied": " ".join(f"It is false that {x[:1].lower()}{x[1:]}" for x in
+                                        re.split(r"(?<=[.!?])\s+", (sc.model_answer or "").strip()) if x),
     }
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 

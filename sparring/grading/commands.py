@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .examples import check_examples  # noqa: F401  (importable from here too: tests and the UI use it)
+from .examples import check_contrasts, check_examples  # noqa: F401  (importable from here too: tests and the UI)
 
 if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
     from ..organisation import Organisation
@@ -23,6 +23,8 @@ def add_commands(sub, common) -> None:
     p.add_argument("paths", nargs="*", help="scenario files or folders (default: every scenario)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--no-policies", action="store_true", help="skip the policies' labelled tests")
+    p.add_argument("--show-contrasts", action="store_true", help="list every generated contrast (near miss) of the "
+                   "semantic and justification criteria, and whether it fails as it must")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("grade", parents=[common], help="grade one answer (a JSON file, or - for stdin)")
@@ -226,18 +228,30 @@ def cmd_test(args: argparse.Namespace) -> int:
                 keep.append(sc)
         scenarios = keep
     rows = []
+    contrasts: list[dict[str, Any]] = []
     for sc in sorted(scenarios, key=lambda s: s.id):
         rows.extend(check_examples(org, sc))
+        contrasts.extend(check_contrasts(org, sc))
     policy_rows, note = ([], None) if (args.no_policies or args.paths) else _policy_tests(org)
     bad = [r for r in rows + policy_rows if r.get("mismatches")]
+    bad_contrasts = [c for c in contrasts if c["passed"]]
     problems = [str(p) for p in org.problems]
-    ok = not bad and not problems
+    ok = not bad and not problems and not bad_contrasts
     if args.json:
         emit_json({"ok": ok, "examples": len(rows), "mismatches": len(bad), "results": rows,
+                   "contrasts": contrasts, "contrasts_passed": len(bad_contrasts),
                    "policy_tests": policy_rows, "problems": problems, "note": note})
         return 0 if ok else 1
     for p in problems:
         print(p)
+    if getattr(args, "show_contrasts", False):
+        for c in contrasts:
+            print(f"CONTRAST {c['scenario']} / {c['criterion']} ({c['kind']}): {'PASSES' if c['passed'] else 'fails'}"
+                  f": {c['contrast']}")
+    for c in bad_contrasts:
+        print(f"MISMATCH {c['scenario']} / {c['criterion']}: the generated contrast ({c['kind']}) "
+              f"“{c['contrast']}” passes; the rubric cannot tell it from “{c['statement']}”. Make the statement "
+              "more specific, add a failing example like it, or set `contrasts: false` on the criterion")
     for r in bad:
         where = f"{r['scenario']} / {r['example']}" if "scenario" in r else f"policy {r.get('policy')}"
         for m in r["mismatches"]:
@@ -249,6 +263,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     n_pbad = sum(len(r["mismatches"]) for r in policy_rows)
     print(f"{'OK' if ok else 'FAILED'}: {len(rows) - len([r for r in bad if 'scenario' in r])} of {len(rows)} "
           f"examples in {n_sc} scenarios graded as labelled" +
+          f"; {len(contrasts) - len(bad_contrasts)} of {len(contrasts)} generated contrasts fail as they must" +
           (f"; {n_pt - n_pbad} of {n_pt} policy tests as labelled" if policy_rows else "") +
           (f"; {len(problems)} content problem(s)" if problems else ""), file=sys.stderr)
     return 0 if ok else 1

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from ..content.models import AnyScenario, FrameAnswer, SpotAnswer, TrustAnswer
+from .text import graded
 
 if TYPE_CHECKING:
     from ..policy.engine import PolicyResult
@@ -32,8 +33,10 @@ class GradeContext:
     leave_out: int | None = None
 
     @property
-    def text(self) -> str:
-        """The answer's main free text: the prompt, the justification, or the flag reasons joined."""
+    def raw_text(self) -> str:
+        """The answer's main free text exactly as the learner sent it: the prompt, the justification, or the flag
+        reasons joined. What the policy checks (hidden text is still data that would leave) and what storage
+        redacts (sparring/redaction.py)."""
         a = self.answer
         if isinstance(a, FrameAnswer):
             return a.prompt
@@ -43,9 +46,23 @@ class GradeContext:
             return "\n".join(a.flags.values())
         raise TypeError(f"no answer text for a {type(a).__name__}; parse the answer first (rubric.parse_answer)")
 
+    @property
+    def text(self) -> str:
+        """The text every grader kind, plugins included, grades: raw_text as a reader sees it (grading/text.py:
+        hidden HTML dropped, zero-width characters removed, look-alike letters folded)."""
+        got = self.cache.get("graded_text")
+        if got is None:
+            if isinstance(self.answer, SpotAnswer):  # each reason on its own, as learner_parts reads them
+                got = "\n".join(graded(v) for v in self.answer.flags.values())
+            else:
+                got = graded(self.raw_text)
+            self.cache["graded_text"] = got
+        return str(got)
+
 
 def learner_parts(ctx: GradeContext) -> list[tuple[str, str]]:
-    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text."""
+    """The learner's free text as (source, text): each flag reason on its own for spot, else the main text.
+    Always the graded text (grading/text.py): what a reader sees, look-alike letters folded."""
     if isinstance(ctx.answer, SpotAnswer):
-        return [(sid, reason) for sid, reason in ctx.answer.flags.items()]
+        return [(sid, graded(reason)) for sid, reason in ctx.answer.flags.items()]
     return [("", ctx.text)]

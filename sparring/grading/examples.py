@@ -56,3 +56,44 @@ def check_examples(org: Organisation, scenario) -> list[dict[str, Any]]:
 def _brief(text: str, n: int = 160) -> str:
     t = " ".join((text or "").split())
     return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def check_contrasts(org, scenario) -> list[dict[str, Any]]:
+    """Grade every generated contrast (grading/contrasts.py) of the scenario's `semantic` and `justification`
+    criteria as an answer of its own; one row per contrast, `passed` True when the rubric would pass it (a
+    mismatch: the criterion cannot tell the statement from its near miss).
+
+    A semantic contrast is graded as the whole answer text; a justification contrast must not cover the reason it
+    comes from. Spot scenarios read reasons per flag, so their `semantic` criteria get the contrast on every
+    faulty sentence."""
+    from .contrasts import for_criterion
+    from .rubric import AnswerError, begin
+
+    rows: list[dict[str, Any]] = []
+    for crit in scenario.rubric.criteria:
+        kind = org.registry.get(crit.check)
+        if kind is None or crit.check not in ("semantic", "justification"):
+            continue
+        if not isinstance(crit, kind.options):
+            crit = kind.parse({**crit.model_dump(by_alias=True, exclude_unset=True), **crit.options})
+        for c in for_criterion(crit, scenario):
+            try:
+                ctx = begin(org, scenario, _answer(scenario, c.text))
+                r = kind.grade(crit, ctx)
+            except AnswerError:
+                continue
+            if crit.check == "justification":
+                passed = any(x["reason"] == c.statement for x in r.evidence.get("covered", []))
+            else:
+                passed = r.passed
+            rows.append({"scenario": scenario.id, "criterion": crit.id, "kind": c.kind, "statement": c.statement,
+                         "contrast": c.text, "passed": passed, "feedback": r.feedback})
+    return rows
+
+
+def _answer(scenario, text: str) -> dict[str, Any]:
+    if scenario.kind == "frame":
+        return {"prompt": text}
+    if scenario.kind == "trust":
+        return {"decision": scenario.decision.expected, "confidence": 0.8, "justification": text}
+    return {"flags": {s.id: text for s in scenario.output if s.faulty}}

@@ -8,8 +8,11 @@ How a statement is judged against an answer:
    evidence for anything, and the feedback says so.
 3. Each unit gets a score = max(cosine, W_COS * cosine + (1 - W_COS) * lexical recall of the statement's
    content words): MiniLM meaning, lifted by shared key words; the best unit is the evidence.
-4. Negation: a unit whose polarity (not / never / no / without / avoid ...) differs from the statement's cannot
-   be evidence ("do not promise a payout" never satisfies "promise them the payout").
+4. Contradiction (logic.py, from the dependency parse): a unit that denies the statement (a negation with real
+   scope, an opposite, swapped roles, a reversed comparison) cannot be evidence ("do not promise a payout" never
+   satisfies "promise them the payout"). And it is judged over the whole answer: when any unit that comes as
+   close to the statement as a pass needs denies it, the statement is not met, whatever else the answer says;
+   the feedback quotes that unit.
 
 All embeddings an attempt needs are computed in one batched call and kept in `GradeContext.cache`; authored
 texts are remembered per process (see embeddings.py).
@@ -27,7 +30,7 @@ import numpy as np
 
 from ..gaming import shingles, shown_texts, text_shingles
 from ..gaming import words as gwords
-from . import embeddings
+from . import embeddings, figures, logic
 # What a learner reads lives in feedback.py (one place for the wording, used by every grader kind); these names
 # stay importable from here as se.quote, se.language_note, ...
 from .feedback import copied_note, language_note, looks_english  # noqa: F401
@@ -246,7 +249,8 @@ def _authored_features(statement: str) -> TextFeatures:
     return features(statement)
 
 
-def _contradicts(s: TextFeatures, u: TextFeatures) -> bool:
+def _contradicts_words(s: TextFeatures, u: TextFeatures) -> bool:
+    """The word-level test (no parse): used only where no parse is available (similarity() without context)."""
     if not s.neg:
         if _soft_overlap(u.neg, s.terms):
             return True
@@ -260,12 +264,25 @@ def _contradicts(s: TextFeatures, u: TextFeatures) -> bool:
 
 
 def contradicts(statement: str, unit: str) -> bool:
-    """The unit negates what the statement asserts, or asserts what the statement negates, on shared terms.
+    """The unit denies the statement (logic.denial), or is a negated instruction against a positive statement.
 
     Negation only counts where it touches the statement's own content: "the quote has not arrived" does not
     contradict "the claim waits for the repair estimate", but "do not promise a payout" contradicts
     "promise them the payout"."""
-    return _contradicts(_authored_features(statement), features(unit))
+    return denial_of(core(statement), features(unit), logic.parse([unit])[0]) is not None
+
+
+# A unit is checked for contradiction only when it comes this close to the statement: below it, it cannot pass
+# and cannot deny (and parsing every unit of a long answer would cost more than the rest of the grade).
+CHECK_BAR = 0.3
+
+
+def denial_of(statement_core: str, u: TextFeatures, claim: logic.Claim) -> str | None:
+    """How a unit denies a statement (its core form), or None."""
+    kind = logic.denial(logic.authored(statement_core), claim)
+    if kind is None and u.negated_instruction and not _authored_features(statement_core).neg:
+        kind = "negation"  # "Never commit to when the money arrives": the whole instruction is negated
+    return kind
 
 
 def _lexical(statement_terms: set[str] | frozenset, uterms: set[str] | frozenset) -> float:
@@ -314,13 +331,16 @@ class Match:
     evidence: str | None  # the sentence that satisfies the statement (or comes closest)
     cosine: float = 0.0
     lexical: float = 0.0
-    contradicted: str | None = None  # a close sentence that says the opposite
+    contradicted: str | None = None  # a close unit (sentence or clause) that denies the statement
+    denial: str | None = None  # how it denies it: logic.denial's kinds, or 'figure'
+    figure: tuple[str, str] | None = None  # for 'figure': (the figure stated, the figure expected), as written
     source: str = ""
     near_miss: bool = False  # the evidence resembles a sentence the author labelled as not enough (exemplars.py)
 
     @property
     def matched(self) -> bool:
-        return self.score >= self.threshold and self.evidence is not None
+        # a reason counts only if the answer says it and nothing in the answer denies it
+        return self.score >= self.threshold and self.evidence is not None and self.contradicted is None
 
 
 @dataclass
@@ -330,7 +350,44 @@ class Prepared:
     ignored: list[str] = field(default_factory=list)  # sentences that addressed the grader
     truncated: bool = False
     copied: list[str] = field(default_factory=list)  # sentences copied from the scenario's own text
+    known: frozenset = frozenset()  # (kind, value) of the figures the learner was shown (figures.known_values)
     _features: dict[int, TextFeatures] = field(default_factory=dict, repr=False)
+    _claims: dict[int, logic.Claim] = field(default_factory=dict, repr=False)
+    _figures: dict[int, list[figures.Figure]] = field(default_factory=dict, repr=False)
+    _figures_all: dict[str, set[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _denials: dict[tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, str] | None] | None] = field(
+        default_factory=dict, repr=False)
+
+    def figures(self, i: int) -> list[figures.Figure]:
+        f = self._figures.get(i)
+        if f is None:
+            f = self._figures[i] = figures.extract(self.units[i].text)
+        return f
+
+    def stated(self) -> set[tuple[str, str]]:
+        """(kind, value) of every figure in the answer."""
+        if "_stated" not in self._figures_all:
+            self._figures_all["_stated"] = {(f.kind, f.value) for i in range(len(self.units)) for f in self.figures(i)}
+        return self._figures_all["_stated"]
+
+    def denial(self, i: int, statement: str, figures_from: tuple[str, ...] = ()
+               ) -> tuple[str, tuple[str, str] | None] | None:
+        """How unit i denies `statement` ((kind, figures) or None): a stated figure that is not one of the
+        statement's (or of `figures_from`'s) ('figure'), else logic.denial over the parse."""
+        key = (i, statement, figures_from)
+        if key not in self._denials:
+            got: tuple[str, tuple[str, str] | None] | None = None
+            expected = figures.authored(statement) + tuple(f for t in figures_from for f in figures.authored(t))
+            clash = figures.conflict(expected, self.figures(i), self.known)
+            if clash is not None and (clash[1].kind, clash[1].value) not in self.stated():
+                # a worked answer states intermediate figures beside the expected one; a figure it gets wrong
+                # denies the statement only when the right one is nowhere in the answer
+                got = ("figure", (clash[0].text, clash[1].text))
+            else:
+                kind = denial_of(core(statement), self.features(i), self.claims([i])[0])
+                got = (kind, None) if kind else None
+            self._denials[key] = got
+        return self._denials[key]
 
     def features(self, i: int) -> TextFeatures:
         """Word-level features of unit i, computed on first use and kept for this attempt only."""
@@ -338,6 +395,14 @@ class Prepared:
         if f is None:
             f = self._features[i] = features(self.units[i].text)
         return f
+
+    def claims(self, idx: list[int]) -> list[logic.Claim]:
+        """What units `idx` assert (parsed on first use, in one batch, and kept for this attempt only)."""
+        todo = [i for i in dict.fromkeys(idx) if i not in self._claims]
+        if todo:
+            for i, c in zip(todo, logic.parse([self.units[i].text for i in todo])):
+                self._claims[i] = c
+        return [self._claims[i] for i in idx]
 
 
 # ------------------------------------------------------------------------------ text copied from the scenario
@@ -440,7 +505,9 @@ def _prepare(ctx: GradeContext | None, parts: Iterable[tuple[str, str]], authore
     authored = list(dict.fromkeys(authored_texts(ctx) + list(authored)))
     texts = [u.text for u in units] + authored
     vecs = embeddings.embed(texts, remember=authored)
-    return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied)
+    known = figures.known_values(shown_texts(ctx.scenario)) if ctx is not None else frozenset()
+    return Prepared(units=units, vectors=vecs[: len(units)], ignored=ignored, truncated=truncated, copied=copied,
+                    known=known)
 
 
 def authored_texts(ctx: GradeContext | None) -> list[str]:
@@ -459,8 +526,8 @@ def statement_texts(statement: str) -> list[str]:
     return [statement] if c == statement else [statement, c]
 
 
-def unit_scores(prep: Prepared, statement: str, idx: list[int], *, negation: bool = True
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def unit_scores(prep: Prepared, statement: str, idx: list[int], *, negation: bool = True,
+                figures_from: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per unit of `idx`: (combined score, cosine, lexical recall, contradicts the statement)."""
     if not idx:
         z = np.zeros(0)
@@ -468,24 +535,29 @@ def unit_scores(prep: Prepared, statement: str, idx: list[int], *, negation: boo
     forms = statement_texts(statement)
     svec = embeddings.embed(forms, remember=forms)
     cos = (prep.vectors[idx] @ svec.T).max(axis=1).astype(float)
-    sc, lex, contra = _scores_against(prep, statement, cos, idx, negation)
+    sc, lex, contra = _scores_against(prep, statement, cos, idx, negation, figures_from)
     return sc, cos, lex, contra
 
 
-def _scores_against(prep: Prepared, statement: str, cos: np.ndarray, idx: list[int], negation: bool = True
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scores_against(prep: Prepared, statement: str, cos: np.ndarray, idx: list[int], negation: bool = True,
+                    figures_from: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The one place a unit is scored against an authored text, from its cosines to the text's forms: (combined
     score, lexical recall, contradicts the text) per unit of `idx`."""
-    s_feats = _authored_features(core(statement))
+    c = core(statement)
+    s_feats = _authored_features(c)
     terms = s_feats.terms or _authored_features(statement).terms
     lex = np.zeros(len(idx))
     contra = np.zeros(len(idx), dtype=bool)
     for j, i in enumerate(idx):
-        u_feats = prep.features(i)
-        lex[j] = _lexical(terms, u_feats.terms)
-        contra[j] = negation and _contradicts(s_feats, u_feats)
+        lex[j] = _lexical(terms, prep.features(i).terms)
     # Lexical overlap can lift a score, never sink it: a pure paraphrase keeps its cosine.
-    return np.maximum(cos, W_COS * cos + (1 - W_COS) * lex), lex, contra
+    sc = np.maximum(cos, W_COS * cos + (1 - W_COS) * lex)
+    if negation:
+        near = [j for j in range(len(idx)) if sc[j] >= CHECK_BAR]
+        prep.claims([idx[j] for j in near])  # one parse batch for every close unit
+        for j in near:
+            contra[j] = prep.denial(idx[j], statement, figures_from) is not None
+    return sc, lex, contra
 
 
 def score_matrix(prep: Prepared, texts: list[str], idx: list[int]) -> np.ndarray:
@@ -509,34 +581,39 @@ def score_matrix(prep: Prepared, texts: list[str], idx: list[int]) -> np.ndarray
 
 
 def match(prep: Prepared, statement: str, threshold: float | None = None, *,
-          units: list[int] | None = None, negation: bool = True) -> Match:
+          units: list[int] | None = None, negation: bool = True, figures_from: tuple[str, ...] = ()) -> Match:
     """The best unit for `statement` among `units` (indexes into prep.units; default all). With
-    `negation=False` a unit that contradicts the statement still counts (used for flag reasons, which describe
-    an error and so are full of "not")."""
+    `negation=False` a unit that contradicts the statement still counts (the exemplar builder uses it: an
+    example's closest sentence is what its label is about, whatever it says). `figures_from`: more authored texts
+    whose figures are right here (a spot reason may quote the faulty sentence's figure)."""
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     idx = list(range(len(prep.units))) if units is None else units
     if not idx:
         return Match(statement, 0.0, thr, None)
-    sc, cos, lex, contra = unit_scores(prep, statement, idx, negation=negation)
-    return best_match(prep, statement, thr, idx, sc, cos, lex, contra)
+    sc, cos, lex, contra = unit_scores(prep, statement, idx, negation=negation, figures_from=figures_from)
+    return best_match(prep, statement, thr, idx, sc, cos, lex, contra, figures_from)
 
 
 def best_match(prep: Prepared, statement: str, thr: float, idx: list[int], sc: np.ndarray, cos: np.ndarray,
-               lex: np.ndarray, contra: np.ndarray) -> Match:
-    """The Match of the best non-contradicting unit; a close contradicting unit is named in `contradicted`."""
+               lex: np.ndarray, contra: np.ndarray, figures_from: tuple[str, ...] = ()) -> Match:
+    """The Match of the best non-contradicting unit. A contradicting unit that scores at least the threshold (as
+    close as a pass needs) is named in `contradicted`, and then the statement is not met (Match.matched)."""
     best: Match = Match(statement, 0.0, thr, None)
-    best_any: tuple[float, str | None] = (-1.0, None)
+    best_any: tuple[float, int | None] = (-1.0, None)
     for j, i in enumerate(idx):
         u = prep.units[i]
         v = float(sc[j])
         if contra[j]:
             if v > best_any[0]:
-                best_any = (v, u.sentence)
+                best_any = (v, i)
             continue
         if v > best.score:
             best = Match(statement, v, thr, u.sentence, float(cos[j]), float(lex[j]), source=u.source)
-    if best_any[1] is not None and best_any[0] >= thr and best_any[0] > best.score:
-        best.contradicted = best_any[1]
+    if best_any[1] is not None and best_any[0] >= thr:
+        i = best_any[1]
+        best.contradicted = prep.units[i].text
+        d = prep.denial(i, statement, figures_from)
+        best.denial, best.figure = (d[0], d[1]) if d else ("negation", None)
     return best
 
 
@@ -550,3 +627,18 @@ def _one(text: str) -> tuple[list[Unit], np.ndarray]:
     if not units:
         return [], np.zeros((0, embeddings.DIM), dtype=np.float32)
     return units, embeddings.embed([u.text for u in units])
+
+
+_DENIAL_SAYS = {"negation": "says the opposite", "opposite": "says the opposite (an opposite word or direction)",
+                "swapped roles": "has who does what the wrong way round",
+                "comparison": "has the comparison the wrong way round"}
+
+
+def denial_note(m: Match) -> str:
+    """How the answer denies a statement, quoting the clause: for the feedback of every kind that matches
+    statements (semantic, justification, flags)."""
+    if not m.contradicted:
+        return ""
+    if m.denial == "figure" and m.figure:
+        return (f"Your answer says {quote(m.contradicted)}: {m.figure[0]} where {m.figure[1]} is the right figure.")
+    return f"Your sentence {quote(m.contradicted)} {_DENIAL_SAYS.get(m.denial or 'negation', 'says the opposite')}."

@@ -169,3 +169,31 @@ def shared_nlp_engine() -> LeanSpacyNlpEngine:
             eng.load()
             _engine = eng
         return _engine
+
+
+# ------------------------------------------------------------------------------------ the grader's parser
+
+_parser_lock = threading.Lock()
+_parser = None
+
+
+def shared_parser():
+    """The same installed pipeline package with its tagger, dependency parser and lemmatizer and without the NER
+    (which only the policy engine needs): the grader reads who did what to whom and what a "not" applies to
+    (sparring/grading/logic.py). Loaded once per process (~1 s), on first use; never downloads."""
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            import spacy
+
+            from thinc.api import NumpyOps
+
+            nlp = spacy.load(MODEL_NAME, exclude=["ner"])
+            ops = NumpyOps(use_blis=False)  # as for the NER (_use_numpy_blas); rule-based pipes have no model
+            for name in nlp.pipe_names:
+                model = getattr(nlp.get_pipe(name), "model", None)
+                if model is not None:
+                    for node in model.walk():
+                        node.ops = ops
+            _parser = nlp
+        return _parser

@@ -11,6 +11,7 @@ from ...patterns import compile_pattern, problem
 from ..registry import CriterionOptions, register
 from ..feedback import join_words
 from ..result import CriterionResult
+from ..text import graded
 
 
 class _Lists(CriterionOptions):
@@ -85,7 +86,7 @@ def _judge(opts: _Lists, found: Callable[[str], str | None], literal: bool) -> C
           description="The answer contains (any / all) or avoids (none) literal phrases.",
           example="- id: placeholder\n  check: contains\n  any: ['[customer]', '[name]']")
 def grade_contains(opts: ContainsOptions, ctx: Any) -> CriterionResult:
-    raw = ctx.text
+    raw = ctx.text  # the graded text (grading/text.py): a phrase hidden in an HTML comment does not count
     text = raw if opts.case_sensitive else raw.lower()
 
     def found(t: str) -> str | None:

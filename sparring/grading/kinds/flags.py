@@ -105,6 +105,7 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     found: list[tuple[Sentence, float | None]] = []
     unexplained: list[tuple[Sentence, float]] = []
     missed: list[Sentence] = []
+    denied: dict[str, se.Match] = {}  # reasons that deny `why` or state a wrong figure
     for s in faulty:
         if s.id not in flags:
             missed.append(s)
@@ -113,12 +114,16 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
             found.append((s, None))
             continue
         idx = [i for i, u in enumerate(prep.units) if u.source == s.id]
-        m = se.match(prep, s.why, thr, units=idx, negation=False)
-        sc = explanation_score(m, flags[s.id], s.why, s.text)
+        # a reason that denies `why`, or "corrects" the sentence with a figure that is neither the right one nor
+        # the sentence's own, does not name the error
+        m = se.match(prep, s.why, thr, units=idx, figures_from=(s.text,))
+        sc = explanation_score(m, flags[s.id], s.why, s.text) if m.contradicted is None else 0.0
         if idx and sc >= thr:
             found.append((s, round(sc, 3)))
         else:
             unexplained.append((s, round(sc, 3)))
+            if m.contradicted:
+                denied[s.id] = m
     false_flags = [sid for sid in flags if not out[sid].faulty]
     n_f = len(faulty)
     recall = len(found) / n_f
@@ -131,6 +136,8 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
     ev = {"found": [s.id for s, _ in found], "unexplained": [s.id for s, _ in unexplained],
           "missed": [s.id for s in missed], "false_flags": false_flags, "recall": round(recall, 3),
           "precision": round(precision, 3), "scores": {s.id: sc for s, sc in found + unexplained if sc is not None}}
+    if denied:
+        ev["denied"] = {sid: {"clause": m.contradicted, "denial": m.denial} for sid, m in denied.items()}
     parts = []
 
     def named(ids: list[str]) -> str:  # as the learner sees them: by number, not by id
@@ -150,6 +157,9 @@ def grade_flags(opts: FlagsOptions, ctx) -> CriterionResult:
             r = flags[s.id]
             said = (f"your reason {quote(r, 80, around=se.key_figures(r))} does not name the error" if r
                     else "you gave no reason")
+            wrong = denied[s.id].figure if s.id in denied and denied[s.id].denial == "figure" else None
+            if wrong:
+                said = f"your reason gives {wrong[0]}, which is not the right figure"
             bits.append(f"{named([s.id])} ({said}; {hint(s.text)})")
         parts.append("Right sentence, but: " + "; ".join(bits) + ".")
     if missed:

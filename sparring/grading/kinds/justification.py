@@ -14,6 +14,7 @@ from ..result import CriterionResult
 from ...content.models import AnyScenario
 from ..context import GradeContext, learner_parts
 from .semantic import quoter
+from ..hedging import hedge
 
 
 class JustificationOptions(CriterionOptions):
@@ -22,6 +23,9 @@ class JustificationOptions(CriterionOptions):
     min_covered: int | None = Field(None, ge=1, description="How many reasons must be covered (default: half, "
                                     "rounded up).")
     threshold: float | None = Field(None, ge=0, le=1, description="Similarity a sentence needs to cover a reason.")
+    contrasts: bool = Field(True, description="Check in `sparring test` that the generated near misses of each "
+                            "reason (negated, reversed, opposite word, wrong figure; grading/contrasts.py) do not "
+                            "cover it. `false` switches them off for this criterion.")
 
     def needed(self) -> int:
         return min(len(self.reasons), self.min_covered or math.ceil(len(self.reasons) / 2))
@@ -52,7 +56,8 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
     prep = se.prepare(ctx, se.UNITS_KEY, learner_parts(ctx), opts.embedding_texts(ctx.scenario))
     said = quoter(ctx, 100)
     matches = [se.match(prep, r, opts.threshold) for r in opts.reasons]
-    covered = [m for m in matches if m.matched]
+    hedged = hedge(ctx.text) if ctx.scenario.kind == "trust" else None
+    covered = [m for m in matches if m.matched] if not hedged else []
     need = opts.needed()
     passed = len(covered) >= need
     score = min(1.0, len(covered) / need) if need else 1.0
@@ -75,14 +80,18 @@ def grade_justification(opts: JustificationOptions, ctx) -> CriterionResult:
                                f"{got}.{more}{note}")
     contra = [m for m in matches if m.contradicted and not m.matched]
     parts = []
-    if not prep.units:
+    if hedged:
+        ev["hedge"] = hedged
+        parts.append(f"Your answer argues for more than one decision ({se.quote(hedged, 120)}), so its reasons do "
+                     "not support the one you chose. Pick one decision and give the reasons for it.")
+    elif not prep.units:
         parts.append("You gave no reasons" + (" apart from words addressed to the grader" if prep.ignored else "")
                      + ".")
     else:
         parts.append(f"Your reasons cover {len(covered)} of the {need} key reasons needed"
                      + (f" ({got})" if covered else "") + ".")
     for m in contra[:2]:
-        parts.append(f"{said(m.contradicted, m.statement)} says the opposite of a key reason.")
+        parts.append(f"{se.denial_note(m)} A key reason is: {m.statement.rstrip('.')}.")
     missing = [m for m in matches if not m.matched]
     parts.append("Next step: say why, in a sentence each — for example: " + missing[0].statement.rstrip(".") + ".")
     return CriterionResult(id=opts.id, passed=False, score=score, evidence=ev,

@@ -31,8 +31,11 @@ def grade_length(opts: LengthOptions, ctx) -> CriterionResult:
     from ..semantic_engine import addresses_grader, sentences
 
     # Words addressed to the grader ("mark this as passing") are not part of the answer.
-    ignored = [s for s in sentences(ctx.text) if addresses_grader(s)]
-    n = len(ctx.text.split()) - sum(len(s.split()) for s in ignored)
+    from ..text import graded
+
+    text = ctx.text  # graded: hidden HTML and invisible characters are not words a reader sees
+    ignored = [s for s in sentences(text) if addresses_grader(s)]
+    n = len(text.split()) - sum(len(s.split()) for s in ignored)
     ev = {"words": n, **({"ignored": ignored} if ignored else {})}
     if opts.min_words is not None and n < opts.min_words:
         return CriterionResult(id=opts.id, passed=False, score=n / max(opts.min_words, 1), evidence=ev,

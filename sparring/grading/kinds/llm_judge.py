@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .. import semantic_engine as se
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult, ungraded
+from ..text import graded
 
 log = logging.getLogger("sparring.grading.llm_judge")
 
@@ -85,12 +86,12 @@ def fence(answer: str, nonce: str) -> str:
 
 def build_messages(opts: LlmJudgeOptions, ctx, nonce: str | None = None) -> list[dict]:
     nonce = nonce or secrets.token_hex(6)
-    answer = ctx.text
+    answer = ctx.text  # graded: the judge reads what a reader sees (grading/text.py)
     if ctx.scenario.kind == "trust":
         answer = (f"Decision: {ctx.answer.decision} (confidence {ctx.answer.confidence:.0%})\n"
-                  f"Justification: {ctx.answer.justification}")
+                  f"Justification: {graded(ctx.answer.justification)}")
     elif ctx.scenario.kind == "spot":
-        answer = "\n".join(f"Flagged {sid}: {why}" for sid, why in ctx.answer.flags.items()) or "(no flags)"
+        answer = "\n".join(f"Flagged {sid}: {graded(why)}" for sid, why in ctx.answer.flags.items()) or "(no flags)"
     return [
         {"role": "system", "content": SYSTEM.format(nonce=nonce)},
         {"role": "user", "content": USER.format(title=ctx.scenario.title, brief=ctx.scenario.brief.strip(),

@@ -45,7 +45,7 @@ def _describe(findings: list[Any], names: dict[str, str]) -> str:
 def grade_policy(opts: PolicyOptions, ctx: Any) -> CriterionResult:
     pid = opts.policy or ctx.scenario.policy
     result = ctx.policy if (ctx.policy is not None and pid == ctx.scenario.policy) else \
-        ctx.org.policy_engine(pid).check(ctx.text)
+        ctx.org.policy_engine(pid).check(ctx.raw_text)
     policy = ctx.org.policies.get(pid)
     names = entity_names(policy)
     title = f"the “{policy.title}” policy" if policy is not None and getattr(policy, "title", None) else \
@@ -54,10 +54,10 @@ def grade_policy(opts: PolicyOptions, ctx: Any) -> CriterionResult:
     worst = [f for f in result.findings if ACTION_ORDER[f.action] > ACTION_ORDER[opts.allow_up_to]]
     warned = [f for f in result.findings if f.action == "warn"]
     # recorded (grading/quotes.py): the stored copies are rebuilt from the answer as redacted at rest
-    shown = redacted_view(result, ctx.text, lambda red: redacted_words(red, names))
+    shown = redacted_view(result, ctx.raw_text, lambda red: redacted_words(red, names))
     ev = {"verdict": result.verdict,
           "findings": [f"{f.entity} ({f.action}, rule: {f.rule}, score {f.score:.2f})" for f in result.findings],
-          "redacted": redacted_view(result, ctx.text),
+          "redacted": redacted_view(result, ctx.raw_text),
           # the same, in the words the learner reads (templates' {findings} and {redacted})
           "learner": {"findings": _describe(result.findings, names), "redacted": shown}}
     if worst:

@@ -11,6 +11,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import Field
 
+from .. import contrasts
 from .. import exemplars as xm
 from .. import semantic_engine as se
 from ...content.models import AnyScenario
@@ -18,6 +19,8 @@ from ..context import GradeContext, learner_parts
 from ..feedback import copied_note, key_words, language_note, quote, whole_sentence
 from ..registry import CriterionOptions, register
 from ..result import CriterionResult
+from ..hedging import hedge
+from ..text import graded
 
 
 class SemanticOptions(CriterionOptions):
@@ -33,13 +36,23 @@ class SemanticOptions(CriterionOptions):
                            "for a `required` criterion): a sentence like a passing example's counts as saying it; "
                            "a sentence closer to a failing example's than to `expect` and every passing example "
                            "does not. `false` = judge by the statement(s) only.")
+    must_not: list[str] = Field(default_factory=list, description="Statements the answer must NOT assert even "
+                                "when it covers `expect`: a promise, an instruction or a fact the material forbids "
+                                "(e.g. 'Promises the customer a payout date.'). The criterion fails when the answer "
+                                "says one of them; saying the opposite ('do not promise a date') is fine.")
+    contrasts: bool = Field(True, description="Generate near misses of each statement (negated, reversed, opposite "
+                            "word, wrong figure; grading/contrasts.py), use them as failing examples, and check in "
+                            "`sparring test` that each fails. `false` switches them off for this criterion.")
 
     def statements(self) -> list[str]:
         items = [self.expect] if isinstance(self.expect, str) else list(self.expect)
         return [s for s in (x.strip() for x in items) if s]
 
+    def forbidden(self) -> list[str]:
+        return [s for s in (x.strip() for x in self.must_not) if s]
+
     def embedding_texts(self, scenario: AnyScenario) -> list[str]:
-        return [t for s in self.statements() for t in se.statement_texts(s)]
+        return [t for s in self.statements() + self.forbidden() for t in se.statement_texts(s)]
 
     def threshold_in_force(self) -> float:
         return self.threshold if self.threshold is not None else se.DEFAULT_THRESHOLD
@@ -77,13 +90,15 @@ def matches(opts: SemanticOptions, ctx, prep: se.Prepared) -> tuple[list[se.Matc
     ex: tuple[xm.Exemplar, ...] = ()
     if opts.examples and ctx is not None:
         ex = tuple(e for e in xm.for_criterion(ctx.scenario, opts) if e.index != ctx.leave_out)
+        # near misses generated from the statements: failing exemplars from day one (grading/contrasts.py)
+        ex += contrasts.exemplars(opts, ctx.scenario, " ".join(t for _, t in learner_parts(ctx)))
     if not ex or not prep.units or not results:
         return results, None
     if opts.match == "all":
         groups = [([m], [e for e in ex if e.statement == m.statement]) for m in results]
     else:
         groups = [(results, [e for e in ex if e.statement == ""])]
-    info: dict = {"labelled": len({e.index for e in ex}), "decided_by": []}
+    info: dict = {"labelled": len({e.index for e in ex if e.index >= 0}), "decided_by": []}
     for ms, group in groups:
         if not group:
             continue
@@ -115,7 +130,8 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
     results, ex_info = matches(opts, ctx, prep)
     hits = [m for m in results if m.matched]
     ev: dict = {"statements": [{"statement": m.statement, "matched": m.matched, "score": round(m.score, 3),
-                                "sentence": m.evidence, "contradicted_by": m.contradicted} for m in results]}
+                                "sentence": m.evidence, "contradicted_by": m.contradicted,
+                                **({"denial": m.denial} if m.contradicted else {})} for m in results]}
     if ex_info:
         ev["examples"] = ex_info  # author content: for mentors and authors; learners' feedback keeps to `expect`
     if prep.ignored:
@@ -139,6 +155,22 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                feedback=f"Good: nothing in your answer {_lower_first(results[0].statement)}.")
     need_all = opts.match == "all"
     passed = (len(hits) == len(results)) if need_all else bool(hits)
+    asserted = [m for m in (se.match(prep, f, opts.threshold) for f in opts.forbidden()) if m.matched]
+    if asserted:  # a harmful or invented addition fails the criterion, whatever else the answer covers
+        m = max(asserted, key=lambda m: m.score)
+        ev["must_not"] = [{"statement": x.statement, "sentence": x.evidence, "score": round(x.score, 3)}
+                          for x in asserted]
+        return CriterionResult(
+            id=opts.id, passed=False, score=0.0, evidence={**ev, "sentence": m.evidence},
+            feedback=(f"Your answer says {said(m.evidence, m.statement)}, and it must not: {_lower_first(m.statement)}. "
+                      "Remove it (or say the opposite, if that is what the material allows)." + note))
+    hedged = hedge(ctx.text) if ctx.scenario.kind == "trust" and passed else None
+    if hedged:  # arguing for every decision covers every reason; it earns none
+        ev["hedge"] = hedged
+        return CriterionResult(
+            id=opts.id, passed=False, score=0.0, evidence=ev,
+            feedback=(f"Your answer argues for more than one decision ({se.quote(hedged, 120)}), so its reasons "
+                      "do not support the one you chose. Pick one decision and give the reasons for it."))
     score = (len(hits) / len(results)) if need_all else (1.0 if hits else 0.0)
     best = max(hits or results, key=lambda m: m.score)
     ev["sentence"] = best.evidence if best.matched else None
@@ -155,8 +187,7 @@ def grade_semantic(opts: SemanticOptions, ctx) -> CriterionResult:
                                                                    if prep.ignored else "") + ".")
     for m in missing[:3]:
         if m.contradicted:
-            parts.append(f"Your sentence {said(m.contradicted, m.statement)} says the opposite of what is needed: "
-                         f"{m.statement.rstrip('.')}.")
+            parts.append(f"{se.denial_note(m)} Wanted: {m.statement.rstrip('.')}.")
         elif m.evidence and (m.score >= m.threshold * 0.75 or m.near_miss):
             parts.append(f"The closest you came is {said(m.evidence, m.statement)}, which does not quite say it. "
                          f"Wanted: {m.statement.rstrip('.')}.")
