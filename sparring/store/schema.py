@@ -170,6 +170,24 @@ CREATE INDEX IF NOT EXISTS real_work_account ON real_work_events(account, at);
 CREATE INDEX IF NOT EXISTS real_work_team ON real_work_events(team, at);
 CREATE INDEX IF NOT EXISTS real_work_at ON real_work_events(at);
 """),
+    # harden helper (issue 14): sign-in lockout kept in the database, not in process memory, so every replica
+    # behind a load balancer sees the same locks. One row per (account, source) and one per source alone
+    # (account = ''), which has a wider limit: a stranger can lock only their own source out of an account,
+    # never the account for everyone. Names and client addresses only, never a password.
+    Migration(6, "sign-in lockout per account and source", """
+CREATE TABLE IF NOT EXISTS login_locks (
+    account TEXT NOT NULL,                          -- the account name tried, or '' for the per-source row
+    source TEXT NOT NULL,                           -- the client address the sign-in came from
+    failures INTEGER NOT NULL DEFAULT 0,            -- failed sign-ins since window_start
+    window_start TEXT NOT NULL,                     -- ISO 8601 UTC; failures older than the window are forgotten
+    lockouts INTEGER NOT NULL DEFAULT 0,            -- locks so far: each one lasts twice as long (backoff)
+    locked_until TEXT,                              -- ISO 8601 UTC, or NULL when not locked
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (account, source)
+);
+CREATE INDEX IF NOT EXISTS login_locks_source ON login_locks(source);
+ALTER TABLE login_events ADD COLUMN source TEXT;
+"""),
 ]
 
 LATEST = MIGRATIONS[-1].version
