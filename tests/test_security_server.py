@@ -147,8 +147,14 @@ def test_files_outside_the_app_cannot_be_fetched_even_signed_in(server):
 
 
 def test_login_is_rate_limited_per_user(server):
-    """After [auth] max_login_failures wrong passwords, even the right one is refused for a while."""
+    """After [auth] max_login_failures wrong passwords from one source, even the right one is refused from there,
+    with 429 and a message that says the account is locked and until when; the page carries the notice element
+    and the script that shows it; the lock is in the database; `sparring users unlock` lifts it."""
+    import subprocess
+    import sys
+
     from sparring.config import AuthSettings
+    from sparring.store.db import Store
 
     def signed_in(c) -> bool:
         return any(k.startswith("access-token") for k in c.cookies.keys())
@@ -157,12 +163,31 @@ def test_login_is_rate_limited_per_user(server):
     assert signed_in(good), list(good.cookies.keys())  # the check below is not vacuous
     good.close()
     n = AuthSettings().max_login_failures
-    for _ in range(n):
+    for i in range(n):  # the failure that reaches the limit already says so
         c, r = _session(server, "load-05", "wrong-password")
-        assert not signed_in(c)
+        assert not signed_in(c) and r.status_code == (429 if i == n - 1 else 400), r.text[:200]
         c.close()
     c, r = _session(server, "load-05", "security-test-password")
     assert not signed_in(c), "a locked-out user signed in with the right password"
+    assert r.status_code == 429, (r.status_code, r.text[:200])
+    detail = r.json()["detail"]
+    assert "locked" in detail and "try again after" in detail and "UTC" in detail, detail
+    page = c.get("").text + json.dumps(c.get("config").json())
+    assert "sp-login-notice" in page and "window.fetch" in page  # where the browser shows `detail`
+    c.close()
+    s = Store(server.db)
+    try:
+        row = s.one("SELECT account, source, locked_until FROM login_locks WHERE account = 'load-05'")
+    finally:
+        s.close()
+    assert row and row["source"] == "127.0.0.1" and row["locked_until"][11:16] in detail, (row, detail)
+    # a mentor or admin unlocks it from the command line; then the owner signs in
+    env = {**__import__("os").environ, "SPARRING_DB": str(server.db)}
+    out = subprocess.run([sys.executable, "-m", "sparring.cli", "users", "unlock", "load-05", "--by",
+                          "canary-mentor"], capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 0 and "1 lock lifted" in out.stdout, (out.stdout, out.stderr)
+    c, r = _session(server, "load-05", "security-test-password")
+    assert signed_in(c), r.text[:200]
     c.close()
 
 

@@ -75,8 +75,6 @@ def test_gradio_treats_an_expired_session_as_signed_out(tiny_app):
 def _launch_without_server(monkeypatch, tmp_path):
     """The app's own launch() on the sample organisation and a fresh database, with no real server: only what
     launch() does with the Blocks it built. Returns the organisation, the Blocks and Gradio's launch arguments."""
-    import types
-
     from sparring.organisation import get_org
     from sparring.ui import app as app_mod
     from sparring.ui.context import WarmUp
@@ -84,7 +82,14 @@ def _launch_without_server(monkeypatch, tmp_path):
     started = {}
 
     def fake_launch(self, **kwargs):
-        self.server_app = types.SimpleNamespace(tokens={"before": "learner"})
+        from fastapi import FastAPI
+
+        # Gradio's app, as far as launch() touches it: its token dict and its POST /login and GET / routes
+        app = FastAPI()
+        app.tokens, app.cookie_id = {"before": "learner"}, "test"  # type: ignore[attr-defined]
+        app.add_api_route("/login", lambda: None, methods=["POST"])
+        app.add_api_route("/", lambda: "", methods=["GET"])
+        self.server_app = app
         started.update(kwargs)
 
     monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
@@ -105,6 +110,8 @@ def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_
     assert isinstance(tokens, SessionTokens) and "auth" in started
     assert tokens.ttl_s == org.settings.auth.session_hours * 3600
     assert tokens.get("before") == "learner", "a sign-in made while the server started is kept"
+    logins = [r for r in demo.server_app.router.routes if getattr(r, "path", "") == "/login"]
+    assert [r.endpoint.__module__ for r in logins] == ["sparring.ui.login"], "Gradio's /login was not replaced"
 
 
 def test_launch_creates_the_demo_accounts_the_settings_turn_on(monkeypatch, tmp_path):

@@ -1,4 +1,4 @@
-"""`sparring users add|list`: built-in accounts in the organisation's store."""
+"""`sparring users add|list|unlock`: built-in accounts in the organisation's store."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import sys
 def _store(args):
     from ..cli.common import resolve_root
     from ..organisation import load_org
-    from .db import open_store
+    from .db import apply_db_override, open_store
 
-    return open_store(load_org(resolve_root(args)))
+    org = load_org(resolve_root(args))
+    apply_db_override(org)
+    return open_store(org)
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -68,9 +70,39 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    """Lift a sign-in lock. Run by whoever can open the store; `--by` names the mentor or admin doing it, and is
+    refused for anyone else, so the unlock is attributable and a learner's account cannot be used for it."""
+    from ..auth import locks, unlock
+    from .users import get_user
+
+    store = _store(args)
+    if args.list:
+        rows = locks(store)
+        for r in rows:
+            print(f"{r['account'] or '(every account)':<20} from {r['source']:<24} until {r['locked_until']}")
+        if not rows:
+            print("no sign-in is locked", file=sys.stderr)
+        return 0
+    if not args.name:
+        print("sparring users unlock: give the account NAME (or --list)", file=sys.stderr)
+        return 2
+    by = get_user(store, args.by) if args.by else None
+    if args.by and (by is None or not by.has("mentor")):
+        print(f"sparring users unlock: --by {args.by}: only a mentor or admin may unlock accounts", file=sys.stderr)
+        return 1
+    if get_user(store, args.name) is None:
+        print(f"sparring users unlock: there is no account named '{args.name}' (see `sparring users list`)",
+              file=sys.stderr)
+        return 1
+    n = unlock(store, args.name, args.source)
+    print(f"unlocked {args.name}: {n} lock{'s' if n != 1 else ''} lifted" + (f" (by {args.by})" if args.by else ""))
+    return 0
+
+
 def add_commands(sub, common) -> None:
     """Register this area's sub-commands on the CLI's subparsers."""
-    p = sub.add_parser("users", parents=[common], help="built-in accounts (add, list)")
+    p = sub.add_parser("users", parents=[common], help="built-in accounts (add, list, unlock)")
     usub = p.add_subparsers(dest="users_command", metavar="ACTION")
     usub.required = True
 
@@ -94,3 +126,10 @@ def add_commands(sub, common) -> None:
     ls = usub.add_parser("list", parents=[common], help="list accounts (never passwords)")
     ls.add_argument("--json", action="store_true", help="print one JSON document")
     ls.set_defaults(func=cmd_users_list)
+
+    un = usub.add_parser("unlock", parents=[common], help="lift the sign-in lock on an account (mentor or admin)")
+    un.add_argument("name", nargs="?", default=None, help="the account to unlock")
+    un.add_argument("--source", default=None, help="only the lock from this client address")
+    un.add_argument("--by", default=None, help="the mentor or admin account doing it (checked)")
+    un.add_argument("--list", action="store_true", help="list the locks in force instead")
+    un.set_defaults(func=cmd_users_unlock)

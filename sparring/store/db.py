@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -201,6 +202,13 @@ def _version(db: Database) -> int:
     if not db["schema_version"].exists():
         return 0
     return int(_scalar(db, "SELECT MAX(version) FROM schema_version") or 0)
+
+
+def apply_db_override(org: Organisation) -> None:
+    """$SPARRING_DB overrides `[store] path` (tests, benchmarks and throw-away demos use it): the web app and
+    `sparring users` then open the same database."""
+    if os.environ.get("SPARRING_DB"):
+        org.settings.store.path = str(Path(os.environ["SPARRING_DB"]).resolve())
 
 
 def open_store(org_or_path: Organisation | str | Path) -> Store:

@@ -21,7 +21,7 @@ from typing import Any
 import gradio as gr
 
 from ..organisation import Organisation
-from . import api, author_tab, catalogue, practice_tab, progress_tab, sessions
+from . import api, author_tab, catalogue, login, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
 from .serve import start
@@ -209,7 +209,11 @@ def auth_kwargs(org: Organisation, store: Any) -> dict[str, Any]:
     demo = getattr(a, "demo_accounts", False)
     message = ("Sign in with your Sparring account." +
                (" To try it out: user <b>learner</b>, password <b>practice</b>." if demo else ""))
-    return {"auth": lambda name, password: authenticate(store, name, password), "auth_message": message}
+    from .login import LOGIN_NOTICE
+
+    # `auth` is only the fallback: launch() replaces Gradio's /login with ui/login.py's, which knows the source
+    return {"auth": lambda name, password: authenticate(store, name, password, "unknown"),
+            "auth_message": message + LOGIN_NOTICE}
 
 
 def launch(root: str | Path | None = None, host: str | None = None, port: int | None = None, *,
@@ -219,7 +223,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     from ..auth import ensure_demo_accounts
     from ..content.problems import ContentError
     from ..organisation import get_org
-    from ..store.db import StoreError, open_store
+    from ..store.db import StoreError, apply_db_override, open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Gradio resolves its temp folder (realpath: several syscalls) every time it builds a component, and it
@@ -234,8 +238,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         log.warning("content problem: %s", p)
     if not org.scenarios:
         sys.exit(f"{root}: no valid scenario to serve. Run `sparring validate --root {root}` to see why.")
-    if os.environ.get("SPARRING_DB"):
-        org.settings.store.path = str(Path(os.environ["SPARRING_DB"]).resolve())
+    apply_db_override(org)
     try:
         store = open_store(org)
     except StoreError as e:
@@ -268,6 +271,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     )
     if org.settings.auth.mode == "builtin":  # Gradio's own login tokens never expire; these do, per sign-in
         sessions.install(demo.server_app, org.settings.auth.session_hours)
+        login.install(demo.server_app, store)  # sign-in locked per account and source, and says until when
     # Models load only once the server answers: on 2 cores, loading them during start-up delays the first page.
     warm.start()
     if block:
