@@ -84,11 +84,12 @@ def _launch_without_server(monkeypatch, tmp_path):
     def fake_launch(self, **kwargs):
         from fastapi import FastAPI
 
-        # Gradio's app, as far as launch() touches it: its token dict and its POST /login and GET / routes
+        # Gradio's app, as far as launch() touches it: its token dict and its POST /login, GET / and upload routes
         app = FastAPI()
         app.tokens, app.cookie_id = {"before": "learner"}, "test"  # type: ignore[attr-defined]
         app.add_api_route("/login", lambda: None, methods=["POST"])
         app.add_api_route("/", lambda: "", methods=["GET"])
+        app.add_api_route("/gradio_api/upload", lambda: None, methods=["POST"])
         self.server_app = app
         started.update(kwargs)
 

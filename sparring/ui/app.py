@@ -272,6 +272,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     if org.settings.auth.mode == "builtin":  # Gradio's own login tokens never expire; these do, per sign-in
         sessions.install(demo.server_app, org.settings.auth.session_hours)
         login.install(demo.server_app, store)  # sign-in locked per account and source, and says until when
+    login.close_uploads(demo.server_app)  # nothing in Sparring uploads files
     # Models load only once the server answers: on 2 cores, loading them during start-up delays the first page.
     warm.start()
     if block:

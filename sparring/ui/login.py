@@ -65,18 +65,34 @@ def install(server_app: Any, store: Any) -> None:
         response.set_cookie(key=f"access-token-unsecure-{server_app.cookie_id}", value=token, httponly=True)
         return response
 
+    for r in server_app.router.routes:
+        if getattr(r, "path", None) == "/" and "GET" in (getattr(r, "methods", None) or set()):
+            r.app = _with_head(r.app, LOGIN_HEAD)
+    replace_route(server_app, "/login", "POST", login)
+
+
+def close_uploads(server_app: Any) -> None:
+    """Sparring has no upload component, so Gradio's upload route answers 403 before reading the body: nothing
+    reaches the temp folder (a learner could otherwise fill the disk, 1 MB at a time, without limit)."""
+
+    async def no_uploads(request: Request) -> JSONResponse:
+        return JSONResponse({"detail": "Sparring accepts no file uploads."}, status_code=403)
+
+    replace_route(server_app, "/gradio_api/upload", "POST", no_uploads)
+
+
+def replace_route(server_app: Any, path: str, method: str, endpoint: Any) -> None:
+    """Serve `method path` (and `path/`) with `endpoint`, ahead of Gradio's route. Gradio's routes under
+    /gradio_api sit in an included router that cannot be edited, so ours go first in the route list (Starlette
+    takes the first match); top-level ones are removed. tests/test_security_server.py proves both over HTTP."""
     routes = server_app.router.routes
-    pages = [r for r in routes if getattr(r, "path", None) == "/" and "GET" in (getattr(r, "methods", None) or set())]
-    for r in pages:
-        r.app = _with_head(r.app, LOGIN_HEAD)
-    ours = [r for r in routes if getattr(r, "path", None) in ("/login", "/login/")
-            and "POST" in (getattr(r, "methods", None) or set())]
-    if not ours:
-        raise RuntimeError("Gradio's POST /login route was not found: the pinned Gradio changed; see ui/login.py")
-    for r in ours:
+    for r in [r for r in routes if getattr(r, "path", None) in (path, path + "/")
+              and method in (getattr(r, "methods", None) or set())]:
         routes.remove(r)
-    for path in ("/login", "/login/"):
-        server_app.add_api_route(path, login, methods=["POST"], include_in_schema=False)
+    n = len(routes)
+    for p in (path, path + "/"):
+        server_app.add_api_route(p, endpoint, methods=[method], include_in_schema=False)
+    routes[:0] = [routes.pop(n), routes.pop(n)]
 
 
 def _with_head(app: Any, html: str) -> Any:
