@@ -60,7 +60,10 @@ class Server:
 
     @property
     def db(self) -> Path:
-        return self.workdir / "sparring.db"
+        # in its own folder: the app blocks the database's folder from Gradio's file routes, and Gradio's temp
+        # folder (workdir/gradio-tmp, where downloads are served from) must not be inside it
+        (self.workdir / "db").mkdir(parents=True, exist_ok=True)
+        return self.workdir / "db" / "sparring.db"
 
     @property
     def log(self) -> Path:

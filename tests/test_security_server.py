@@ -45,7 +45,8 @@ CANARIES = ["Quennell", "quennell7741", "quen" + ZW + "nell", "900417", "Ashdown
 def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("server")
     srv = Server(work)
-    make_users(srv.db, {"canary-learner": ["learner"], "canary-mentor": ["mentor"],
+    make_users(srv.db, {"canary-learner": ["learner"], "canary-mentor": ["mentor"], "file-author": ["author"],
+                        "file-compliance": ["compliance"],
                         **{f"load-{i:02d}": ["learner"] for i in range(6)}})
     srv.start()
     yield srv
@@ -227,6 +228,66 @@ def test_running_app_enforces_its_web_limits(server):
             assert up.status_code == 403 and "no file uploads" in up.text, (route, size, up.status_code, up.text[:200])
     after = {p for p in tmp.rglob("*")} if tmp.exists() else set()
     assert not [p for p in after - before if p.name.startswith("f")], sorted(map(str, after - before))
+    c.close()
+
+
+def _call(c, api_name: str, data: list) -> str:
+    """One call through /gradio_api/call/<name>: the event id, then its whole event stream."""
+    r = c.post(f"gradio_api/call/{api_name}", json={"data": data})
+    assert r.status_code == 200 and r.json().get("event_id"), (api_name, r.status_code, r.text[:200])
+    with c.stream("GET", f"gradio_api/call/{api_name}/{r.json()['event_id']}") as events:
+        return "".join(events.iter_text())
+
+
+def test_call_route_is_queued_and_role_checked(server):
+    """/gradio_api/call/<name> is open (gradio_client uses it) but goes through the queue and the same role check
+    as the page: a learner calling the author's and the insights' endpoints gets the refusal, not the data."""
+    c, r = _session(server, "canary-learner", "security-test-password")
+    assert r.status_code == 200 and c.cookies, r.text[:200]
+    for api_name, data in (("author_recheck", []), ("insights_csv", ["All", "All", "All", None, None])):
+        body = _call(c, api_name, data)
+        assert "event: error" in body and "role" in body, (api_name, body[:300])
+        assert "sparring-insights" not in body and "Traceback" not in body, body[:300]
+    signed_out = __import__("httpx").post(server.url + "gradio_api/call/attempt", json={"data": list(_task0())})
+    assert signed_out.status_code in (401, 403), (signed_out.status_code, signed_out.text[:200])
+    c.close()
+
+
+def test_a_download_is_served_only_to_its_owner(server):
+    """The author's insights CSV, at its /gradio_api/file= URL: the author gets it; another account that may
+    make its own CSV (compliance), a learner, and a signed-out client do not, even with the URL."""
+    author, _ = _session(server, "file-author", "security-test-password")
+    body = _call(author, "insights_csv", ["All", "All", "All", None, None])
+    assert "event: complete" in body, body[:300]
+    data = json.loads(body.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0])
+    path = data[0]["path"] if isinstance(data[0], dict) else data[0]["value"]["path"]
+    url = f"gradio_api/file={path}"
+    got = author.get(url)
+    assert got.status_code == 200 and b"," in got.content, (got.status_code, got.text[:200])
+    for name in ("file-compliance", "canary-learner"):
+        other, r = _session(server, name, "security-test-password")
+        assert r.status_code == 200 and other.cookies, r.text[:200]
+        refused = other.get(url)
+        assert refused.status_code == 403 and got.content not in refused.content, (name, refused.status_code)
+        other.close()
+    import httpx
+
+    anon = httpx.get(server.url + url)
+    assert anon.status_code in (401, 403) and got.content not in anon.content, anon.status_code
+    author.close()
+
+
+def test_out_of_range_fn_index_is_a_clean_error(server):
+    """A queue join naming an event that does not exist is refused with a 4xx and a short message, not a 500 or a
+    traceback, and the server keeps serving."""
+    c, r = _session(server, "canary-learner", "security-test-password")
+    assert r.status_code == 200 and c.cookies, r.text[:200]
+    n = len(c.get("config").json()["dependencies"])
+    for fn_index in (n + 1000, -5, 10**12):
+        resp = c.post("gradio_api/queue/join", json={"data": [], "fn_index": fn_index, "session_hash": "probe"})
+        assert 400 <= resp.status_code < 500, (fn_index, resp.status_code, resp.text[:200])
+        assert "Traceback" not in resp.text and len(resp.text) < 500, resp.text[:500]
+    assert c.get("config").status_code == 200  # still serving
     c.close()
 
 

@@ -90,6 +90,7 @@ def _launch_without_server(monkeypatch, tmp_path):
         app.add_api_route("/login", lambda: None, methods=["POST"])
         app.add_api_route("/", lambda: "", methods=["GET"])
         app.add_api_route("/gradio_api/upload", lambda: None, methods=["POST"])
+        app.get_blocks = lambda: self  # type: ignore[attr-defined]
         self.server_app = app
         started.update(kwargs)
 

@@ -21,7 +21,7 @@ from typing import Any
 import gradio as gr
 
 from ..organisation import Organisation
-from . import api, author_tab, catalogue, login, practice_tab, progress_tab, sessions
+from . import api, author_tab, catalogue, files, login, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
 from .serve import start
@@ -273,6 +273,8 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         sessions.install(demo.server_app, org.settings.auth.session_hours)
         login.install(demo.server_app, store)  # sign-in locked per account and source, and says until when
     login.close_uploads(demo.server_app)  # nothing in Sparring uploads files
+    login.check_fn_index(demo.server_app)  # an unknown event is a clean 400, not Gradio's 500
+    files.guard(demo.server_app, store)  # a file made for one account is served to it (and admins) only
     # Models load only once the server answers: on 2 cores, loading them during start-up delays the first page.
     warm.start()
     if block:

@@ -18,7 +18,7 @@ from gradio.context import Context
 
 from ..insights import charts, views
 from .context import UIContext
-from . import real_work_section
+from . import files, real_work_section
 from .guard import require
 
 ROLES = ("author", "compliance")  # tab visibility; admin sees every tab
@@ -152,7 +152,7 @@ def download(ctx: UIContext, request: gr.Request | None, team: str | None, job_r
     page = views.build_page(ctx.store, ctx.org, flt, skills_view=user.has(*SKILL_ROLES), slips_view=True)
     out = Path(tempfile.mkdtemp(prefix="sparring-insights-")) / "sparring-insights.csv"
     out.write_text(views.csv_text(page), encoding="utf-8")
-    return str(out)
+    return files.own(out, user.name)  # served to this account (and admins) only
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Sparring's own `/login` route: Gradio's passes the auth callback only a name and a password, and answers every
+"""Routes of Gradio's app that Sparring replaces or checks first: `/login` (below), the upload route (closed:
+`close_uploads`), queue joins with an unknown `fn_index` (`check_fn_index`), and `once_route`/`replace_route`,
+which `sparring.ui.files` also uses for downloads.
+
+Sparring's own `/login` route: Gradio's passes the auth callback only a name and a password, and answers every
 refusal with "Incorrect Credentials". Ours knows the client address (locks are per account and source:
 `sparring.auth.sign_in`) and tells a locked-out person until when, with 429 and the reason in `detail`.
 
@@ -11,11 +15,13 @@ fields as they were and shows only our notice.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Match, Route
 
 LOGIN_NOTICE = '<p id="sp-login-notice" role="alert" style="color:#b71c1c"></p>'
 LOGIN_HEAD = """<script>
@@ -79,6 +85,65 @@ def close_uploads(server_app: Any) -> None:
         return JSONResponse({"detail": "Sparring accepts no file uploads."}, status_code=403)
 
     replace_route(server_app, "/gradio_api/upload", "POST", no_uploads)
+
+
+class _Once(Route):
+    """A route that steps aside for a request it has already checked, so the router can pass it on to Gradio."""
+
+    def matches(self, scope: Any) -> tuple[Match, Any]:
+        if scope.get("sparring.checked"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def once_route(server_app: Any, path: str, method: str, check: Any) -> None:
+    """Put a check ahead of Gradio's `method path`: `await check(request)` returns a response to refuse with, or
+    None to pass the request, body and all, on to Gradio's own route unchanged."""
+
+    async def gate(scope: Any, receive: Any, send: Any) -> None:
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        refusal = await check(Request(scope, replay))
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        sent = False
+        await server_app.router({**scope, "sparring.checked": True}, replay, send)
+
+    for p in (path, path + "/") if not path.endswith("}") else (path,):
+        route = _Once(p, gate, methods=[method])
+        route.app = gate  # a raw ASGI app: Starlette would otherwise call a plain function with a Request
+        server_app.router.routes.insert(0, route)
+
+
+def check_fn_index(server_app: Any) -> None:
+    """A queue join naming an event the app does not have gets 400 and a message; Gradio's own route answers it
+    with a 500 (a KeyError). Valid joins are passed on to Gradio unchanged, body and all."""
+
+    async def check(request: Request) -> JSONResponse | None:
+        try:
+            fn_index = json.loads(await request.body() or b"{}").get("fn_index")
+        except (ValueError, AttributeError):
+            return None  # not ours to judge: Gradio answers malformed bodies with a 422
+        if fn_index is None or (isinstance(fn_index, int) and fn_index in server_app.get_blocks().fns):
+            return None
+        return JSONResponse({"detail": f"There is no event number {str(fn_index)[:20]} in this app."},
+                            status_code=400)
+
+    once_route(server_app, "/gradio_api/queue/join", "POST", check)
 
 
 def replace_route(server_app: Any, path: str, method: str, endpoint: Any) -> None:
