@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from sparring import practice, review
-from sparring.content.loader import get_org
+from sparring.organisation import get_org
 from sparring.insights import export
 from sparring.redaction import UNCHECKED, storage_policy
 from sparring.store.db import Store
