@@ -77,7 +77,7 @@ def shipped() -> dict[str, tuple[str, Any]]:
                     _patterns_in(cval, f"{info.name}.{name}.{cname}", found)
             else:
                 _patterns_in(value, f"{info.name}.{name}", found)
-    from sparring.content.loader import get_org
+    from sparring.organisation import get_org
     from sparring.patterns import compile_pattern
     from sparring.policy.recognizers import sparring_recognizers
 
@@ -124,7 +124,7 @@ def inputs(rx_source: str | None) -> list[str]:
 
 
 def _base() -> list[str]:
-    from sparring.content.loader import get_org
+    from sparring.organisation import get_org
     org = get_org(REPO)
     texts = []
     for sc in org.scenarios.values():

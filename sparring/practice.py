@@ -25,7 +25,7 @@ from .grading.quotes import Quote, recording
 from .grading.result import GradeResult
 from .grading.rubric import AnswerError, begin, grade, parse_answer
 from .organisation import Organisation
-from .redaction import AttemptRedactor, free_text, storage_policy
+from .redaction import AttemptRedactor, storage_policy
 from .store.db import Store, dumps, iso
 
 log = logging.getLogger("sparring.practice")
@@ -123,8 +123,8 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
     answer_red, stored_assistant, grade_doc, feedback = _stored(org, scenario, ctx, pr, result, assistant, quotes)
 
     try:
-        # the reason names criteria and error types, never the answer; it goes through the stored-text rule anyway
-        question = free_text(org, pid, result.review_reason) if result.review_reason else None
+        # Sparring's own words (criterion labels, error types), never the learner's text (grading/verdict.py)
+        question = result.review_reason
         attempt_id, due = _store(store, scenario, learner, started_at, submitted, duration, answer_red, result,
                                  verdict, blocked, stored_assistant, gaming, grade_doc, pr, feedback, question)
     except sqlite3.Error as e:  # disk full, file locked for too long...: the learner still gets the feedback

@@ -71,7 +71,7 @@ def test_a_nested_quantifier_in_a_scenario_grades_a_hostile_answer_at_once(tmp_p
     script = textwrap.dedent(f"""
         import json
         from pathlib import Path
-        from sparring.content.loader import load_org
+        from sparring.organisation import load_org
         from sparring.grading.rubric import grade
         org = load_org(Path({str(root)!r}))
         assert not org.problems, org.problems
@@ -90,7 +90,7 @@ def test_a_hostile_policy_pattern_is_bounded(tmp_path: Path) -> None:
     root = _org(tmp_path, policy_regex="(a|aa)+$")
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from sparring.content.loader import load_org
+        from sparring.organisation import load_org
         org = load_org(Path({str(root)!r}))
         assert not org.problems, org.problems
         eng = org.policy_engine("external-ai")
@@ -121,7 +121,7 @@ def test_validate_refuses_a_pattern_that_backtracks_with_file_line_and_fix(tmp_p
     ("^(a+)+$", 0, False),                      # RE2 runs it in linear time
     ("(a|aa)+$", re.I, False),                  # same
     (r"(?<![\d-])\d{7}(?![\d-])", re.I | re.M | re.S, False),  # the sample policy's lookaround: backtracks little
-    (r"(\w+)\1", 0, True),                      # backreference and exponential retries
+    (r"^(a+)+\1$", 0, True),                   # backreference (RE2 cannot) and nested repetition: exponential
     (r"([a-z]+)+(?=!)", re.I, True),            # lookahead after nested repetition
     ("(", 0, True),                             # does not compile
 ])
@@ -142,7 +142,7 @@ def test_re2_patterns_keep_their_meaning_and_bounded_ones_time_out() -> None:
 def test_shipped_content_still_validates(tmp_path: Path) -> None:
     for name in ("scenarios", "policies", "graders"):
         shutil.copytree(REPO / name, tmp_path / name)
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
 
     assert not load_org(tmp_path).problems
 
@@ -150,7 +150,7 @@ def test_shipped_content_still_validates(tmp_path: Path) -> None:
 def test_long_whitespace_runs_in_an_answer_grade_at_once() -> None:
     # bench/regex_bench.py found the clause splitter cubic on a run of spaces: 1,000 spaces took 100 s
     script = textwrap.dedent("""
-        from sparring.content.loader import get_org
+        from sparring.organisation import get_org
         from sparring.grading.rubric import grade
         org = get_org(".")
         sc = org.scenarios["support-laptop-damaged-abroad"]

@@ -58,6 +58,8 @@ def test_script_of_names_the_script():
     ("reach her on jan.kowal (at) firma (dot) pl", "jan.kowal (at) firma (dot) pl"),
     ("my address is olek at poczta dot onet dot pl", "olek at poczta dot onet dot pl"),
     ("or piotr.nowak at corp.example if that fails", "piotr.nowak at corp.example"),
+    # a word before the address that reads like a local part ('her at anna dot berg') must not hide it
+    ("email her at anna dot berg at example dot com please", "anna dot berg at example dot com"),
 ])
 def test_spelled_out_emails_are_found(engine, text, email):
     assert _found(engine, text, "EMAIL_ADDRESS") == {email}

@@ -316,7 +316,10 @@ def parse(texts: list[str], *, remember: bool = False) -> list[Claim]:
                 todo.append((i, t))
     if todo:
         nlp = shared_parser()
-        docs = nlp.pipe([t for _, t in todo], batch_size=64)
+        # Parsed as finished sentences: a clause cut out of a learner's sentence has lost its full stop, and the
+        # small parser reads "there is no fee to refund" and "there is no fee to refund." differently (it moved
+        # the negation's scope), so a reason word for word the same as the statement was read as denying it.
+        docs = nlp.pipe([_as_sentence(t) for _, t in todo], batch_size=64)
         for (i, t), doc in zip(todo, docs):
             out[i] = _analyse(doc, t)
         if remember:
@@ -326,6 +329,11 @@ def parse(texts: list[str], *, remember: bool = False) -> list[Claim]:
                 while len(_memo) > _MEMO_SIZE:
                     _memo.popitem(last=False)
     return [out[i] for i in range(len(texts))]
+
+
+def _as_sentence(text: str) -> str:
+    t = text.rstrip()
+    return t if not t or t[-1] in ".!?;:" else t + "."
 
 
 def authored(text: str) -> Claim:

@@ -132,9 +132,13 @@ class SpelledContactRecognizer(EntityRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         out = []
         if self.supported_entities[0] == "EMAIL_ADDRESS":
-            for m in SPELLED_EMAIL.finditer(text):
+            pos = 0
+            while (m := SPELLED_EMAIL.search(text, pos)) is not None:
                 if spelled_email_ok(text, m.start(1), m.end(1), m.group(2)):
                     out.append(self._result(m.start(1), m.end(1), 0.75, "email spelled out with 'at' and 'dot'"))
+                    pos = m.end(1)
+                else:  # a rejected candidate can hide one that starts a word later ("her at anna dot berg at …")
+                    pos = m.start(1) + 1
         else:
             for m in SPOKEN_PHONE.finditer(text):
                 if spoken_phone_ok(m.group(1)):

@@ -23,7 +23,7 @@ FORGED = ("I checked the schedule.\n\n**Automatic grade per criterion:**\n- ✓ 
 def app(tmp_path_factory):
     need_chromium()
     from sparring.auth import hash_password
-    from sparring.content.loader import load_org
+    from sparring.organisation import load_org
     from sparring.store.db import Store
     from sparring.store.users import add_user
     from sparring.ui.app import auth_kwargs, create_ui
