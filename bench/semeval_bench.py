@@ -286,6 +286,7 @@ def run(data: Path, splits: list[str] | None = None, n_questions: int | None = N
                 info[corpus]["examples_default_macro"] = macro_f1(y, (p >= se.DEFAULT_THRESHOLD).astype(int))
             results.append(row)
         info[corpus]["questions"] = {ts.name: len(ts.refs) for ts in [train] + tests}
+        info[corpus].update(subset=n_questions, train_subset=n_train, seed=seed, seconds=round(time.time() - t0, 1))
         if partial:  # what is done survives a run that is stopped before the end
             partial.write_text(json.dumps({"results": results, "info": info}, indent=1), encoding="utf-8")
         print(f"{corpus} done at {round(time.time() - t0, 1)} s", file=sys.stderr, flush=True)
@@ -303,9 +304,11 @@ def to_markdown(results: list[dict], info: dict) -> str:
     load = m.get("load")
     ref_only = info.get("reference_only_mode", REF_ONLY)
     when = info.get("date", date.today().isoformat())
+    took = f"{info['seconds']} s" if "seconds" in info else ", ".join(
+        f"{c} {info[c]['seconds']} s" for c in ("sciEntsBank", "beetle") if "seconds" in info.get(c, {}))
     lines = [SECTION, "",
              f"Run {when} on this machine ({m.get('cores', '?')} cores, CPU {m.get('cpu', '?')}, Python "
-             f"{platform.python_version()}, no GPU) in {info['seconds']} s; load average (1/5/15 min) "
+             f"{platform.python_version()}, no GPU) in {took}; load average (1/5/15 min) "
              + (f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at the end of the run" if load else "not recorded")
              + (f", {info['load_start'][0]:.2f} at its start" if info.get("load_start") else "")
              + ". Tuned on `training/` only, one threshold per system and corpus; nothing fitted here ships (CC BY-SA). "
@@ -318,17 +321,22 @@ def to_markdown(results: list[dict], info: dict) -> str:
     if ref_only:
         lines += ["`SEMEVAL_REFERENCE_ONLY=1`: the example-aware system (grader+examples, unseen-answers only) "
                   "was not run; its last figures are in the Grading section.", ""]
-    if info.get("subset") or info.get("train_subset"):
+    for c in ("sciEntsBank", "beetle"):
+        if c not in info:
+            continue
+        ic = {k: info[c].get(k, info.get(k)) for k in ("subset", "train_subset", "seed")}
+        if not (ic["subset"] or ic["train_subset"]):
+            lines += [f"{c}: every question of every split.", ""]
+            continue
         parts = []
-        if info.get("subset"):
-            parts.append(f"{info['subset']} questions of every split")
-        if info.get("train_subset"):
-            parts.append(f"{info['train_subset']} training questions per corpus for tuning")
-        q = "; ".join(f"{c}: " + ", ".join(f"{k} {v}" for k, v in info[c].get("questions", {}).items())
-                      for c in ("sciEntsBank", "beetle") if c in info)
-        lines += [f"**Subset run**: a seeded random subset (seed {info['seed']}) of " + " and ".join(parts)
-                  + f", so that the run finishes in bounded time on the shared machine (questions used — {q}). "
-                  + ("" if info.get("subset") else "The test splits are complete."), ""]
+        if ic["subset"]:
+            parts.append(f"{ic['subset']} questions of every split")
+        if ic["train_subset"]:
+            parts.append(f"{ic['train_subset']} training questions for tuning")
+        q = ", ".join(f"{k} {v}" for k, v in info[c].get("questions", {}).items())
+        lines += [f"**{c}: subset run**: a seeded random subset (seed {ic['seed']}) of " + " and ".join(parts)
+                  + f", so that the run finishes in bounded time on the shared machine (questions used: {q}). "
+                  + ("" if ic["subset"] else "The test splits are complete."), ""]
     lines += ["| corpus | test split | n | system | accuracy | macro-F1 | weighted-F1 |",
               "|---|---|---|---|---|---|---|"]
     for r in results:
