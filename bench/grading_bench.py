@@ -1,7 +1,9 @@
 """Latency of a full grade (policy + every criterion, no LLM) for each shipped scenario, warm, and its cost
 against the bare parts: one Presidio analysis plus one batched embedding call of the same text.
 
-    python bench/grading_bench.py [--reps 20] [--root .] [--out FILE]
+    python bench/grading_bench.py [--reps 20] [--root .] [--out FILE] [--write]
+
+`--write` replaces this script's own section of docs/benchmarks.md (bench/benchdoc.py write_section).
 
 The workload is each scenario's labelled example answers and its model answer (as a prompt / justification /
 flags). Every grade goes through `sparring.grading.rubric.grade`, the path the web app and CLI use.
@@ -85,22 +87,29 @@ def run(root: Path, reps: int) -> tuple[list[dict], dict]:
                      "bare_p50": pct(parts, 0.5) * 1000, "ratio": ratio})
     summary = {"p50": pct(all_full, 0.5) * 1000, "p95": pct(all_full, 0.95) * 1000,
                "cpu_p50": pct(all_cpu, 0.5) * 1000, "cpu_p95": pct(all_cpu, 0.95) * 1000,
-               "load": os.getloadavg()[0],
+               "load": os.getloadavg()[0], "loads": os.getloadavg(),
+               "cpu": next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                            if ln.startswith("model name")), platform.processor() or "unknown"),
                "ratio": statistics.median(ratios) if ratios else 0.0, "max_ratio": max(ratios) if ratios else 0.0,
                "n": len(all_full)}
     return rows, summary
 
 
+SECTION = "## Full grade latency (bench/grading_bench.py)"
+
+
 def to_markdown(rows: list[dict], s: dict, reps: int) -> str:
-    lines = ["### Full grade latency (bench/grading_bench.py)", "",
-             f"Run {date.today().isoformat()} on this machine (2 cores, 24 GB, Python {platform.python_version()}, "
+    lines = [SECTION, "",
+             f"Run {date.today().isoformat()} on this machine ({os.cpu_count()} cores, CPU {s['cpu']}, 24 GB, "
+             f"Python {platform.python_version()}, "
              f"no GPU, torch CPU), warm, {reps} rounds over each scenario's labelled example answers; no LLM. "
              "`bare` = one Presidio analysis of the answer text plus one batched MiniLM call on its sentences (not the grader's extra clause and framing-free forms), "
              "measured in the same run; `ratio` = median of grade time / bare time per attempt. MiniLM runs with one "
              "torch thread; a grade starts its embeddings in a background worker while Presidio runs, so the two "
              "parts overlap on the 2 cores (the bare parts run one after the other).", "",
              "`CPU` = process CPU time of the grade (all threads), which other load on the machine disturbs less than "
-             f"wall time; 1-minute load average at the end of the run: {s['load']:.1f}.", "",
+             "wall time; load average (1/5/15 min) at the end of the run: "
+             f"{s['loads'][0]:.2f} / {s['loads'][1]:.2f} / {s['loads'][2]:.2f}.", "",
              "| scenario | kind | criteria | grades | p50 ms | p95 ms | CPU p50 ms | bare p50 ms | ratio |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -118,12 +127,16 @@ def main() -> int:
     ap.add_argument("--root", default=str(ROOT))
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--out", default=None, help="also write the Markdown table to this file")
+    ap.add_argument("--write", action="store_true", help="replace this script's section of docs/benchmarks.md")
     args = ap.parse_args()
     rows, summary = run(Path(args.root), args.reps)
     md = to_markdown(rows, summary, args.reps)
     print(md)
     if args.out:
         Path(args.out).write_text(md, encoding="utf-8")
+    if args.write:
+        from benchdoc import write_section  # bench/ is on sys.path when the script runs
+        write_section(SECTION, md)
     return 0
 
 
