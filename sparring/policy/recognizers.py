@@ -27,6 +27,7 @@ from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, Emai
 from presidio_analyzer.predefined_recognizers.generic import email_recognizer as _email_module
 
 from ..content.models import Policy, RecognizerSpec
+from .explained import ExplainedRecognizer
 from .entities import PRESIDIO_ENTITIES
 from .scripts import ScriptNameRecognizer
 from .spelled import SpelledContactRecognizer
@@ -228,7 +229,7 @@ def _is_title(word: str) -> bool:
 _NAME_WORD = r"[^\W\d_](?:[^\W\d_]|-(?=[^\W\d_])|['’](?=[^\W\d_]{2}))*"
 
 
-class NameListRecognizer(EntityRecognizer):
+class NameListRecognizer(ExplainedRecognizer):
     """PERSON from the given-name and surname lists, whatever the letter case: `maria lopez`, `JOHN SMITH`,
     `Dear sarah`, `Wisława Szczepańska`. Catches what the small spaCy model misses when a name is not written in
     Title Case, is not English, or stands alone where the sentence says it is a person: in a list or pair of names
@@ -250,15 +251,6 @@ class NameListRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="NameListRecognizer", supported_language="en")
 
-    def load(self) -> None:
-        pass
-
-    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
-        expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=why,
-                                   textual_explanation=why)
-        return RecognizerResult("PERSON", start, end, score, analysis_explanation=expl,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         lex = _lexicon()

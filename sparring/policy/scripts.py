@@ -15,7 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from .explained import ExplainedRecognizer
+from presidio_analyzer import RecognizerResult
 
 # Scripts with upper and lower case: a name is written with a capital, as in Latin.
 CASED = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", "COPTIC", "GLAGOLITIC"})
@@ -69,23 +70,13 @@ def mostly_foreign(text: str) -> bool:
     return sum(n for n, sc in words if sc) >= sum(n for n, sc in words if not sc)
 
 
-class ScriptNameRecognizer(EntityRecognizer):
+class ScriptNameRecognizer(ExplainedRecognizer):
     """PERSON: runs of words in a non-Latin script in an English text (see the module docstring)."""
 
-    name: str  # set by EntityRecognizer.__init__; declared for the type checker
 
     def __init__(self):
         super().__init__(supported_entities=["PERSON"], name="ScriptNameRecognizer", supported_language="en")
 
-    def load(self) -> None:  # nothing to load; required by EntityRecognizer
-        pass
-
-    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
-        expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=why,
-                                   textual_explanation=why)
-        return RecognizerResult("PERSON", start, end, score, analysis_explanation=expl,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         if text.isascii():

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from .explained import ExplainedRecognizer
+from presidio_analyzer import RecognizerResult
 
 # ------------------------------------------------------------------------------------------ emails
 
@@ -110,24 +111,14 @@ def spoken_phone_ok(span: str) -> bool:
     return 7 <= n <= 15 and words >= 3
 
 
-class SpelledContactRecognizer(EntityRecognizer):
+class SpelledContactRecognizer(ExplainedRecognizer):
     """EMAIL_ADDRESS spelled out with 'at' and 'dot', PHONE_NUMBER spoken in words."""
 
-    name: str  # set by EntityRecognizer.__init__; declared for the type checker
 
     def __init__(self, entity: str, context: list[str] | None = None):
         name = "SpelledEmailRecognizer" if entity == "EMAIL_ADDRESS" else "SpokenPhoneRecognizer"
         super().__init__(supported_entities=[entity], name=name, supported_language="en", context=context)
 
-    def load(self) -> None:  # nothing to load; required by EntityRecognizer
-        pass
-
-    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
-        expl = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=why,
-                                   textual_explanation=why)
-        return RecognizerResult(self.supported_entities[0], start, end, score, analysis_explanation=expl,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         out = []
