@@ -81,12 +81,7 @@ def attempt_rows(store: Any, *, since: str | None = None, after_id: int = 0, lim
 def write_csv(store: Any, out: Path, *, since: str | None = None) -> int:
     """One row per attempt. Answers are not exported (they are redacted texts; the scores say what mattered)."""
     rows = attempt_rows(store, since=since)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({
+    return _write(out, CSV_COLUMNS, ({
                 "attempt_id": r["id"], "learner": r["learner"], "team": r.get("team") or "",
                 "scenario": r["scenario"], "kind": r["kind"], "skills": ";".join(loads(r["skills"], [])),
                 "roles": ";".join(loads(r["roles"], [])), "submitted_at": r["submitted_at"],
@@ -98,8 +93,20 @@ def write_csv(store: Any, out: Path, *, since: str | None = None) -> int:
                                             if not c["passed"] and not c.get("ungraded")),
                 "criteria": ";".join(f"{c['criterion']}={round(float(c['score']), 3)}" for c in r["criteria"]),
                 "ungraded": int(bool(r.get("ungraded"))),
-            })
-    return len(rows)
+            } for r in rows))
+
+
+def _write(out: Path, columns: list[str], records: Iterable[dict[str, Any]]) -> int:
+    """`records` as a CSV file with a header row (the folder made if needed); how many rows were written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns)
+        w.writeheader()
+        for rec in records:
+            w.writerow(rec)
+            n += 1
+    return n
 
 
 # ------------------------------------------------------------------------------------------ statements
@@ -310,17 +317,11 @@ def real_work_statement(row: dict[str, Any], home: str, platform: str = "Sparrin
 def write_real_work_csv(store: Any, out: Path, *, since: str | None = None) -> int:
     """One row per real-work event: the stored columns, nothing more."""
     rows = real_work_rows(store, since=since)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=REAL_WORK_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({"event_id": r["id"], "at": r["at"], "account": r["account"], "team": r.get("team") or "",
+    return _write(out, REAL_WORK_COLUMNS, ({"event_id": r["id"], "at": r["at"], "account": r["account"], "team": r.get("team") or "",
                         "job_roles": ";".join(loads(r["job_roles"], [])), "model": r.get("model") or "",
                         "policy": r["policy"], "verdict": r["verdict"],
                         "findings": ";".join(f"{k}={v}" for k, v in sorted(loads(r["findings"], {}).items())),
-                        "skills": ";".join(loads(r["skills"], [])), "scenarios": ";".join(loads(r["scenarios"], []))})
-    return len(rows)
+                        "skills": ";".join(loads(r["skills"], [])), "scenarios": ";".join(loads(r["scenarios"], []))} for r in rows))
 
 
 def export_real_work_xapi(org: Any, store: Any, client: LRSClient, *, lrs_key: str, since: str | None = None,
