@@ -269,3 +269,24 @@ def test_own_labelled_set_meets_the_issue_targets(engine, repo):
     pred = [[(f.entity, f.start, f.end) for f in x.findings if f.entity in TARGET] for x in res]
     total = score([r["spans"] for r in rows], pred)["ALL 7"]
     assert total["recall"] >= 0.92 and total["precision"] >= 0.85, total
+
+
+# ---------------------------------------------------------------------------------------------- NER windows (speed)
+def test_the_ner_model_reads_only_sentences_that_could_hold_a_name(engine):
+    from sparring.policy.nlp import ner_windows
+
+    text = "Please keep the tone warm. Avoid jargon. Tomomi Nishiyama rang on Monday. She asked twice."
+    windows = [text[s:e] for s, e in ner_windows(text)]
+    assert any("Tomomi Nishiyama" in w for w in windows)
+    assert not any("Please keep" in w or "Avoid jargon" in w for w in windows)
+    assert ner_windows("please keep the tone warm and avoid jargon.") == []
+    assert "Tomomi Nishiyama" in _found(engine, text, "PERSON")
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Please reply today. Heather asked about the excess.", "Heather"),   # a name opening a sentence
+    ("Keep it short. The customer is 山田太郎 from the Leeds office.", "山田太郎"),  # letters without case
+    ("keep it short. ask iwase to call jana novotna.", "jana novotna"),   # lower case, re-cased first
+])
+def test_names_in_the_sentences_the_model_reads_are_still_found(engine, text, name):
+    assert name in _found(engine, text, "PERSON")
