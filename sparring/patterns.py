@@ -32,7 +32,9 @@ _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 
 
 class PatternTimeout(RuntimeError):
-    """A backtracking pattern ran past PATTERN_TIMEOUT_S on one text."""
+    """A backtracking pattern ran past PATTERN_TIMEOUT_S on one text. Deliberately not a TimeoutError: Presidio
+    catches TimeoutError and skips the pattern, so a check under load would silently find nothing (fail open).
+    This one propagates out of the analyzer, and each caller fails closed (docs/security.md, "Fail closed")."""
 
 
 class Match(Protocol):
@@ -75,7 +77,12 @@ class _Bounded:
                                  f"{len(text):,}-character text; `sparring validate` names the fix") from None
 
     def finditer(self, text: str, timeout: float | None = None) -> Iterator[Any]:
-        return iter(list(self._rx.finditer(text, timeout=min(timeout or PATTERN_TIMEOUT_S, PATTERN_TIMEOUT_S))))
+        # `timeout` (Presidio's REGEX_TIMEOUT_SECONDS) is ignored: the bound is ours, read at each call
+        try:
+            return iter(list(self._rx.finditer(text, timeout=PATTERN_TIMEOUT_S)))
+        except TimeoutError:
+            raise PatternTimeout(f"pattern {self.source!r} ran for more than {PATTERN_TIMEOUT_S} s on a "
+                                 f"{len(text):,}-character text") from None
 
 
 def _re2(rx: str, flags: int) -> Any:
@@ -156,20 +163,30 @@ def problem(rx: str, flags: int = 0) -> str | None:
     return None
 
 
-def bound_presidio(recognizer: Any) -> None:
-    """Run a Presidio PatternRecognizer's patterns on RE2 where RE2 can (Presidio compiles them with the `regex`
-    module, which backtracks); the others keep Presidio's engine with our time bound (see bound_presidio_timeout)."""
+def bound_presidio(recognizer: Any, linear: bool = True) -> None:
+    """Bound every pattern of a Presidio PatternRecognizer. With `linear` (a policy's own patterns) a pattern runs
+    on RE2 where RE2 can (Presidio compiles them with the `regex` module, which backtracks). Every other pattern
+    (Presidio's predefined ones keep their engine: RE2's ASCII \\w and \\b would change what they find) runs on
+    the `regex` module as Presidio would, but a timeout raises PatternTimeout instead of being skipped."""
     flags = int(getattr(recognizer, "global_regex_flags", 0) or 0)
     for pattern in getattr(recognizer, "patterns", None) or []:
-        compiled = compile_pattern(pattern.regex, flags & (re.I | re.M | re.S))
-        if compiled.engine == "re2":
-            pattern.compiled_regex = compiled
-            pattern.compiled_with_flags = recognizer.global_regex_flags
+        compiled = compile_pattern(pattern.regex, flags & (re.I | re.M | re.S)) if linear else None
+        if compiled is None or compiled.engine != "re2":
+            compiled = _bounded(pattern.regex, flags)
+        pattern.compiled_regex = compiled
+        pattern.compiled_with_flags = recognizer.global_regex_flags
+
+
+@lru_cache(maxsize=1024)
+def _bounded(rx: str, flags: int) -> _Bounded:
+    """`rx` compiled once per process with the `regex` module and Presidio's flags, time-bounded."""
+    return _Bounded(regex.compile(rx, flags), rx)
 
 
 def bound_presidio_timeout() -> None:
     """Presidio gives a backtracking pattern 60 s by default (REGEX_TIMEOUT_SECONDS); ours is PATTERN_TIMEOUT_S.
-    A pattern that times out is skipped for that text, and Presidio logs a warning naming it."""
+    Patterns bound by bound_presidio raise PatternTimeout past it; Presidio's own (its allow-list regex) keep
+    their result, which errs on the side of a finding."""
     from presidio_analyzer import pattern_recognizer
 
     pattern_recognizer.REGEX_TIMEOUT_SECONDS = PATTERN_TIMEOUT_S  # type: ignore[assignment]

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from . import scheduling
 from .assistant import answer as assistant_answer
-from .assistant import not_sent
+from .assistant import Reply, not_sent
 from .content.models import FrameAnswer, SpotAnswer
 from .gaming import fast_signal
 from .grading.quotes import Quote, recording
@@ -54,7 +54,10 @@ def _stored(org: Organisation, scenario: Any, ctx: Any, pr: Any, result: GradeRe
             quotes: list[Quote]) -> tuple[dict, dict | None, dict, list[str]]:
     """The attempt as it goes to disk: (answer, assistant, grade document, feedback per criterion), redacted
     by the storage policy (sparring.redaction)."""
-    findings = pr.findings if pr is not None else ([] if _policy_id(org, scenario) else None)
+    if pr is not None and pr.timed_out:
+        findings = None  # the gate's check did not finish: none of the learner's text is kept (fail closed)
+    else:
+        findings = pr.findings if pr is not None else ([] if _policy_id(org, scenario) else None)
     red = AttemptRedactor(org, scenario, ctx.raw_text, findings, quotes)
     stored_assistant = red.assistant(assistant)
     grade_doc = red.grade(result, pr, stored_assistant)
@@ -93,13 +96,20 @@ def attempt(org: Organisation, store: Store, scenario_id: str, learner: str, ans
     # Policy gate: the learner's own text is checked before anything is sent to the assistant.
     text = ctx.raw_text  # what the learner sent, hidden parts included: all of it would leave
     pid = _policy_id(org, scenario)
-    pr = org.policy_engine(pid).check(text) if (pid and text.strip()) else None
+    # A check that cannot finish (a pattern past its time bound) blocks: nothing is sent, nothing raw is stored.
+    pr = org.policy_engine(pid).check_fail_closed(text) if (pid and text.strip()) else None
     verdict = pr.verdict if pr is not None else "allow"
 
     blocked = False
     assistant: dict | None = None
     if isinstance(parsed, FrameAnswer):
-        if pr is not None and pr.verdict == "block":
+        if pr is not None and pr.timed_out:
+            blocked = True
+            assistant = Reply(status="not_sent", message="Your prompt was not sent to the AI assistant: the "
+                              "data-sharing check did not finish in time, so it was treated as blocked. Submit "
+                              "again in a minute; if it keeps happening, shorten the prompt or tell your "
+                              "administrator.").as_dict()
+        elif pr is not None and pr.verdict == "block":
             blocked = True
             assistant = not_sent(_describe([f for f in pr.findings if f.action == "block"]))
         else:

@@ -5,6 +5,10 @@ the organisation has it, else `external-ai`, else the organisation's first polic
 policy at all cannot check text, so free text is stored as `<UNCHECKED TEXT>`. Every non-allow finding (block,
 redact and warn) is replaced by `<ENTITY>` at rest.
 
+Fail closed: a check that cannot finish (a pattern past its time bound, sparring.patterns.PatternTimeout) keeps
+nothing of the text: the whole field is stored as `<UNCHECKED TEXT>`, and the log says so without the text. The
+practice gate's timed-out result (PolicyResult.timed_out) makes the whole attempt's learner text unchecked.
+
 What is stored for one attempt (`AttemptRedactor`):
 - the answer: each finding's span replaced by <ENTITY>, by offset;
 - feedback: each quote a grader made of the learner's text (recorded by sparring.grading.quotes) is made again
@@ -20,11 +24,15 @@ Nothing is scrubbed afterwards by matching raw strings.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from .grading.quotes import Quote, rebuild
+from .patterns import PatternTimeout
+
+log = logging.getLogger("sparring.redaction")
 
 DEFAULT_POLICY = "external-ai"
 UNCHECKED = "<UNCHECKED TEXT>"
@@ -74,7 +82,12 @@ def free_text(org: Any, policy_id: str | None, text: str) -> str:
     pid = storage_policy(org, policy_id)
     if pid is None:
         return UNCHECKED
-    return mask(text, non_allow(org.policy_engine(pid).check(text).findings))
+    try:
+        findings = org.policy_engine(pid).check(text).findings
+    except PatternTimeout as e:  # fail closed: what could not be checked is not kept
+        log.warning("stored text withheld (%d characters): policy %s did not finish its check: %s", len(text), pid, e)
+        return UNCHECKED
+    return mask(text, non_allow(findings))
 
 
 def _collapsed(text: str) -> tuple[str, list[int]]:

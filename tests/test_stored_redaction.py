@@ -172,7 +172,7 @@ CANARIES: list[tuple[str, str, str | None]] = [
     ("grace dot hopper at harbourline dot example", "Email her at grace dot hopper at harbourline dot example.",
      None),
     ("oh seven seven double oh nine hundred two five four",
-     "Ring him on oh seven seven double oh nine hundred two five four.", DETECT),
+     "Ring him on oh seven seven double oh nine hundred two five four.", None),
     ("QQ 12 34 56 C", "The NI number is QQ 12 34 56 C on the form.", None),
     ("QQ123456C", "NI QQ123456C was given on the phone.", None),
     ("Jürgen Baumgärtner", "Jürgen Baumgärtner wants a callback.", None),

@@ -15,7 +15,8 @@ LiteLLM builds it from its own config (docs/real-work.md):
 
 block → HTTP 400 naming the entity types (never the values); redact → the model receives the redacted texts;
 warn and allow → sent as written. If the check or the event cannot be done, the request is refused (HTTP 503)
-unless `fail_open` is true, in which case it goes through unchecked and is recorded with verdict `error`.
+unless `fail_open` is true, in which case it goes through unchecked and is recorded with verdict `error`. A
+check that cannot finish (a pattern past its time bound, PatternTimeout) is such a failure: never "nothing found".
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.integrations.custom_guardrail import CustomGuardrail
 
+from ..patterns import PatternTimeout
 from .check import Checked, block_message, check_request
 from .events import make_event, record, training_map
 
@@ -83,10 +85,12 @@ class SparringGuardrail(CustomGuardrail):
             except Exception as e2:  # noqa: BLE001
                 log.error("sparring guardrail: event not stored (%s)", type(e2).__name__)
             if not self.fail_open:
+                why = ("did not finish in time on this request" if isinstance(e, PatternTimeout)
+                       else "is not working right now")
                 raise HTTPException(status_code=503, detail={
-                    "error": "Your organisation's data-sharing check is not working right now, so nothing was sent "
-                             "to the model. Try again in a minute; if it keeps happening, tell IT (the gateway log "
-                             "names the error)."}) from None
+                    "error": f"Your organisation's data-sharing check {why}, so nothing was sent to the model. "
+                             "Try again in a minute; if it keeps happening, tell IT (the gateway log names the "
+                             "error)."}) from None
             return data
         if checked.verdict == "block":
             raise HTTPException(status_code=400, detail={"error": block_message(self.engine, checked),

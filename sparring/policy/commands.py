@@ -111,6 +111,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from ..cli.common import UsageError, emit_json, resolve_root
     from ..organisation import load_org
+    from ..patterns import PatternTimeout
 
     from ..grading.commands import cli_text, read_stdin
 
@@ -120,7 +121,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("no text to check: pass it as an argument, or pipe it in with `-`")
     org = load_org(resolve_root(args))
     engine = org.policy_engine(args.policy)  # unknown id → KeyError with a suggestion (exit 2)
-    result = engine.check(text)
+    try:
+        result = engine.check(text)
+    except PatternTimeout as e:  # fail closed: never "no findings" for a text the policy could not read through
+        raise UsageError(f"the policy check did not finish ({e}), so the text is not known to be clean; try "
+                         "again on a less busy machine or a shorter text, or fix the pattern `sparring validate` "
+                         "names") from None
     if args.json:
         doc = result.public()
         for f, out in zip(result.findings, doc["findings"]):

@@ -8,17 +8,18 @@ offsets mapped back to the original text → redaction with presidio-anonymizer.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from pydantic import BaseModel, Field
 
 from ..content.models import ACTION_ORDER, Action, Policy
-from ..patterns import bound_presidio, bound_presidio_timeout
+from ..patterns import PatternTimeout, bound_presidio, bound_presidio_timeout
 from .casing import needs_recasing, recase
 from .context import LeanContextEnhancer
 from .nlp import shared_nlp_engine
@@ -32,6 +33,8 @@ from .recognizers import (NAME_SUSPECTS, a_word_not_a_name, build_recognizers, e
 # Text that is already a placeholder is what we want people to write; it must never be flagged.
 # '[at]' and '[dot]' are not placeholders but a spelled-out email's '@' and '.' ('anna [at] example [dot] com').
 PLACEHOLDER = re.compile(r"\[(?!\s*(?i:at|dot)\s*\])[^\[\]\n]{1,60}\]|<[A-Z][A-Z0-9_ ]{1,40}>|\{\{[^{}\n]{1,60}\}\}")
+
+log = logging.getLogger("sparring.policy")
 
 _anonymizer: AnonymizerEngine | None = None
 _anonymizer_lock = threading.Lock()
@@ -60,6 +63,8 @@ class PolicyResult(BaseModel):
     verdict: Action = Field(description="Strongest action among findings; allow when none.")
     findings: list[Finding] = Field(default_factory=list)
     redacted: str = Field(description="The text with block/redact findings replaced by <ENTITY>.")
+    timed_out: str | None = Field(None, description="Set when the check could not finish (a pattern ran past its "
+                                  "time bound): why, without the text. The result then blocks the whole text.")
 
     def public(self, include_text: bool = True) -> dict:
         """The contract shape. include_text=False replaces each finding's text by <ENTITY> (safe to store)."""
@@ -166,11 +171,12 @@ class PolicyEngine:
         self.nlp_engine = shared_nlp_engine()
         registry = RecognizerRegistry(supported_languages=["en"])
         # The policy's own patterns run on RE2 where it can (linear time); every other pattern is time-bounded
+        # (Presidio's own, on its engine); a pattern past its time bound raises PatternTimeout, never finds nothing.
         own = {spec.name or f"{spec.entity} recognizer" for spec in policy.recognizers}
         bound_presidio_timeout()
         for rec in build_recognizers(policy, self.entities):
-            if getattr(rec, "name", None) in own:  # presidio sets `name` untyped in __init__
-                bound_presidio(rec)
+            if isinstance(rec, PatternRecognizer):
+                bound_presidio(rec, linear=getattr(rec, "name", None) in own)  # presidio sets `name` untyped
             registry.add_recognizer(rec)
         # Two words after a match also count as context ("HL-1234567 (policy)"), five before as Presidio does.
         enhancer = LeanContextEnhancer(context_prefix_count=5, context_suffix_count=2)
@@ -180,6 +186,9 @@ class PolicyEngine:
 
     # ------------------------------------------------------------------ public API
     def check(self, text: str) -> PolicyResult:
+        """The policy's findings on `text`. Raises PatternTimeout when a pattern runs past its time bound (a busy
+        machine, a long text): a caller that does not handle it refuses, which is failing closed. Callers that
+        must go on use check_fail_closed()."""
         norm = normalise(text)
         if not self.entities or not norm.text.strip():
             return PolicyResult(verdict="allow", findings=[], redacted=text)
@@ -187,6 +196,15 @@ class PolicyEngine:
         raw = self.analyzer.analyze(text=seen, language=self.policy.language, entities=self.scan,
                                     return_decision_process=True)
         return self._result(norm, raw, seen)
+
+    def check_fail_closed(self, text: str) -> PolicyResult:
+        """check(), except that a check that cannot finish blocks the whole text instead of raising (fail closed:
+        the practice gate sends nothing, storage keeps nothing of it). Logged without the text."""
+        try:
+            return self.check(text)
+        except PatternTimeout as e:
+            log.warning("policy %s: check not finished, whole text treated as blocked: %s", self.policy.id, e)
+            return unchecked(text, str(e))
 
     def check_batch(self, texts: list[str]) -> list[PolicyResult]:
         norms = [normalise(t) for t in texts]
@@ -276,6 +294,17 @@ class PolicyEngine:
             if ACTION_ORDER[f.action] > ACTION_ORDER[verdict]:
                 verdict = f.action
         return PolicyResult(verdict=verdict, findings=findings, redacted=redact(norm.original, findings))
+
+
+UNCHECKED_ENTITY = "UNCHECKED_TEXT"
+
+
+def unchecked(text: str, why: str) -> PolicyResult:
+    """What a check that could not finish says: one blocking finding over the whole text, so every caller that
+    acts on findings (the gate, the policy criterion, redaction) treats all of it as data that must not leave."""
+    f = Finding(entity=UNCHECKED_ENTITY, text=text, start=0, end=len(text), score=1.0, action="block",
+                rule="timeout", explanation=f"the policy check did not finish ({why}); the whole text is blocked")
+    return PolicyResult(verdict="block", findings=[f], redacted=f"<{UNCHECKED_ENTITY}>", timed_out=why)
 
 
 def not_a_name_here(text: str, start: int, end: int, from_model: bool) -> bool:

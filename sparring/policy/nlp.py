@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import threading
 from functools import lru_cache
 
@@ -66,6 +67,35 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
         # presidio's SpacyNlpEngine starts with `self.nlp = None` and fills in a dict in its own load() likewise
         self.nlp = loaded  # type: ignore[assignment]
 
+    # ------------------------------------------------------------------ NER only where a name can be
+    def _ner_doc(self, text: str, language: str):
+        """The whole text tokenised (context words are looked up over all of it), with the NER model's entities
+        from the sentences that could hold a name only (ner_windows): the model costs most of a check, and in a
+        prompt most sentences are plain instructions ("Please keep the tone warm ...")."""
+        nlp = self.nlp[language]  # type: ignore[index]  # a dict once load() ran (presidio types it Optional)
+        windows = ner_windows(text)
+        if windows == [(0, len(text))]:
+            return nlp(text)
+        doc = nlp.make_doc(text)
+        ents: list = []  # spaCy Spans
+        for (start, _), sub in zip(windows, nlp.pipe(text[s:e] for s, e in windows)):
+            for ent in sub.ents:
+                span = doc.char_span(start + ent.start_char, start + ent.end_char, label=ent.label_,
+                                     alignment_mode="expand")
+                if span is not None and (not ents or span.start >= ents[-1].end):
+                    ents.append(span)
+        doc.ents = ents
+        return doc
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        return self._doc_to_nlp_artifact(self._ner_doc(text, language), language)
+
+    def process_batch(self, texts, language: str, batch_size: int = 1, n_process: int = 1,  # type: ignore[override]
+                      as_tuples: bool = False):
+        """As Presidio's, for plain texts (Sparring never passes tuples), with process_text's NER windows."""
+        for text in texts:
+            yield text, self.process_text(text, language)
+
     def is_stopword(self, word: str, language: str) -> bool:
         # spaCy lists "call", "name", "first" and "last" as stop words; for us they are context ("call her on",
         # "first name"), so they must survive into Presidio's keyword window.
@@ -86,6 +116,56 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
         return LeanNlpArtifacts(entities=entities, tokens=doc, tokens_indices=indices, token_ends=ends,
                                 lemmas=lemmas, keywords=keywords, nlp_engine=self, language=language,
                                 scores=scores)
+
+
+_SENTENCE = re.compile(r"[^\n]*?(?:[.!?;:](?=\s)|\n|$)")
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
+_NER_MARGIN = 0  # sentences kept either side of one that needs the model: its features reach a few tokens across
+
+
+def _may_name(sentence: str) -> bool:
+    """Could the NER model find a name, place or organisation here? Only where a word is capitalised (the model
+    keys on it; in a lower-case text casing.py has already capitalised the words that could be names), other than
+    an ordinary English word opening the sentence or 'I', or where a letter has no case (Chinese, Japanese,
+    Arabic...)."""
+    first = True
+    for m in _WORD.finditer(sentence):
+        w = m.group()
+        if w[0].isupper() or not w[0].islower():
+            if w == "I" or first and w[0].isupper() and w[1:].islower() and w.lower() in _opening_words():
+                first = False
+                continue
+            return True
+        first = False
+    return False
+
+
+@lru_cache(maxsize=1)
+def _opening_words() -> frozenset[str]:
+    """Words that open a sentence without being a name: function words (unless one of our curated given names),
+    and English words that no name list holds ('Please', 'Avoid'; not 'Mark' or 'Grace')."""
+    from .names import GIVEN_NAMES
+    from .recognizers import any_given_names
+    from .world_names import STOP_WORDS
+
+    return frozenset((STOP_WORDS - GIVEN_NAMES) | (_english_words - any_given_names()))
+
+
+def ner_windows(text: str) -> list[tuple[int, int]]:
+    """Character ranges of `text` the NER model runs on: each sentence that may hold a name (_may_name) with one
+    sentence either side, merged. [(0, len(text))] when that is all of it."""
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.end() > m.start()]
+    need = [i for i, (s, e) in enumerate(spans) if _may_name(text[s:e])]
+    out: list[tuple[int, int]] = []
+    for i in need:
+        lo, hi = spans[max(0, i - _NER_MARGIN)][0], spans[min(len(spans) - 1, i + _NER_MARGIN)][1]
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    if len(out) == 1 and out[0][0] == 0 and out[0][1] >= len(text.rstrip()):
+        return [(0, len(text))]
+    return out
 
 
 @lru_cache(maxsize=65536)

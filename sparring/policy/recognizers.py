@@ -186,8 +186,14 @@ def _name_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, start + len(span)) if plausible_name(span) else None
 
 
+# Words that open prose, never a name: after 'policyholder:' or 'Dear' ("our policyholder: the other insurer").
+DETERMINERS = frozenset("the a an our my your his her their its this that these those some any every each no".split())
+
+
 def _lower_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[start:end].rstrip(" .,")
+    if span.split()[0].lower() in DETERMINERS:
+        return None
     return (start, start + len(span)) if plausible_name(span) else None
 
 
@@ -333,7 +339,8 @@ class NameListRecognizer(ExplainedRecognizer):
             nxt = words[i + 1]
             if nxt[2] not in self.DOING or text[e:nxt[0]] != " " or not _is_title(text[s:e]) \
                     or _SENTENCE_START.search(text[max(0, s - 8):s]) is None and i \
-                    or w in _NOT_A_NAME or (w in lex.english and w not in given) or _overlaps(s, e, other):
+                    or w in _NOT_A_NAME or w in PRONOUNS or (w in lex.english and w not in given) \
+                    or _overlaps(s, e, other):
                 continue
             out.append(self._result(s, e, 0.55, "name opening a sentence before a verb people do"))
         return out
@@ -484,6 +491,9 @@ _NAME_LIST = re.compile(rf"(?<![\w'’-])(?:{_NAME_WORD}, ){{0,9}}{_NAME_WORD},?
 _SPEAKER = re.compile(rf"(?m)^[ \t>*\-\"“]*({_NAME_WORD})[ \t]*:[ \t]*\S")
 # Never a person, whatever the sentence says: assistants, roles, the towns Sparring knows.
 _NOT_A_NAME = NOT_PEOPLE | ROLE_WORDS | PLACES_LOWER
+# Subjects that are never someone's name, though a name dictionary lists some of them ('You' is a given name):
+# 'You asked the AI assistant ...' opens half the scenario briefs.
+PRONOUNS = frozenset("i you we they he she it one someone somebody everyone everybody nobody anyone anybody who".split())
 # Endings of surnames in languages whose names the small English model rarely knows (Slavic, Baltic, Nordic,
 # Romanian, Greek, Turkish, Ukrainian); English words do not end this way.
 _SURNAME_ENDING = re.compile(r"(?:ović|ovič|ević|evič|[čćšž]ić|ovich|evich|ovna|evna|dóttir|dottir|wicz|ewski|owski|"
@@ -869,15 +879,19 @@ accountant nurse doctor technician operator driver attendant officer ceo cfo coo
 
 
 def is_job_title(span: str) -> bool:
-    """'Loss Adjuster', 'Head of Claims', 'Senior Claims Analyst': a job word among English words, no name."""
+    """'Loss Adjuster', 'Head of Claims', 'Senior Claims Analyst': a job word among English words, no name. The
+    lexicon holds lemmas only, so a department in the plural ('Claims', 'Complaints', 'Accounts') is read through
+    its regular inflection, as english_not_a_name does."""
     from .nlp import english_words
+    from .world_names import _inflected
 
     words = [w.strip(".,").lower() for w in span.split()]
-    if not any(w in JOB_WORDS for w in words):
+    if not any(w in JOB_WORDS or _inflected(w, JOB_WORDS) for w in words):
         return False
     english = english_words()
     given = any_given_names()
-    return all((w in english or w in JOB_WORDS or w in STOP_WORDS) and w not in given for w in words)
+    return all((w in english or w in JOB_WORDS or w in STOP_WORDS or _inflected(w, english)) and w not in given
+               for w in words)
 
 
 def english_not_a_name(span: str) -> bool:

@@ -78,18 +78,24 @@ def spelled_email_ok(text: str, start: int, end: int, tld: str) -> bool:
 DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3",
                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
+# UK numbers are dictated in groups, and a group of round figures is said as a number: "nine hundred" is 900,
+# "two thousand" 2000. Only right after a single digit ("nine hundred"), never on their own.
+_ROUND = {"hundred": "00", "thousand": "000"}
 _DIGIT = r"(?:zero|oh|o|nought|nil|one|two|three|four|five|six|seven|eight|nine|\d{1,5})"
-_STEP = rf"(?:(?:double|triple|treble)[\s-]+)?{_DIGIT}"
+_STEP = rf"(?:(?:double|triple|treble)[\s-]+)?{_DIGIT}(?:[\s-]+(?:hundred|thousand))?"
 SPOKEN_PHONE = re.compile(rf"(?<![\w+])((?:plus[\s-]+)?{_STEP}(?:(?:[\s,-]|,\s)+{_STEP}){{2,24}})(?![\w])", re.I)
 
 
 def spoken_digits(span: str) -> tuple[str, int]:
     """The digits a spoken number stands for, and how many of its tokens were words ('oh seven seven double oh'
-    -> ('07700', 4))."""
+    -> ('07700', 4); 'nine hundred' -> ('900', 2))."""
     out, words, repeat = [], 0, 1
     for tok in re.findall(r"[a-z]+|\d+", span.lower()):
         if tok == "plus":
             out.append("+")
+            words += 1
+        elif tok in _ROUND:
+            out.append(_ROUND[tok])
             words += 1
         elif tok in _REPEAT:
             repeat = _REPEAT[tok]
@@ -105,10 +111,20 @@ def spoken_digits(span: str) -> tuple[str, int]:
 
 
 def spoken_phone_ok(span: str) -> bool:
-    """7-15 digits, at least three of them spelled as words, and not just a lone 'o' or 'one' among figures."""
+    """7-15 digits, at least three of them spelled as words, and not just a lone 'o' or 'one' among figures. With
+    'hundred' or 'thousand' it must still read digit by digit: an amount ('two thousand five hundred', 'three
+    thousand two hundred and one') says few digits and many zeros, a phone number says most of its digits."""
     digits, words = spoken_digits(span)
     n = sum(c.isdigit() for c in digits)
-    return 7 <= n <= 15 and words >= 3
+    if not (7 <= n <= 15 and words >= 3):
+        return False
+    toks = re.findall(r"[a-z]+|\d+", span.lower())
+    rounds = [t for t in toks if t in _ROUND]
+    if rounds:
+        said = sum(len(t) if t.isdigit() else 1 for t in toks if t.isdigit() or t in DIGIT_WORDS)
+        zeros = sum(len(_ROUND[t]) for t in rounds)
+        return said >= 5 and said > zeros and len(rounds) <= 2 and "thousand" not in toks[toks.index(rounds[0]) + 1:]
+    return True
 
 
 class SpelledContactRecognizer(ExplainedRecognizer):
