@@ -114,3 +114,35 @@ if __name__ == "__main__":
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)
+
+
+# ------------------------------------------------------------------------------------------ pytest fixtures
+# Import them into a test module (`from pg_support import pg_server, pg_url, backend_target`) to use them.
+
+try:
+    import pytest
+except ImportError:  # run as a script without pytest
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+    @pytest.fixture(scope="session")
+    def pg_server() -> Iterator[PostgresServer]:
+        """One PostgreSQL for the whole session; skipped (failed on CI) without the server binaries."""
+        if bin_dir() is None:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(MISSING + " (CI=true: the PostgreSQL tests must run on CI)")
+            pytest.skip(MISSING)
+        with running() as server:
+            yield server
+
+    @pytest.fixture
+    def pg_url(pg_server: PostgresServer) -> str:
+        """A fresh, empty database on the session's server."""
+        return pg_server.create_database()
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def backend_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+        """What `Store(...)` opens, once per backend: a new SQLite file, or a new PostgreSQL database."""
+        if request.param == "sqlite":
+            return tmp_path / "data" / "s.db"
+        return str(request.getfixturevalue("pg_url"))

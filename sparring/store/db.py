@@ -135,7 +135,8 @@ class Store:
         return rows[0] if rows else None
 
     def table_names(self) -> list[str]:
-        return list(self.db.table_names())
+        """Sparring's tables (not SQLite's own sqlite_* bookkeeping)."""
+        return [t for t in self.db.table_names() if not t.startswith("sqlite_")]
 
     def schema_version(self) -> int:
         return _version(self.db)
