@@ -183,7 +183,7 @@ def newer_schema_message(where: Any, version: int) -> str:
 class SqliteStore(Store):
     """The SQLite file (sqlite-utils); see the module docstring for its concurrency model."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, migrate: bool = True):
         self.path = Path(path).resolve()
         self.key = str(self.path)
         try:
@@ -197,7 +197,10 @@ class SqliteStore(Store):
         self._writer = Database(self._connect(), execute_plugins=False)
         try:
             self._writer.execute("PRAGMA journal_mode=WAL")
-            self.migrate()
+            if migrate:
+                self.migrate()
+            else:
+                self.schema_version()  # reads the file: one that is not a database fails here, not later
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot open the database ({e}); if the file is not a Sparring "
                              "database, point [store] path in sparring.toml elsewhere") from None

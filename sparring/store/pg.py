@@ -84,6 +84,11 @@ class Result:
         self._i += 1
         return self._rows[self._i - 1]
 
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        rows = self._rows[self._i:self._i + size]
+        self._i += len(rows)
+        return rows
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         rows, self._i = self._rows[self._i:], len(self._rows)
         return rows
@@ -154,7 +159,7 @@ class Table:
         except psycopg.Error as e:
             raise PostgresError(f"{self.name}: {e}".strip()) from e
         if has_id and "id" in record:
-            self.db.bump_sequence(self.name)
+            self.db.bump_sequences(self.name, record)
         return self
 
     def insert_all(self, records: Iterable[dict[str, Any]], *, batch_size: int = 1000, replace: bool = False,
@@ -163,18 +168,17 @@ class Table:
         for r in records:
             cols = tuple(r)
             groups.setdefault(cols, []).append([r[c] for c in cols])
-        explicit_id = False
+        given: set[str] = set()
         try:
             with self.db.conn.cursor() as cur:
                 for cols, rows in groups.items():
-                    explicit_id = explicit_id or "id" in cols
+                    given.update(cols)
                     sql = self._sql(cols, replace, _keys(pk)).encode()
                     for i in range(0, len(rows), batch_size):
                         cur.executemany(sql, [_params(r) for r in rows[i:i + batch_size]])
         except psycopg.Error as e:
             raise PostgresError(f"{self.name}: {e}".strip()) from e
-        if explicit_id and self.name in self.db.store.id_tables:
-            self.db.bump_sequence(self.name)
+        self.db.bump_sequences(self.name, given)
         return self
 
     def upsert(self, record: dict[str, Any], *, pk: Any = None) -> "Table":
@@ -232,10 +236,12 @@ class Database:
         with self.conn.transaction():  # a savepoint inside the write transaction
             yield self
 
-    def bump_sequence(self, table: str) -> None:
-        """Rows given their own ids (demo data, `sparring db copy`) move the id sequence past them."""
-        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                     f'GREATEST((SELECT MAX(id) FROM "{table}"), 1))')
+    def bump_sequences(self, table: str, given: Iterable[str]) -> None:
+        """Rows given their own ids (demo data, `sparring db copy`) move the identity sequence past them, so the
+        next row the database numbers does not collide with one of them."""
+        for col in self.store.identity_columns.get(table, set()) & set(given):
+            self.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{col}'), "
+                         f'GREATEST((SELECT MAX("{col}") FROM "{table}"), 1))')
 
 
 class PostgresStore(Store):
@@ -244,7 +250,7 @@ class PostgresStore(Store):
 
     backend = "postgresql"
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:  # noqa: super().__init__ is the SQLite-free base
+    def __init__(self, url: str, pool_size: int = 10, migrate: bool = True) -> None:
         self.url = url
         self.path = redacted_url(url)
         self.key = url
@@ -254,6 +260,7 @@ class PostgresStore(Store):
         # and the advisory lock orders the processes
         self._write_lock = threading.Lock()
         self.id_tables: set[str] = set()
+        self.identity_columns: dict[str, set[str]] = {}
         self.primary_keys: dict[str, tuple[str, ...]] = {}
         try:
             self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, timeout=POOL_TIMEOUT_S,
@@ -265,7 +272,7 @@ class PostgresStore(Store):
             raise StoreError(f"{self.path}: cannot connect to PostgreSQL ({e}); check that the server runs and "
                                 "[store] url (or $SPARRING_STORE_URL) names it") from None
         try:
-            self.migrate()
+            self.migrate() if migrate else self.refresh_catalogue()
         except BaseException:
             self.pool.close()
             raise
@@ -277,9 +284,12 @@ class PostgresStore(Store):
     def refresh_catalogue(self) -> None:
         """Which tables have an `id` identity and which primary keys: what insert() returns and upsert() uses."""
         db = Database(self)
-        self.id_tables = {r[0] for r in db.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND column_name = 'id' AND is_identity = 'YES'").fetchall()}
+        ident: dict[str, set[str]] = {}
+        for t, c in db.execute("SELECT table_name, column_name FROM information_schema.columns "
+                               "WHERE table_schema = current_schema() AND is_identity = 'YES'").fetchall():
+            ident.setdefault(t, set()).add(c)
+        self.identity_columns = ident
+        self.id_tables = {t for t, cols in ident.items() if "id" in cols}
         keys: dict[str, list[str]] = {}
         for t, c in db.execute(
                 "SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc "
