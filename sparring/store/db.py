@@ -312,3 +312,11 @@ def open_store(org_or_path: Organisation | str | Path) -> Store:
     if settings is not None:
         store.settings = settings
     return store
+
+
+def organisation_store() -> Store | None:
+    """The store this process opened for its organisation (`open_store(org)`), when there is exactly one: the web
+    app's, which the sign-in sessions live in (sparring/ui/sessions.py)."""
+    with _REGISTRY_LOCK:
+        opened = [s for s in _STORES.values() if s.settings is not None]
+    return opened[0] if len(opened) == 1 else None

@@ -192,6 +192,24 @@ CREATE TABLE IF NOT EXISTS login_locks (
 CREATE INDEX IF NOT EXISTS login_locks_source ON login_locks(source);
 ALTER TABLE login_events ADD COLUMN source TEXT;
 """),
+    # store helper (issue 17): sign-in sessions in the database, not in one process's memory, so a learner signed
+    # in through one replica behind the load balancer is signed in on every replica (sparring/ui/sessions.py).
+    # Only a hash of each session token is kept: a copy of the database does not sign anyone in.
+    Migration(7, "sign-in sessions shared by every replica", """
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,                    -- sha256 of the session cookie's token; never the token
+    account TEXT NOT NULL,
+    issued_at TEXT NOT NULL,                        -- ISO 8601 UTC
+    expires_at TEXT NOT NULL                        -- ISO 8601 UTC: issued_at + [auth] session_hours
+);
+CREATE INDEX IF NOT EXISTS sessions_account ON sessions(account);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS shared_state (           -- small values every replica must agree on
+    key TEXT PRIMARY KEY,                           -- e.g. 'cookie_id': the suffix of the session cookie's name
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""),
 ]
 
 LATEST = MIGRATIONS[-1].version
@@ -200,4 +218,5 @@ LATEST = MIGRATIONS[-1].version
 # enforces REFERENCES on every row). A table a new migration adds goes here too (tests/test_store_copy.py checks
 # that every table is listed).
 COPY_ORDER = ["users", "attempts", "criterion_results", "findings", "schedule", "reviews", "overrides",
-              "review_examples", "login_events", "login_locks", "xapi_cursor", "real_work_events"]
+              "review_examples", "login_events", "login_locks", "xapi_cursor", "real_work_events", "sessions",
+              "shared_state"]
