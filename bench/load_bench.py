@@ -229,6 +229,14 @@ class Learner:
 
         await self.call("catalogue", [ALL, ALL, ALL, False, None])  # what the page does on load
 
+    async def reload(self) -> None:
+        """What the browser does when its page is reloaded: a new session, the catalogue loaded into it. The
+        sign-in cookie still holds (sessions live in the database, shared by every replica)."""
+        from sparring.ui.catalogue import ALL
+
+        self.session = uuid.uuid4().hex[:11]
+        await self.call("catalogue", [ALL, ALL, ALL, False, None])
+
     async def call(self, api_name: str, data: list) -> list:
         fn, trigger = self.fns[api_name]
         r = await self.http.post("gradio_api/queue/join", json={
@@ -431,7 +439,11 @@ async def _drive(args, org, tasks, url, names, db, procs, t_launch) -> dict:
                     if tries == 2 or len(procs) < 2:
                         res.fail(f"{task.label}: {type(e).__name__}: {e}")
                         break
-                    me.session = uuid.uuid4().hex[:11]  # the old session's queue died with its replica
+                    try:  # the old session's queue and state died with its replica: a new one, as a reload does
+                        await me.reload()
+                    except Exception as e2:  # noqa: BLE001
+                        res.fail(f"{task.label}: reload after {type(e).__name__}: {type(e2).__name__}: {e2}")
+                        break
             if args.think:
                 await asyncio.sleep(args.think)
 
