@@ -6,6 +6,9 @@
     python bench/load_bench.py --mode inprocess     # the same attempts straight into practice.attempt (no server)
     python bench/load_bench.py --profile prof.txt   # also sample the server's CPU by stack (where does it go?)
     python bench/load_bench.py --write              # also replace the "## Load" section of docs/benchmarks.md
+    python bench/load_bench.py --replicas 2 --store postgresql://postgres@127.0.0.1:5432/bench
+                                                    # 2 replicas on one PostgreSQL behind nginx (docs/nginx.conf);
+                                                    # one replica is SIGKILLed half way (--kill-after S, 0: never)
 
 HTTP mode starts the app itself (`python app.py` on a free port, a fresh database in a temporary folder), in its
 own process, and measures cold start (launch → first page served), the server's peak RSS (VmHWM) and the CPU time
@@ -20,6 +23,11 @@ CPU the server needed.)
 An in-process run with one learner and no think time gives the service time of one attempt (policy check +
 grading + storage) without the web server.
 Afterwards the database must hold exactly the attempts that were acknowledged ("Saved to your progress").
+With --replicas N (or --nginx) the app runs as N processes behind a real nginx with docs/nginx.conf; since every
+simulated learner comes from 127.0.0.1, `ip_hash` would send them all to one replica, so the bench balances on
+the cookie instead (`hash $http_cookie consistent`: each signed-in learner stays on one replica). When a replica
+is killed, a learner whose event failed retries it once (a new session on the replica nginx now picks; still
+signed in: sessions live in the database); `retried` counts those, `errors` what failed after the retry.
 Scenarios: one of each kind from the sample organisation, answered with their own `examples`, plus a prompt the
 policy blocks — the scripted assistant answers, as in an offline deployment.
 """
@@ -31,9 +39,9 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -82,6 +90,7 @@ class Results:
     latencies: list[float] = field(default_factory=list)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
     acked: int = 0
+    retried: int = 0  # acknowledged on the second try, after the first failed (a replica died under it)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,7 +122,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_users(db: Path, n: int) -> list[str]:
+def make_users(db: Path | str, n: int) -> list[str]:
     from sparring.auth import hash_password
     from sparring.store.db import Store
     from sparring.store.users import add_user
@@ -122,9 +131,33 @@ def make_users(db: Path, n: int) -> list[str]:
     h = hash_password(PASSWORD)  # one hash for all: the bench measures practice, not sign-in
     names = [f"bench-{i:03d}" for i in range(n)]
     for name in names:
-        add_user(store, name, ["learner"], password_hash=h, team="Claims", job_roles=["customer-support"])
+        add_user(store, name, ["learner"], password_hash=h, team="Claims", job_roles=["customer-support"],
+                 replace=True)
     store.close()
     return names
+
+
+def attempt_ids(db: Path | str) -> set[int]:
+    from sparring.store.db import Store
+
+    store = Store(db)
+    try:
+        return {int(r["id"]) for r in store.query("SELECT id FROM attempts")}
+    finally:
+        store.close()
+
+
+def nginx_conf(ports: list[int], listen: int, tmp: Path) -> str:
+    """docs/nginx.conf with this run's ports and log, balancing on the cookie (every learner is on 127.0.0.1)."""
+    import re
+
+    text = (REPO / "docs" / "nginx.conf").read_text()
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
+    text = re.sub(r"(?m)^\s*server 127\.0\.0\.1:\d+ [^\n]*\n(\s*server 127\.0\.0\.1:\d+ [^\n]*\n)*",
+                  servers + "\n", text, count=1)
+    text = text.replace("ip_hash;", "hash $http_cookie consistent;")
+    text = re.sub(r"listen \d+;", f"listen 127.0.0.1:{listen};", text)
+    return re.sub(r"access_log \S+;", f"access_log {tmp / 'access.log'};", text)
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -135,6 +168,22 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
+    """Until the replica's /readyz says 200 (docs/operations.md)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"a replica exited with code {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url}: not ready after {timeout} s")
 
 
 def wait_for_page(url: str, proc: subprocess.Popen, timeout: float = 180) -> float:
@@ -179,6 +228,14 @@ class Learner:
         from sparring.ui.catalogue import ALL
 
         await self.call("catalogue", [ALL, ALL, ALL, False, None])  # what the page does on load
+
+    async def reload(self) -> None:
+        """What the browser does when its page is reloaded: a new session, the catalogue loaded into it. The
+        sign-in cookie still holds (sessions live in the database, shared by every replica)."""
+        from sparring.ui.catalogue import ALL
+
+        self.session = uuid.uuid4().hex[:11]
+        await self.call("catalogue", [ALL, ALL, ALL, False, None])
 
     async def call(self, api_name: str, data: list) -> list:
         fn, trigger = self.fns[api_name]
@@ -256,37 +313,62 @@ def cpu_seconds(pid: int) -> float:
 
 def run_http(args, org, tasks: list[Task]) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="sparring-load-"))
-    db = tmp / "load.db"
+    db: Path | str = args.store or tmp / "load.db"
     names = make_users(db, args.learners)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "SPARRING_DB": str(db), "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "PYTHONUNBUFFERED": "1"}
+    n = max(1, args.replicas)
+    behind_nginx = n > 1 or args.nginx
+    ports = [free_port() for _ in range(n)]
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+    env.pop("SPARRING_DB", None)
+    env.pop("SPARRING_STORE_URL", None)
+    env.update({"SPARRING_STORE_URL": str(db)} if args.store else {"SPARRING_DB": str(db)})
+    if behind_nginx:
+        env["GRADIO_ROOT_PATH"] = "/sparring"
     cmd = [sys.executable, "app.py"]
     if args.profile:  # the same app, with a CPU-weighted stack sampler that writes its report on exit
         cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-sampled", str(Path(args.profile).resolve())]
-    log = open(tmp / "server.log", "w")
+    logs = [open(tmp / f"server{i}.log", "w") for i in range(n)]
     t_launch = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    procs = [subprocess.Popen(cmd, cwd=REPO, env={**env, "GRADIO_SERVER_PORT": str(port)}, stdout=log,
+                              stderr=subprocess.STDOUT) for port, log in zip(ports, logs)]
     out: dict = {"mode": f"http ({args.endpoint})", "learners": args.learners, "duration_s": args.duration,
-                 "think_s": args.think}
+                 "think_s": args.think, "store": "postgresql" if args.store else "sqlite", "replicas": n}
+    nginx = None
     try:
-        out["cold_start_s"] = round(wait_for_page(url, proc) - t_launch, 2)
+        cold = [wait_for_page(f"http://127.0.0.1:{p}/", proc) - t_launch for p, proc in zip(ports, procs)]
+        out["cold_start_s"] = round(max(cold), 2)
         print(f"first page served after {out['cold_start_s']} s", file=sys.stderr)
-        out.update(asyncio.run(_drive(args, org, tasks, url, names, db, proc, t_launch)))
+        url = f"http://127.0.0.1:{ports[0]}/"
+        if n > 1:  # every replica ready (store answers, models loaded once per process) before the run
+            for p, proc in zip(ports, procs):
+                wait_ready(f"http://127.0.0.1:{p}/readyz", proc)
+            out["ready_all_s"] = round(time.perf_counter() - t_launch, 2)
+        if behind_nginx:
+            listen = free_port()
+            (tmp / "nginx.conf").write_text(nginx_conf(ports, listen, tmp))
+            nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(tmp), "-c",
+                                      str(tmp / "nginx.conf"), "-g",
+                                      f"daemon off; pid {tmp / 'nginx.pid'}; error_log {tmp / 'error.log'};"])
+            url = f"http://127.0.0.1:{listen}/sparring/"
+            wait_for_page(url, procs[0])
+        out.update(asyncio.run(_drive(args, org, tasks, url, names, db, procs, t_launch)))
     finally:
-        proc.terminate()  # SIGTERM: the sampled server writes its report
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-    out["server_log"] = str(tmp / "server.log")
+        for proc in ([nginx] if nginx else []) + procs:
+            proc.terminate()  # SIGTERM: the sampled server writes its report
+        for proc in ([nginx] if nginx else []) + procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+    out["server_log"] = str(tmp / "server0.log")
     return out
 
 
-async def _drive(args, org, tasks, url, names, db, proc, t_launch) -> dict:
+async def _drive(args, org, tasks, url, names, db, procs, t_launch) -> dict:
     out: dict = {}
+    proc = procs[0]
     fns = event_table(url)
     # the first attempt waits for the models the app warms up in the background
     first = Learner(url, names[0], fns)
@@ -297,8 +379,7 @@ async def _drive(args, org, tasks, url, names, db, proc, t_launch) -> dict:
     out["first_submit_s"] = round(time.perf_counter() - t0, 2)
     out["ready_s"] = round(time.perf_counter() - t_launch, 2)
     print(f"first attempt graded {out['ready_s']} s after launch", file=sys.stderr)
-    with sqlite3.connect(db) as c:  # the warm-up attempt is not part of the run
-        before = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+    before_ids = attempt_ids(db)  # the warm-up attempt is not part of the run
 
     learners = [Learner(url, n, fns) for n in names]
     gate = asyncio.Semaphore(4)  # sign people in a few at a time, as a morning would
@@ -321,8 +402,21 @@ async def _drive(args, org, tasks, url, names, db, proc, t_launch) -> dict:
     res = Results()
     if args.profile:
         os.kill(proc.pid, signal.SIGUSR1)  # our own child: the sampler counts the measured run only
-    cpu_server0, cpu_self0 = cpu_seconds(proc.pid), time.process_time()
+    cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+    cpu_self0 = time.process_time()
     deadline = time.perf_counter() + args.duration
+    cpu_at_kill: dict[int, float] = {}
+    kill_after = args.kill_after if args.kill_after is not None else (args.duration / 2 if len(procs) > 1 else 0)
+
+    async def killer() -> None:
+        if not kill_after or len(procs) < 2:
+            return
+        await asyncio.sleep(kill_after)
+        victim = procs[-1]
+        cpu_at_kill[victim.pid] = cpu_seconds(victim.pid)
+        os.kill(victim.pid, signal.SIGKILL)
+        out["killed_replica_at_s"] = round(kill_after, 1)
+        print(f"replica {len(procs) - 1} (pid {victim.pid}) SIGKILLed after {kill_after:.0f} s", file=sys.stderr)
 
     async def loop(i: int) -> None:
         me = learners[i]
@@ -332,31 +426,45 @@ async def _drive(args, org, tasks, url, names, db, proc, t_launch) -> dict:
         while time.perf_counter() < deadline:
             task = tasks[k % len(tasks)]
             k += 1
-            try:
-                if await me.submit(task, org, args.endpoint):
-                    res.ok(task.kind, me.last)
-                else:
-                    res.fail(f"{task.label}: no 'Saved' in the response")
-            except Exception as e:  # noqa: BLE001
-                res.fail(f"{task.label}: {type(e).__name__}: {e}")
+            for tries in (1, 2):  # a failed event is retried once (a replica may have died under it)
+                try:
+                    if await me.submit(task, org, args.endpoint):
+                        res.ok(task.kind, me.last)
+                        if tries == 2:
+                            res.retried += 1
+                    else:
+                        res.fail(f"{task.label}: no 'Saved' in the response")
+                    break
+                except Exception as e:  # noqa: BLE001
+                    if tries == 2 or len(procs) < 2:
+                        res.fail(f"{task.label}: {type(e).__name__}: {e}")
+                        break
+                    try:  # the old session's queue and state died with its replica: a new one, as a reload does
+                        await me.reload()
+                    except Exception as e2:  # noqa: BLE001
+                        res.fail(f"{task.label}: reload after {type(e).__name__}: {type(e2).__name__}: {e2}")
+                        break
             if args.think:
                 await asyncio.sleep(args.think)
 
     t_run = time.perf_counter()
-    await asyncio.gather(*(loop(i) for i in range(len(learners))))
+    await asyncio.gather(killer(), *(loop(i) for i in range(len(learners))))
     wall = time.perf_counter() - t_run
-    out["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu_server0, 1)
+    per = [round(cpu_at_kill.get(p.pid, cpu_seconds(p.pid) if p.poll() is None else 0) - cpu0[p.pid], 1)
+           for p in procs]
+    out["server_cpu_s"] = round(sum(per), 1)
+    out["server_cpu_per_replica_s"] = per
     out["client_cpu_s"] = round(time.process_time() - cpu_self0, 1)
-    out["peak_rss_mb"] = round(peak_rss_mb(proc.pid) or 0, 1)
+    out["peak_rss_mb"] = round(max((peak_rss_mb(p.pid) or 0) for p in procs if p.poll() is None), 1)
     for lr in learners:
         await lr.http.aclose()
-    with sqlite3.connect(db) as c:
-        stored = c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] - before
-        ids = [i for lr in learners for i in lr.ids]
-        if ids:  # json endpoint: every acknowledged id must be in the file
-            have = {r[0] for r in c.execute(f"SELECT id FROM attempts WHERE id IN ({','.join('?' * len(ids))})", ids)}
-            out["acknowledged_ids_missing"] = len(set(ids) - have)
+    new_ids = attempt_ids(db) - before_ids
+    stored = len(new_ids)
+    ids = [i for lr in learners for i in lr.ids]
+    if ids:  # json endpoint: every acknowledged id must be in the database
+        out["acknowledged_ids_missing"] = len(set(ids) - new_ids)
     out.update(summarise(res, wall, stored))
+    out["retried"] = res.retried
     if res.acked:
         out["server_cpu_per_attempt_s"] = round(out["server_cpu_s"] / res.acked, 3)
     return out
@@ -603,6 +711,12 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="replace the '## Load' section of docs/benchmarks.md")
     ap.add_argument("--profile", metavar="FILE", help="http mode: sample the server's CPU by stack and write the "
                     "report to FILE (adds some overhead of its own)")
+    ap.add_argument("--replicas", type=int, default=1, help="app processes; more than one runs them behind nginx")
+    ap.add_argument("--store", metavar="URL", default=None, help="postgresql://... database for the app (default: "
+                    "a fresh SQLite file); the bench users are added to it")
+    ap.add_argument("--nginx", action="store_true", help="put nginx in front even of one replica")
+    ap.add_argument("--kill-after", type=float, default=None, help="SIGKILL the last replica after S seconds of "
+                    "the run (default: half the duration with 2+ replicas; 0: never)")
     ap.add_argument("--serve-sampled", metavar="FILE", help=argparse.SUPPRESS)
     ap.add_argument("--render", metavar="FILE", help="only re-render the report from a saved stdout of this script")
     args = ap.parse_args()

@@ -18,7 +18,12 @@ class _Strict(BaseModel):
 
 
 class StoreSettings(_Strict):
-    path: str = Field("data/sparring.db", description="SQLite file, relative to ROOT.")
+    path: str = Field("data/sparring.db", description="SQLite file, relative to ROOT (used when no url is set).")
+    url: str | None = Field(None, description="PostgreSQL database, postgresql://USER@HOST:PORT/DATABASE (a "
+                            "password is better in ~/.pgpass or $PGPASSWORD than here); $SPARRING_STORE_URL "
+                            "overrides it. Set, it replaces the SQLite file: several `sparring serve` replicas "
+                            "share it (docs/operations.md).")
+    pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connections each process keeps at most.")
 
 
 class ModelSettings(_Strict):

@@ -1,13 +1,14 @@
-"""The store: migrations with a schema version, WAL, no write lost under concurrent use, UI queries."""
+"""The store: migrations with a schema version, WAL, no write lost under concurrent use, UI queries. Every test
+that takes `store` or `backend_target` runs on both backends: SQLite and a real PostgreSQL (tests/pg_support.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from pg_support import backend_target, pg_server, pg_url  # noqa: F401  (fixtures)
 
 from sparring.store.db import Store, StoreError, dumps, iso, open_store
 from sparring.store.queries import attempt_detail, catalogue, progress, select
@@ -19,8 +20,8 @@ TABLES = {"users", "attempts", "criterion_results", "findings", "schedule", "rev
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "data" / "s.db")
+def store(backend_target):
+    s = Store(backend_target)
     yield s
     s.close()
 
@@ -28,30 +29,34 @@ def store(tmp_path):
 def test_fresh_database_has_every_table_and_the_latest_version(store):
     assert TABLES <= set(store.db.table_names())
     assert store.schema_version() == LATEST == MIGRATIONS[-1].version
+
+
+def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path):
+    store = Store(tmp_path / "s.db")
+    assert store.backend == "sqlite"
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    store.close()
 
 
-def test_reopening_keeps_data_and_applies_no_migration_twice(tmp_path):
-    path = tmp_path / "s.db"
-    s = Store(path)
+def test_reopening_keeps_data_and_applies_no_migration_twice(backend_target):
+    s = Store(backend_target)
     add_user(s, "ann", ["learner"])
     s.close()
-    s2 = Store(path)
+    s2 = Store(backend_target)
     assert s2.count("users") == 1
     assert s2.count("schema_version") == len(MIGRATIONS)
     s2.close()
 
 
-def test_newer_schema_is_refused_with_a_message(tmp_path):
-    path = tmp_path / "s.db"
-    Store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version VALUES (?, 'future', '2099-01-01')", (LATEST + 1,))
-    conn.commit()
-    conn.close()
-    with pytest.raises(StoreError, match="newer than this Sparring"):
-        Store(path)
+def test_newer_schema_is_refused_with_a_message_naming_the_version_and_the_fix(backend_target):
+    s = Store(backend_target)
+    with s.write() as db:
+        db.execute("INSERT INTO schema_version VALUES (?, 'future', '2099-01-01')", (LATEST + 1,))
+    s.close()
+    with pytest.raises(StoreError, match=rf"schema version {LATEST + 1}, newer than this Sparring knows "
+                                         rf"\({LATEST}\); upgrade Sparring.*sparring db upgrade"):
+        Store(backend_target)
 
 
 def test_a_file_that_is_not_a_database_gives_a_message(tmp_path):
@@ -75,10 +80,10 @@ def _attempt_row(learner: str, i: int) -> dict:
             "score": 1.0, "grade": "{}"}
 
 
-def test_concurrent_writers_lose_nothing(tmp_path):
-    """24 threads, each with its own Store object on the same file (like separate app workers) and the shared
-    one: every acknowledged insert is in the file."""
-    path = tmp_path / "c.db"
+def test_concurrent_writers_lose_nothing(backend_target):
+    """24 threads, each with its own Store object on the same database (like separate app workers) and the shared
+    one: every acknowledged insert is in the database."""
+    path = backend_target
     shared = Store(path)
     acked: list[int] = []
     errors: list[BaseException] = []
@@ -96,6 +101,9 @@ def test_concurrent_writers_lose_nothing(tmp_path):
                     acked.append(pk)
         except BaseException as e:  # noqa: BLE001
             errors.append(e)
+        finally:
+            if s is not shared:
+                s.close()
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(24)]
     for t in threads:
@@ -104,10 +112,17 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         t.join()
     assert not errors
     assert len(acked) == 24 * 15 == len(set(acked))
-    fresh = sqlite3.connect(path)
-    assert fresh.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == len(acked)
-    assert fresh.execute("SELECT COUNT(*) FROM criterion_results").fetchone()[0] == len(acked)
+    shared.close()
+    fresh = Store(path)
+    assert fresh.count("attempts") == len(acked)
+    assert fresh.count("criterion_results") == len(acked)
     fresh.close()
+
+
+def test_open_store_is_one_per_database(tmp_path, pg_url):
+    assert open_store(pg_url) is open_store(pg_url)
+    assert open_store(pg_url).backend == "postgresql"
+    open_store(pg_url).close()
 
 
 def test_open_store_is_one_per_path(tmp_path):

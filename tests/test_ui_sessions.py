@@ -6,7 +6,7 @@ import gradio as gr
 import httpx
 import pytest
 
-from sparring.ui.sessions import SessionTokens, install
+from sparring.ui.sessions import SessionTokens, StoredSessions, install
 from sparring.ui.serve import start
 
 
@@ -105,11 +105,13 @@ def _launch_without_server(monkeypatch, tmp_path):
 
 
 def test_launch_puts_expiring_sessions_on_the_server_it_starts(monkeypatch, tmp_path):
-    """The app's own launch(): built-in sign-in gets SessionTokens with the organisation's session_hours."""
+    """The app's own launch(): built-in sign-in gets sessions in the organisation's database (shared by every
+    replica, sparring/ui/sessions.py) with its session_hours, and the cookie name every replica shares."""
     org, demo, started = _launch_without_server(monkeypatch, tmp_path)
     assert org.settings.auth.mode == "builtin"
     tokens = demo.server_app.tokens
-    assert isinstance(tokens, SessionTokens) and "auth" in started
+    assert isinstance(tokens, StoredSessions) and "auth" in started
+    assert demo.server_app.cookie_id != "test" and len(demo.server_app.cookie_id) >= 32
     assert tokens.ttl_s == org.settings.auth.session_hours * 3600
     assert tokens.get("before") == "learner", "a sign-in made while the server started is kept"
     logins = [r for r in demo.server_app.router.routes if getattr(r, "path", "") == "/login"]

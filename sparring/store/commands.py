@@ -1,4 +1,5 @@
-"""`sparring users add|list|unlock`: built-in accounts in the organisation's store."""
+"""`sparring users add|list|unlock`: built-in accounts in the organisation's store; `sparring db status|upgrade|copy`:
+the store itself (schema migrations, moving to another database)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 
 def _store(args):
@@ -102,6 +104,7 @@ def cmd_users_unlock(args: argparse.Namespace) -> int:
 
 def add_commands(sub, common) -> None:
     """Register this area's sub-commands on the CLI's subparsers."""
+    add_db_commands(sub, common)
     p = sub.add_parser("users", parents=[common], help="built-in accounts (add, list, unlock)")
     usub = p.add_subparsers(dest="users_command", metavar="ACTION")
     usub.required = True
@@ -133,3 +136,109 @@ def add_commands(sub, common) -> None:
     un.add_argument("--by", default=None, help="the mentor or admin account doing it (checked)")
     un.add_argument("--list", action="store_true", help="list the locks in force instead")
     un.set_defaults(func=cmd_users_unlock)
+
+
+# ------------------------------------------------------------------------------------------ sparring db
+
+
+def _target(args: argparse.Namespace):
+    """The organisation's store target (URL or file) and its settings, without opening it."""
+    from ..cli.common import resolve_root
+    from ..organisation import load_org
+    from .db import apply_db_override, store_target
+
+    org = load_org(resolve_root(args))
+    apply_db_override(org)
+    return org, store_target(org.settings, org.root)
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from ..cli.common import emit_json
+    from .db import Store, StoreError
+    from .schema import LATEST
+
+    _, target = _target(args)
+    try:
+        store = Store(target, migrate=False)
+    except StoreError as e:
+        print(f"sparring db status: {e}", file=sys.stderr)
+        return 1
+    version = store.schema_version()
+    doc = {"backend": store.backend, "store": str(store.path), "schema_version": version, "latest": LATEST,
+           "pending": max(0, LATEST - version), "tables": {t: store.count(t) for t in store.table_names()}}
+    store.close()
+    if args.json:
+        emit_json(doc)
+    else:
+        print(f"{doc['backend']} store {doc['store']}: schema version {version} of {LATEST}"
+              + (f" ({doc['pending']} to apply: run `sparring db upgrade`)" if doc["pending"] else " (up to date)"))
+    return 1 if version > LATEST else 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from ..cli.common import emit_json
+    from .db import Store, StoreError
+
+    _, target = _target(args)
+    try:
+        store = Store(target, migrate=False)
+        before = store.schema_version()
+        after = store.migrate()
+    except StoreError as e:
+        print(f"sparring db upgrade: {e}", file=sys.stderr)
+        return 1
+    store.close()
+    if args.json:
+        emit_json({"ok": True, "store": str(store.path), "from": before, "to": after})
+    else:
+        print(f"{store.path}: schema version {before} → {after}" if after != before else
+              f"{store.path}: already at schema version {after}; nothing to apply")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from ..cli.common import emit_json
+    from .copy import CopyError, copy_store
+    from .db import Store, StoreError, is_url
+
+    _, source_target = _target(args)
+    dest = args.to if is_url(args.to) else str(Path(args.to).resolve())
+    try:
+        source = Store(source_target)
+        target = Store(dest)
+    except StoreError as e:
+        print(f"sparring db copy: {e}", file=sys.stderr)
+        return 1
+    try:
+        report = copy_store(source, target, None if args.json else
+                            lambda t, n: print(f"  {t:<20} {n:>8} rows", file=sys.stderr))
+    except (CopyError, StoreError) as e:
+        print(f"sparring db copy: {e}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+        target.close()
+    if args.json:
+        emit_json({"ok": True, "source": report.source, "target": report.target, "rows": report.rows,
+                   "total": report.total})
+    else:
+        print(f"copied {report.total} rows in {len(report.rows)} tables from {report.source} to {report.target}; "
+              "every table's count verified")
+    return 0
+
+
+def add_db_commands(sub, common) -> None:
+    p = sub.add_parser("db", parents=[common], help="the database: status, upgrade (migrations), copy to another")
+    dsub = p.add_subparsers(dest="db_command", metavar="ACTION")
+    dsub.required = True
+    s = dsub.add_parser("status", parents=[common], help="backend, schema version, rows per table")
+    s.add_argument("--json", action="store_true", help="print one JSON document")
+    s.set_defaults(func=cmd_db_status)
+    u = dsub.add_parser("upgrade", parents=[common], help="apply the schema migrations this Sparring knows")
+    u.add_argument("--json", action="store_true", help="print one JSON document")
+    u.set_defaults(func=cmd_db_upgrade)
+    c = dsub.add_parser("copy", parents=[common], help="copy every row to another (empty) database, and verify "
+                        "the counts")
+    c.add_argument("--to", required=True, metavar="URL", help="postgresql://USER@HOST:PORT/DB (or a SQLite file)")
+    c.add_argument("--json", action="store_true", help="print one JSON document")
+    c.set_defaults(func=cmd_db_copy)
