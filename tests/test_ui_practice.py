@@ -160,3 +160,37 @@ def test_json_api_grades_for_the_signed_in_user_and_explains_bad_answers(ctx):
     out = attempt_json(ctx, TRUST, {"decision": "verify", "confidence": 0.6, "justification": "check"}, req())
     assert out["attempt_id"] and out["grade"]["criteria"]
     assert ctx.store.one("SELECT learner FROM attempts WHERE id = ?", [out["attempt_id"]])["learner"] == "learner"
+
+
+def test_trust_without_a_reason_is_refused_and_nothing_is_graded(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="Why"):
+        pt.submit_trust(ctx, st, "use", 0.9, "   ", req())
+    assert ctx.store.count("attempts") == 0
+
+
+def test_the_model_answer_stays_closed_after_a_first_failed_try_and_opens_on_the_second(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    first = pt.submit_trust(ctx, st, "reject", 0.9, "I would not trust any refund answer.", req())
+    assert "Not yet" in first["feedback"]
+    assert first["model_answer"] == "" and first["model_answer_box"]["visible"] is False  # not even in the page
+    assert first["show_model"]["visible"] is True and "second try" in first["next_step"]
+    st2 = pt.retry(ctx, first["state"], req())["state"]
+    second = pt.submit_trust(ctx, st2, "reject", 0.9, "Still not sure, so I would not use it.", req())
+    assert "Expected decision: use" in second["model_answer"] and second["model_answer_box"]["visible"] is True
+    assert second["show_model"]["visible"] is False
+
+
+def test_asking_for_the_model_answer_shows_it_and_is_recorded_on_the_attempt(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="Submit your answer first"):
+        pt.show_model_answer(ctx, st, req())
+    first = pt.submit_trust(ctx, st, "reject", 0.9, "I would not trust any refund answer.", req())
+    up = pt.show_model_answer(ctx, first["state"], req())
+    assert "Expected decision: use" in up["model_answer"] and up["model_answer_box"]["visible"] is True
+    assert "noted in your record" in up["model_note"]["value"]
+    row = ctx.store.one("SELECT gaming FROM attempts WHERE id = ?", [first["state"]["attempt_id"]])
+    assert "asked-model-answer" in json.loads(row["gaming"])
+    pt.show_model_answer(ctx, up["state"], req())  # asked twice: recorded once
+    row = ctx.store.one("SELECT gaming FROM attempts WHERE id = ?", [first["state"]["attempt_id"]])
+    assert json.loads(row["gaming"]).count("asked-model-answer") == 1

@@ -221,3 +221,21 @@ def test_progress_shows_the_mentors_reply_to_my_review(ctx):
     assert "Use square brackets" in mentor and "Waiting" not in mentor
     *_, others = progress_tab.load(ctx, req("other"))
     assert "Use square brackets" not in others  # only the learner's own reviews
+
+
+@pytest.mark.parametrize("score,passed,ungraded,mark", [
+    (1.0, True, False, "✓"), (0.75, True, False, "✓"), (0.5, True, False, "◐"), (0.5, False, False, "◐"),
+    (0.44, False, False, "◐"), (0.1, False, False, "✗"), (0.9, False, False, "◐"), (0.0, False, True, "?"),
+])
+def test_one_rule_marks_a_criterion_from_its_score(score, passed, ungraded, mark):
+    """Issue 15: a green ✓ beside 50%. ✓ needs a pass with most of the credit, ✗ a fail with little."""
+    from sparring.ui.render import criterion_mark
+
+    assert criterion_mark(score, passed, ungraded).icon == mark
+
+
+def test_feedback_shows_one_figure_per_criterion():
+    from sparring.ui.render import feedback_words
+
+    text = "You chose 'verify'; an expert would use. It earns partial credit (50%). You were very sure."
+    assert feedback_words(text) == "You chose 'verify'; an expert would use. It earns part of the credit. You were very sure."

@@ -43,7 +43,10 @@ OPTIONAL_TABS = [
 
 CSS = """
 .sp-panel { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px;
-            background: var(--background-fill-secondary); max-height: 420px; overflow-y: auto; }
+            background: var(--background-fill-secondary); }
+/* material in full; a table wider than the screen scrolls inside itself, and words never break inside */
+.sp-panel table { display: block; max-width: 100%; overflow-x: auto; }
+.sp-panel th, .sp-panel td { word-break: normal; overflow-wrap: normal; hyphens: manual; }
 .sp-result { border-radius: 10px; padding: 12px 16px; border: 2px solid; }
 .sp-result.sp-pass { border-color: #2e7d32; background: rgba(46,125,50,.07); }
 .sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
@@ -70,6 +73,7 @@ CSS = """
 .sp-icon { display: inline-block; width: 1.35em; height: 1.35em; line-height: 1.35em; text-align: center;
            border-radius: 50%; color: #fff; font-weight: 700; font-size: .9em; }
 .sp-ok .sp-icon { background: #2e7d32; } .sp-no .sp-icon { background: #c62828; }
+.sp-part .sp-icon { background: #8a5300; }
 .sp-unchecked .sp-icon { background: #6d4c00; }
 """
 
