@@ -79,8 +79,11 @@ def test_catalogue_filters(ctx, skill, workflow, time, mine, expect):
 def test_catalogue_load_and_row_pick(ctx):
     table, picker, ids, note = catalogue.load(ctx, "All", "All", "All", True, None, req())
     assert ids and all(ctx.org.scenarios[i] for i in ids) and picker["value"] == ids[0]
-    assert len(table["value"]) == len(ids)
-    assert catalogue.pick_row(ctx, ids, [1, 3], req())["value"] == ids[1]
+    assert table.count("<tr data-status") == len(ids)
+    assert f'data-scenario="{ids[1]}"' in table and catalogue.scenario_href(ids[1]) in table.replace("&amp;", "&")
+    assert catalogue.pick_card(ctx, ids, ids[1], req())["value"] == ids[1]
+    with pytest.raises(gr.Error, match="not in the list"):
+        catalogue.pick_card(ctx, ids, "no-such-scenario", req())
     _, _, none, note = catalogue.load(ctx, "error-spotting", "All", "All", True, None, req())
     assert "No scenario matches" in note or none
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import render
+from . import page_script, render
 from .context import UIContext
 from .guard import require
 
@@ -57,8 +57,34 @@ def _scenario(ctx: UIContext, state: dict[str, Any] | None):
 # ---------------------------------------------------------------------------------------------- handlers
 
 
-def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> dict[str, Any]:
-    """Show a scenario on the practice screen, inputs empty, results hidden."""
+def parse_draft(raw: str | None, limit: int = 20_000) -> dict[str, Any]:
+    """The browser's draft of one scenario (page_script.py keeps it in localStorage), checked field by field: a
+    draft is the learner's own typing, but it comes from the page, so anything odd is dropped, never trusted."""
+    import json
+
+    try:
+        d = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(d, dict):
+        return {}
+    text = lambda v: v[:limit] if isinstance(v, str) else ""  # noqa: E731
+    out: dict[str, Any] = {"prompt": text(d.get("prompt")), "justification": text(d.get("justification")),
+                           "decision": text(d.get("decision"))}
+    try:
+        out["confidence"] = min(1.0, max(0.5, float(d.get("confidence") or "")))
+    except (TypeError, ValueError):
+        out["confidence"] = None
+    checks, reasons = d.get("checks"), d.get("reasons")
+    out["checks"] = [bool(c) for c in checks[:MAX_SENTENCES]] if isinstance(checks, list) else []
+    out["reasons"] = [text(r) for r in reasons[:MAX_SENTENCES]] if isinstance(reasons, list) else []
+    return out
+
+
+def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request | None,
+                  draft: str | None = None) -> dict[str, Any]:
+    """Show a scenario on the practice screen, results hidden, inputs empty or as the learner's draft left them
+    (`draft`: the JSON the browser kept, see page_script.py; the server only puts it back in the boxes)."""
     require(request, ctx.store)
     if not scenario_id:
         raise gr.Error("Pick a scenario from the list first.")
@@ -68,6 +94,7 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     if sc.kind == "spot" and len(sc.output) > MAX_SENTENCES:
         raise gr.Error(f"This scenario has {len(sc.output)} sentences; the screen shows at most {MAX_SENTENCES}. "
                        "Ask its author to split it.")
+    d = parse_draft(draft, ctx.org.settings.limits.max_answer_chars)
     skills = ", ".join(sc.skills)
     header = (f"## {sc.title}\n**{render.KIND_LABELS[sc.kind]}** · about {sc.minutes} min · skills: {skills} · "
               f"workflow: {sc.workflow}\n\n> {render.KIND_HELP[sc.kind]}")
@@ -82,11 +109,12 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
         "frame_box": gr.update(visible=sc.kind == "frame"),
         "spot_box": gr.update(visible=False),  # spot_rows shows it once its sentences are in place
         "trust_box": gr.update(visible=sc.kind == "trust"),
+        "draft_key": sc.id,
         **_results_hidden(),
         **_inputs_enabled(True),
     }
     if sc.kind == "frame":
-        up["prompt"] = gr.update(value="")
+        up["prompt"] = gr.update(value=d.get("prompt", ""))
     elif sc.kind == "spot":
         # A new value (never the same twice) makes the page ask for spot_rows: the 60 sentence components are
         # outputs of that event only, so opening a frame or trust scenario does not rebuild them all.
@@ -94,24 +122,30 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     else:
         up["question"] = f"**What was asked:** {sc.question}" if sc.question else ""
         up["output"] = sc.output
-        up["decision"] = gr.update(value=None, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
-        up["confidence"] = gr.update(value=0.75, visible=sc.decision.ask_confidence)
-        up["justification"] = gr.update(value="")
+        decision = d.get("decision") if d.get("decision") in sc.decision.options else None
+        up["decision"] = gr.update(value=decision, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
+        up["confidence"] = gr.update(value=d.get("confidence") or 0.75, visible=sc.decision.ask_confidence)
+        up["justification"] = gr.update(value=d.get("justification", ""))
     return up
 
 
-def spot_rows(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
-    """The open spot scenario's sentences, one row each (tick box unticked, reason empty), and its screen."""
+def spot_rows(ctx: UIContext, spot_key: str | None, request: gr.Request | None,
+              draft: str | None = None) -> dict[str, Any]:
+    """The open spot scenario's sentences, one row each (ticks and reasons empty, or as the draft left them), and
+    its screen. `spot_key` is "<scenario id>@<opened at>" (open_scenario sets it)."""
     require(request, ctx.store)
-    sc = _scenario(ctx, state)
+    sc = _scenario(ctx, {"scenario": (spot_key or "").split("@")[0]})
     if sc.kind != "spot":
         return {}
+    d = parse_draft(draft, ctx.org.settings.limits.max_answer_chars)
+    checks, reasons = d.get("checks", []), d.get("reasons", [])
     up: dict[str, Any] = {"spot_box": gr.update(visible=True)}
     for i in range(MAX_SENTENCES):
         s = sc.output[i] if i < len(sc.output) else None
         up[f"row{i}"] = gr.update(visible=s is not None)
-        up[f"check{i}"] = gr.update(value=False, label=f"{i + 1}. {s.text}" if s else "")
-        up[f"reason{i}"] = gr.update(value="")
+        up[f"check{i}"] = gr.update(value=bool(s and i < len(checks) and checks[i]),
+                                    label=f"{i + 1}. {s.text}" if s else "")
+        up[f"reason{i}"] = gr.update(value=reasons[i] if s and i < len(reasons) else "")
     return up
 
 
@@ -308,7 +342,7 @@ FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "frame_result", "policy_html", "highlight", "r
 RETRY_OUTPUTS = ("state", "result_box", "frame_result", "submit_frame", "submit_spot", "submit_trust", "retry")
 OPEN_OUTPUTS = (*RETRY_OUTPUTS, "empty_note", "screen", "header", "brief", "material_col", "material", "frame_box",
                 "spot_box", "trust_box", "prompt", "spot_key", "question", "output", "decision", "confidence",
-                "justification")
+                "justification", "draft_key")
 SPOT_ROW_OUTPUTS = ("spot_box", *(f"{part}{i}" for i in range(MAX_SENTENCES) for part in ("row", "check", "reason")))
 
 
@@ -403,6 +437,12 @@ def build(ctx: UIContext) -> PracticeView:
                                             elem_id="trust-justification")
             c["submit_trust"] = gr.Button("Submit my decision", variant="primary", elem_id="trust-submit")
 
+        # The open scenario's id, for the page's draft keeping (page_script.py), and the slot the browser fills
+        # with a draft when a scenario opens; both in the page, never seen.
+        c["draft_key"] = gr.Textbox(visible="hidden", elem_id="draft-key")
+        c["draft"] = gr.Textbox(visible="hidden", elem_id="draft-in")
+        gr.HTML('<p id="sp-draft-status" class="sp-draft-status" aria-live="polite"></p>')
+
         with gr.Column(visible=False, elem_id="result-box") as result_box:
             c["result_box"] = result_box
             gr.Markdown("### Feedback")
@@ -435,8 +475,8 @@ def build(ctx: UIContext) -> PracticeView:
     def on_show_model(st, request: gr.Request):
         return v.as_list(show_model_answer(ctx, st, request), SHOW_MODEL_OUTPUTS)
 
-    def on_spot_rows(st, request: gr.Request):
-        return v.as_list(spot_rows(ctx, st, request), SPOT_ROW_OUTPUTS)
+    def on_spot_rows(key, draft, request: gr.Request):
+        return v.as_list(spot_rows(ctx, key, request, draft), SPOT_ROW_OUTPUTS)
 
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
     # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
@@ -449,20 +489,25 @@ def build(ctx: UIContext) -> PracticeView:
         c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]],
                                 v.outputs_of(SUBMIT_OUTPUTS), api_name="submit_trust", concurrency_id="grading"),
     ]
-    for event in submits:  # bring the feedback into view (browser-side only; no server round trip)
-        event.success(None, None, None, js=SCROLL_TO_FEEDBACK)
+    for event in submits:  # the draft is sent: forget it; bring the feedback into view (browser-side only)
+        event.success(None, None, None, js=page_script.CLEAR_DRAFT).then(None, None, None, js=SCROLL_TO_FEEDBACK)
     c["retry"].click(on_retry, [state], v.outputs_of(RETRY_OUTPUTS), api_name="retry")
     c["show_model"].click(on_show_model, [state], v.outputs_of(SHOW_MODEL_OUTPUTS), api_name="show_model_answer")
-    c["spot_key"].change(on_spot_rows, [state], v.outputs_of(SPOT_ROW_OUTPUTS), api_name="spot_rows",
-                         show_progress="hidden")
+    c["spot_key"].change(on_spot_rows, [c["spot_key"], c["draft"]], v.outputs_of(SPOT_ROW_OUTPUTS),
+                         api_name="spot_rows", show_progress="hidden", js=page_script.READ_DRAFT_OF_SPOT)
     return v
 
 
 def wire_open(ctx: UIContext, view: PracticeView, trigger: Any, scenario_input: Any, tabs: Any,
-              tab_id: str = "practice") -> None:
-    """Open the scenario picked in the catalogue and switch to the practice tab."""
+              tab_id: str = "practice", api_name: str = "open_scenario") -> Any:
+    """Open the scenario picked in the catalogue (with the learner's draft, if the browser kept one), switch to
+    the practice tab and name the scenario in the address bar. Returns the event."""
 
-    def on_open(scenario_id, request: gr.Request):
-        return [*view.as_list(open_scenario(ctx, scenario_id, request), OPEN_OUTPUTS), gr.Tabs(selected=tab_id)]
+    def on_open(scenario_id, draft, request: gr.Request):
+        return [*view.as_list(open_scenario(ctx, scenario_id, request, draft), OPEN_OUTPUTS),
+                gr.Tabs(selected=tab_id)]
 
-    trigger(on_open, [scenario_input], [*view.outputs_of(OPEN_OUTPUTS), tabs], api_name="open_scenario")
+    event = trigger(on_open, [scenario_input, view.c["draft"]], [*view.outputs_of(OPEN_OUTPUTS), tabs],
+                    api_name=api_name, js=page_script.READ_DRAFT_OF_PICK)
+    event.success(None, [scenario_input], None, js=page_script.set_url_scenario())
+    return event
