@@ -105,7 +105,31 @@ def test_progress_shows_only_my_attempts_and_what_improved(ctx):
     assert p.skills[0][2:] == ["40%", "90%", "90%", "▲ +50%"]
     assert p.improved == [[ctx.org.scenarios["support-delayed-claim"].title, 2, "40%", "90%", "▲ +50%"]]
     assert set(p.skills_over_time["skill"]) == {"prompt-framing", "data-handling"}
-    assert "due now" in p.due
+    assert "**Due now: 1**" in p.due and p.due_now == 1
+    # dates on the time axis, never clock minutes; scores in % so a 100% dot is not clipped at the edge
+    assert set(p.skills_over_time["day"]) == {f"{NOW - timedelta(days=7):%Y-%m-%d}", f"{NOW - timedelta(days=1):%Y-%m-%d}"}
+    assert p.skills_over_time["score"].max() == 90
+
+
+def test_one_due_count_for_the_headline_the_box_and_the_catalogue(ctx):
+    """Issue 15: the header said 0 due while the box listed four items (scheduled later, not due)."""
+    s = ctx.store
+    add_attempt(s, "learner", "support-delayed-claim", 0.9, True, NOW - timedelta(days=3), due=NOW - timedelta(hours=1))
+    for sid in ("support-cooling-off-refund", "support-final-response-letter"):
+        add_attempt(s, "learner", sid, 0.9, True, NOW - timedelta(days=1), due=NOW + timedelta(days=4))
+    p = progress_tab.progress_for(ctx, "learner", now=NOW)
+    items = queries.catalogue(ctx.org, ctx.store, "learner", now=NOW)
+    now_list = p.due.split("**Coming up**")[0]
+    assert p.due_now == 1 and "**1** due" in p.headline and "**Due now: 1**" in p.due
+    assert now_list.count("\n- ") == 1 and "**1** due for re-practice" in catalogue.summary(items)
+    assert p.due.count(f"{NOW + timedelta(days=4):%d %b %Y}") == 2  # listed as coming up, not as due
+
+
+def test_skills_have_distinct_colours(ctx):
+    every = sorted({k for sc in ctx.org.scenarios.values() for k in sc.skills})
+    colours = progress_tab.skill_colours(every + every[:2])
+    assert len(set(colours.values())) == len(colours) == len(every)
+    assert progress_tab.skill_colours(["b", "a"]) == {"a": "#0072B2", "b": "#E69F00"}  # a learner's few: the first
 
 
 def test_progress_for_a_newcomer_says_what_to_do(ctx):
