@@ -55,7 +55,13 @@ HEAD = """<script>
   }
   function later() { clearTimeout(timer); timer = setTimeout(save, 300); }
 
+  // Gradio selects the first tab as the page boots, and each tab select names itself in the address: the address
+  // the person came with is kept here, read once by the load event (READ_URL), before any tab may rename it.
+  const initialQuery = location.search;
+  let urlRead = false;
+
   window.sparring = {
+    takeInitialQuery() { urlRead = true; return initialQuery.replace(/^\?/, ''); },
     // the stored draft of a scenario, as a JSON string ('' for none): the open events pass it to the server,
     // which puts it back in the boxes (and keeps nothing)
     readDraft(sid) {
@@ -74,12 +80,12 @@ HEAD = """<script>
     },
     // the screen in the address bar; a scenario is named only with the practice tab
     setUrl(tab, sid) {
+      if (!urlRead) return;
       const p = new URLSearchParams();
       if (tab === 'practice' && (sid || openScenario())) p.set('scenario', sid || openScenario());
       if (tab) p.set('tab', tab);
       history.replaceState(history.state, '', location.pathname + (p.toString() ? '?' + p : '') + location.hash);
     },
-    urlParams() { return location.search.replace(/^\\?/, ''); },
   };
 
   // Saved as the learner types or ticks (one write per pause), in the practice screen only.
@@ -104,8 +110,9 @@ HEAD = """<script>
 READ_DRAFT_OF_PICK = "(sid, d) => [sid, window.sparring ? window.sparring.readDraft(sid) : '']"
 READ_DRAFT_OF_SPOT = ("(k, d) => [k, window.sparring ? window.sparring.readDraft(String(k || '').split('@')[0])"
                       " : '']")
-READ_URL = ("(d, u) => { const s = new URLSearchParams(location.search).get('scenario') || '';"
-            " return [window.sparring ? window.sparring.readDraft(s) : '', location.search.replace(/^\\?/, '')]; }")
+READ_URL = ("(d, u) => { if (!window.sparring) return ['', ''];"
+            " const q = window.sparring.takeInitialQuery();"
+            " return [window.sparring.readDraft(new URLSearchParams(q).get('scenario') || ''), q]; }")
 CLEAR_DRAFT = "() => { if (window.sparring) window.sparring.clearDraft(); }"
 
 
