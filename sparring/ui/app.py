@@ -50,6 +50,11 @@ CSS = """
 .gradio-container, .gradio-container button, .gradio-container input, .gradio-container textarea,
 .gradio-container select { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
 .gradio-container code, .gradio-container pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
+/* WCAG AA: white on the primary orange was 2.8:1; this burnt orange is 5.2:1. Grey helper text darkened too. */
+.gradio-container { --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-text-color: #ffffff; --button-primary-border-color: #c2410c;
+  --body-text-color-subdued: #4a4a4a; --block-info-text-color: #4a4a4a; }
+.gradio-container .min_value, .gradio-container .max_value { color: #4a4a4a; }
 /* visible focus for keyboard users, on every control */
 .gradio-container a:focus-visible, .gradio-container button:focus-visible, .gradio-container input:focus-visible,
 .gradio-container textarea:focus-visible, .gradio-container [tabindex]:focus-visible {
@@ -82,6 +87,10 @@ CSS = """
 #frame-findings .textspan { color: #1f1f1f; }
 /* Gradio's footer links, readable (its default grey is 1.9:1) */
 footer, footer a, footer button, footer span { color: #4a4a4a !important; opacity: 1 !important; }
+/* tables of figures (My progress): words whole; a table wider than the screen scrolls inside its own frame */
+.gradio-container table th, .gradio-container table td,
+.gradio-container table th *, .gradio-container table td * { word-break: normal !important;
+  overflow-wrap: normal !important; hyphens: manual; }
 .sp-draft-status { font-size: .9em; color: #4a4a4a; min-height: 1.2em; margin: 0; }
 .sp-panel { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px;
             background: var(--background-fill-secondary); }

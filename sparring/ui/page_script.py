@@ -79,8 +79,8 @@ HEAD = """<script>
       return !!(sid && this.readDraft(sid)) && !empty(collect());
     },
     // the screen in the address bar; a scenario is named only with the practice tab
-    setUrl(tab, sid) {
-      if (!urlRead) return;
+    setUrl(tab, sid, always) {
+      if (!urlRead && !always) return;  // a tab selected while the page boots does not rename the address
       const p = new URLSearchParams();
       if (tab === 'practice' && (sid || openScenario())) p.set('scenario', sid || openScenario());
       if (tab) p.set('tab', tab);
@@ -94,6 +94,16 @@ HEAD = """<script>
       if (e.target && e.target.closest && e.target.closest('#practice-screen')) later();
     }, true);
   }
+  // Vega draws the progress chart as an SVG whose every dot is an unnamed graphics element; the chart repeats the
+  // tables below it, so screen readers get one name for the whole chart and skip the drawing.
+  new MutationObserver(() => {
+    qa('.gradio-container .vega-embed:not([data-sp-named])').forEach(el => {
+      el.setAttribute('data-sp-named', '');
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', 'Chart of your scores over time; the same figures are in the tables below.');
+    });
+    qa('.gradio-container .vega-embed svg:not([aria-hidden])').forEach(svg => svg.setAttribute('aria-hidden', 'true'));
+  }).observe(document.documentElement, {childList: true, subtree: true});
   window.addEventListener('beforeunload', (e) => {
     if (window.sparring.hasDraft()) { e.preventDefault(); e.returnValue = ''; }
   });
@@ -122,4 +132,4 @@ def set_url(tab: str) -> str:
 
 
 def set_url_scenario() -> str:
-    return "(sid) => { if (window.sparring && sid) window.sparring.setUrl('practice', sid); }"
+    return "(sid) => { if (window.sparring && sid) window.sparring.setUrl('practice', sid, true); }"

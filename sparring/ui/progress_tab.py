@@ -127,8 +127,7 @@ def build(ctx: UIContext) -> ProgressView:
     gr.Markdown("#### What improved")
     improved = gr.Dataframe(headers=IMPROVED_COLUMNS, interactive=False, elem_id="progress-improved")
     gr.Markdown("#### Your attempts (latest first)")
-    attempts = gr.Dataframe(headers=ATTEMPT_COLUMNS, interactive=False, elem_id="progress-attempts", wrap=True,
-                            column_widths=["16%", "40%", "14%", "8%", "11%", "11%"])
+    attempts = gr.Dataframe(headers=ATTEMPT_COLUMNS, interactive=False, elem_id="progress-attempts", wrap=True)
     gr.Markdown(POLICY_LEGEND, elem_id="progress-policy-legend")
     gr.Markdown("#### In real work")
     real_work = gr.Markdown(elem_id="progress-real-work")
