@@ -103,6 +103,8 @@ HEAD = """<script>
       el.setAttribute('aria-label', 'Chart of your scores over time; the same figures are in the tables below.');
     });
     qa('.gradio-container .vega-embed svg:not([aria-hidden])').forEach(svg => svg.setAttribute('aria-hidden', 'true'));
+    // a material table wider than a phone scrolls inside itself: reachable by keyboard too (arrow keys)
+    qa('.sp-panel table:not([tabindex])').forEach(t => t.setAttribute('tabindex', '0'));
   }).observe(document.documentElement, {childList: true, subtree: true});
   window.addEventListener('beforeunload', (e) => {
     if (window.sparring.hasDraft()) { e.preventDefault(); e.returnValue = ''; }

@@ -198,3 +198,25 @@ def test_the_model_answer_waits_for_a_second_try_and_due_counts_agree(browser, a
         assert due_figures(page) == due + 1
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_policy_findings_and_spot_sentences_read_well(browser, app_url, size):
+    """The highlighted findings of a blocked prompt (the entity tags were white on light orange, 1.48:1) and the
+    spot screen's numbered sentences, at both widths."""
+    from playwright.sync_api import expect
+    from test_practice_flow import BLOCKED_PROMPT
+
+    ctx, page = signed_in(browser, app_url, size, "?scenario=support-delayed-claim&tab=practice")
+    try:
+        expect(page.locator("#frame-prompt")).to_be_visible()
+        page.locator("#frame-prompt textarea").fill(BLOCKED_PROMPT)
+        page.locator("#frame-submit").click()
+        expect(page.locator("#frame-policy")).to_contain_text("Not sent")
+        expect(page.locator("#frame-findings")).to_contain_text("4111 1111 1111 1111")
+        check_screen(page, f"frame-blocked-{size}")
+        page.goto(f"{app_url}?scenario=support-travel-cancellation-summary&tab=practice")
+        expect(page.locator("#spot-check-0")).to_contain_text("1. ")
+        check_screen(page, f"spot-{size}")
+    finally:
+        ctx.close()
