@@ -61,7 +61,7 @@ HEAD = """<script>
   let urlRead = false;
 
   window.sparring = {
-    takeInitialQuery() { urlRead = true; return initialQuery.replace(/^\?/, ''); },
+    takeInitialQuery() { urlRead = true; return initialQuery.replace(/^[?]/, ''); },
     // the stored draft of a scenario, as a JSON string ('' for none): the open events pass it to the server,
     // which puts it back in the boxes (and keeps nothing)
     readDraft(sid) {
