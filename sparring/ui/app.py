@@ -97,6 +97,16 @@ footer, footer a, footer button, footer span { color: #4a4a4a !important; opacit
 /* material in full; a table wider than the screen scrolls inside itself, and words never break inside */
 .sp-panel table { display: block; max-width: 100%; overflow-x: auto; }
 .sp-panel th, .sp-panel td { word-break: normal; overflow-wrap: normal; hyphens: manual; }
+/* on a phone a two-column table (field | value, as in a claim record) reads as label-over-value rows, so no value
+   hides behind a sideways scroll; wider tables (ledgers) keep their columns and scroll inside themselves */
+@media (max-width: 600px) {
+  .sp-panel table:not(:has(tr > :nth-child(3))) { display: block; overflow-x: visible; border: 0; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) thead { display: none; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) :is(tbody, tr, td, th) { display: block; width: auto;
+    border: 0; padding: 0; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) tr { padding: 4px 0; border-bottom: 1px solid var(--border-color-primary); }
+  .sp-panel table:not(:has(tr > :nth-child(3))) td:first-child { font-weight: 600; }
+}
 .sp-result { border-radius: 10px; padding: 12px 16px; border: 2px solid; }
 .sp-result.sp-pass { border-color: #2e7d32; background: rgba(46,125,50,.07); }
 .sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
