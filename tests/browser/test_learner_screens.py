@@ -144,7 +144,8 @@ def test_a_scenario_opens_from_its_address_and_its_draft_survives_a_reload(brows
     try:
         page.locator("#catalogue").get_by_role("link", name=TRUST_TITLE).click()
         expect(page.locator("#practice-header")).to_contain_text(TRUST_TITLE)
-        assert f"scenario={TRUST}" in page.url and "tab=practice" in page.url  # the address names it
+        # the address names it (set just after the screen opens, by the event's browser-side step)
+        page.wait_for_url(re.compile(rf"\?scenario={TRUST}&tab=practice$"))
         page.locator("#trust-decision").get_by_text("Verify first").click()
         why = "I would check the 14-day window in the policy wording first."
         page.locator("#trust-justification textarea").fill(why)
