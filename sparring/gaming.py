@@ -33,6 +33,8 @@ GAMING_SIGNALS: dict[str, str] = {
                        "for a prompt, the title, outcome or brief",
     "keyword-stuffing": "a list of repeated or unconnected keywords rather than sentences",
     "flags-everything": "flags (nearly) every sentence instead of choosing",
+    # recorded by the practice screen (sparring/ui/practice_tab.py) on the attempt after which it was asked
+    "asked-model-answer": "asked to see the model answer before a second try",
 }
 
 # The signals that hold an attempt for a mentor instead of passing it automatically.

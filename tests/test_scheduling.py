@@ -47,3 +47,26 @@ def test_clock_going_backwards_does_not_break_scheduling():
     card, _ = review(None, True, 1.0, T0)
     again, rating = review(card.to_json(), True, 1.0, T0 - timedelta(days=1))
     assert rating == Rating.Easy and again.due >= card.last_review
+
+
+HISTORIES = {
+    "first attempt": [],
+    "retry minutes after a fail": [(False, 0.18, timedelta(0))],
+    "retry minutes after a pass": [(True, 1.0, timedelta(0))],
+    "a week after a pass": [(True, 0.9, timedelta(0))],
+}
+
+
+@pytest.mark.parametrize("history", list(HISTORIES))
+def test_the_next_date_moves_with_the_latest_score_whatever_came_before(history):
+    """Issue 15: 'Next re-practice' read the same after 18% and after 100% (a same-day retry after a fail), and a
+    fail after a pass came back later than a first fail. After any history, a higher latest score comes back
+    later (or, for two passes, no sooner), and a fail tomorrow."""
+    card_json, t = None, T0
+    for passed, score, _gap in HISTORIES[history]:
+        card, _ = review(card_json, passed, score, t)
+        card_json = card.to_json()
+    when = T0 + (timedelta(days=7) if history == "a week after a pass" else timedelta(minutes=3))
+    due = [review(card_json, p, s, when)[0].due for p, s in [(False, 0.18), (True, 0.8), (True, 0.9), (True, 1.0)]]
+    assert due == sorted(due) and due[0] < due[1] < due[3], due  # FSRS may give Hard and Good one day
+    assert due[0] == when + timedelta(days=1)

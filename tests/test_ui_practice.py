@@ -35,7 +35,7 @@ def test_open_shows_only_the_screen_of_the_kind(ctx):
         up = pt.open_scenario(ctx, sid, req())
         assert up["state"]["scenario"] == sid
         # spot: the page asks for spot_rows when spot_key changes, and that shows the box with its sentences
-        up.update(pt.spot_rows(ctx, up["state"], req()))
+        up.update(pt.spot_rows(ctx, up.get("spot_key", f"{sid}@now"), req()))
         assert {k: up[f"{k}_box"]["visible"] for k in ("frame", "spot", "trust")} == \
             {k: k == kind for k in ("frame", "spot", "trust")}
         assert up["result_box"]["visible"] is False and up["submit_" + kind]["interactive"] is True
@@ -45,7 +45,7 @@ def test_open_shows_only_the_screen_of_the_kind(ctx):
 def test_open_spot_labels_one_row_per_sentence(ctx):
     sc = ctx.org.scenarios[SPOT]
     first = pt.open_scenario(ctx, SPOT, req())
-    up = pt.spot_rows(ctx, first["state"], req())
+    up = pt.spot_rows(ctx, first["spot_key"], req())
     shown = [i for i in range(pt.MAX_SENTENCES) if up[f"row{i}"]["visible"]]
     assert shown == list(range(len(sc.output)))
     assert up["check0"]["label"] == f"1. {sc.output[0].text}"
@@ -160,3 +160,63 @@ def test_json_api_grades_for_the_signed_in_user_and_explains_bad_answers(ctx):
     out = attempt_json(ctx, TRUST, {"decision": "verify", "confidence": 0.6, "justification": "check"}, req())
     assert out["attempt_id"] and out["grade"]["criteria"]
     assert ctx.store.one("SELECT learner FROM attempts WHERE id = ?", [out["attempt_id"]])["learner"] == "learner"
+
+
+def test_trust_without_a_reason_is_refused_and_nothing_is_graded(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="Why"):
+        pt.submit_trust(ctx, st, "use", 0.9, "   ", req())
+    assert ctx.store.count("attempts") == 0
+
+
+def test_the_model_answer_stays_closed_after_a_first_failed_try_and_opens_on_the_second(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    first = pt.submit_trust(ctx, st, "reject", 0.9, "I would not trust any refund answer.", req())
+    assert "Not yet" in first["feedback"]
+    assert first["model_answer"] == "" and first["model_answer_box"]["visible"] is False  # not even in the page
+    assert first["show_model"]["visible"] is True and "second try" in first["next_step"]
+    st2 = pt.retry(ctx, first["state"], req())["state"]
+    second = pt.submit_trust(ctx, st2, "reject", 0.9, "Still not sure, so I would not use it.", req())
+    assert "Expected decision: use" in second["model_answer"] and second["model_answer_box"]["visible"] is True
+    assert second["show_model"]["visible"] is False
+
+
+def test_asking_for_the_model_answer_shows_it_and_is_recorded_on_the_attempt(ctx):
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="Submit your answer first"):
+        pt.show_model_answer(ctx, st, req())
+    first = pt.submit_trust(ctx, st, "reject", 0.9, "I would not trust any refund answer.", req())
+    up = pt.show_model_answer(ctx, first["state"], req())
+    assert "Expected decision: use" in up["model_answer"] and up["model_answer_box"]["visible"] is True
+    assert "noted in your record" in up["model_note"]["value"]
+    row = ctx.store.one("SELECT gaming FROM attempts WHERE id = ?", [first["state"]["attempt_id"]])
+    assert "asked-model-answer" in json.loads(row["gaming"])
+    pt.show_model_answer(ctx, up["state"], req())  # asked twice: recorded once
+    row = ctx.store.one("SELECT gaming FROM attempts WHERE id = ?", [first["state"]["attempt_id"]])
+    assert json.loads(row["gaming"]).count("asked-model-answer") == 1
+
+
+def test_a_draft_kept_by_the_browser_is_put_back_when_the_scenario_opens(ctx):
+    """page_script.py keeps drafts in localStorage; the open events hand them to the server, which fills the
+    boxes and stores nothing."""
+    draft = json.dumps({"prompt": "Dear [customer], about your claim", "decision": "verify", "confidence": "0.9",
+                        "justification": "I checked clause 4.", "checks": [False, True], "reasons": ["", "Wrong sum"]})
+    frame = pt.open_scenario(ctx, FRAME, req(), draft)
+    assert frame["prompt"]["value"] == "Dear [customer], about your claim" and frame["draft_key"] == FRAME
+    trust = pt.open_scenario(ctx, TRUST, req(), draft)
+    assert (trust["decision"]["value"], trust["confidence"]["value"], trust["justification"]["value"]) == \
+        ("verify", 0.9, "I checked clause 4.")
+    spot = pt.open_scenario(ctx, SPOT, req(), draft)
+    rows = pt.spot_rows(ctx, spot["spot_key"], req(), draft)
+    assert rows["check1"]["value"] is True and rows["reason1"]["value"] == "Wrong sum"
+    assert rows["check0"]["value"] is False and rows["reason0"]["value"] == ""
+    assert ctx.store.count("attempts") == 0
+
+
+@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", json.dumps({"decision": "maybe", "confidence": "x",
+                                                                          "checks": "yes", "prompt": 7})])
+def test_an_odd_draft_opens_an_empty_screen(ctx, raw):
+    trust = pt.open_scenario(ctx, TRUST, req(), raw)
+    assert trust["decision"]["value"] is None and trust["confidence"]["value"] == 0.75
+    assert trust["justification"]["value"] == ""
+    assert pt.open_scenario(ctx, FRAME, req(), raw)["prompt"]["value"] == ""

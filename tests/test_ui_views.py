@@ -79,8 +79,11 @@ def test_catalogue_filters(ctx, skill, workflow, time, mine, expect):
 def test_catalogue_load_and_row_pick(ctx):
     table, picker, ids, note = catalogue.load(ctx, "All", "All", "All", True, None, req())
     assert ids and all(ctx.org.scenarios[i] for i in ids) and picker["value"] == ids[0]
-    assert len(table["value"]) == len(ids)
-    assert catalogue.pick_row(ctx, ids, [1, 3], req())["value"] == ids[1]
+    assert table.count("<tr data-status") == len(ids)
+    assert f'data-scenario="{ids[1]}"' in table and catalogue.scenario_href(ids[1]) in table.replace("&amp;", "&")
+    assert catalogue.pick_card(ctx, ids, ids[1], req())["value"] == ids[1]
+    with pytest.raises(gr.Error, match="not in the list"):
+        catalogue.pick_card(ctx, ids, "no-such-scenario", req())
     _, _, none, note = catalogue.load(ctx, "error-spotting", "All", "All", True, None, req())
     assert "No scenario matches" in note or none
 
@@ -102,7 +105,31 @@ def test_progress_shows_only_my_attempts_and_what_improved(ctx):
     assert p.skills[0][2:] == ["40%", "90%", "90%", "▲ +50%"]
     assert p.improved == [[ctx.org.scenarios["support-delayed-claim"].title, 2, "40%", "90%", "▲ +50%"]]
     assert set(p.skills_over_time["skill"]) == {"prompt-framing", "data-handling"}
-    assert "due now" in p.due
+    assert "**Due now: 1**" in p.due and p.due_now == 1
+    # dates on the time axis, never clock minutes; scores in % so a 100% dot is not clipped at the edge
+    assert set(p.skills_over_time["day"]) == {f"{NOW - timedelta(days=7):%Y-%m-%d}", f"{NOW - timedelta(days=1):%Y-%m-%d}"}
+    assert p.skills_over_time["score"].max() == 90
+
+
+def test_one_due_count_for_the_headline_the_box_and_the_catalogue(ctx):
+    """Issue 15: the header said 0 due while the box listed four items (scheduled later, not due)."""
+    s = ctx.store
+    add_attempt(s, "learner", "support-delayed-claim", 0.9, True, NOW - timedelta(days=3), due=NOW - timedelta(hours=1))
+    for sid in ("support-cooling-off-refund", "support-final-response-letter"):
+        add_attempt(s, "learner", sid, 0.9, True, NOW - timedelta(days=1), due=NOW + timedelta(days=4))
+    p = progress_tab.progress_for(ctx, "learner", now=NOW)
+    items = queries.catalogue(ctx.org, ctx.store, "learner", now=NOW)
+    now_list = p.due.split("**Coming up**")[0]
+    assert p.due_now == 1 and "**1** due" in p.headline and "**Due now: 1**" in p.due
+    assert now_list.count("\n- ") == 1 and "**1** due for re-practice" in catalogue.summary(items)
+    assert p.due.count(f"{NOW + timedelta(days=4):%d %b %Y}") == 2  # listed as coming up, not as due
+
+
+def test_skills_have_distinct_colours(ctx):
+    every = sorted({k for sc in ctx.org.scenarios.values() for k in sc.skills})
+    colours = progress_tab.skill_colours(every + every[:2])
+    assert len(set(colours.values())) == len(colours) == len(every)
+    assert progress_tab.skill_colours(["b", "a"]) == {"a": "#0072B2", "b": "#E69F00"}  # a learner's few: the first
 
 
 def test_progress_for_a_newcomer_says_what_to_do(ctx):
@@ -221,3 +248,21 @@ def test_progress_shows_the_mentors_reply_to_my_review(ctx):
     assert "Use square brackets" in mentor and "Waiting" not in mentor
     *_, others = progress_tab.load(ctx, req("other"))
     assert "Use square brackets" not in others  # only the learner's own reviews
+
+
+@pytest.mark.parametrize("score,passed,ungraded,mark", [
+    (1.0, True, False, "✓"), (0.75, True, False, "✓"), (0.5, True, False, "◐"), (0.5, False, False, "◐"),
+    (0.44, False, False, "◐"), (0.1, False, False, "✗"), (0.9, False, False, "◐"), (0.0, False, True, "?"),
+])
+def test_one_rule_marks_a_criterion_from_its_score(score, passed, ungraded, mark):
+    """Issue 15: a green ✓ beside 50%. ✓ needs a pass with most of the credit, ✗ a fail with little."""
+    from sparring.ui.render import criterion_mark
+
+    assert criterion_mark(score, passed, ungraded).icon == mark
+
+
+def test_feedback_shows_one_figure_per_criterion():
+    from sparring.ui.render import feedback_words
+
+    text = "You chose 'verify'; an expert would use. It earns partial credit (50%). You were very sure."
+    assert feedback_words(text) == "You chose 'verify'; an expert would use. It earns part of the credit. You were very sure."

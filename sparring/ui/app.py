@@ -15,13 +15,14 @@ import re
 import sys
 import tempfile
 from html import escape
+from urllib.parse import parse_qs
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from ..organisation import Organisation
-from . import api, author_tab, catalogue, files, login, practice_tab, progress_tab, sessions
+from . import api, author_tab, catalogue, files, login, page_script, practice_tab, progress_tab, sessions
 from .context import UIContext, WarmUp
 from .guard import current_user, require
 from .serve import start
@@ -42,8 +43,70 @@ OPTIONAL_TABS = [
 ]
 
 CSS = """
+/* Glyphs every Debian chromium has (.ci/run installs fonts-dejavu): one font for letters, capitals and symbols,
+   so "EMAIL_ADDRESS" or the "AI" of a heading never mixes faces. */
+:root, body, .gradio-container, .gradio-container * { --font: "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
+  --font-mono: "DejaVu Sans Mono", "Liberation Mono", monospace; }
+.gradio-container, .gradio-container button, .gradio-container input, .gradio-container textarea,
+.gradio-container select { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
+.gradio-container code, .gradio-container pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
+/* WCAG AA: white on the primary orange was 2.8:1; this burnt orange is 5.2:1. Grey helper text darkened too. */
+.gradio-container { --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-text-color: #ffffff; --button-primary-border-color: #c2410c;
+  --body-text-color-subdued: #4a4a4a; --block-info-text-color: #4a4a4a; }
+.gradio-container .min_value, .gradio-container .max_value { color: #4a4a4a; }
+/* visible focus for keyboard users, on every control */
+.gradio-container a:focus-visible, .gradio-container button:focus-visible, .gradio-container input:focus-visible,
+.gradio-container textarea:focus-visible, .gradio-container [tabindex]:focus-visible {
+  outline: 3px solid #1a56db; outline-offset: 2px; }
+/* words never break inside (no "invoic e", "inflati on"); a long unbroken token may still wrap as a last resort */
+.gradio-container { word-break: normal; overflow-wrap: break-word; hyphens: manual; }
+.sp-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+/* the catalogue: a table, one card per scenario under 600 px */
+.sp-cat-wrap { max-width: 100%; overflow-x: auto; }
+.sp-cat { width: 100%; border-collapse: collapse; font-size: .95em; }
+.sp-cat th, .sp-cat td { text-align: left; vertical-align: top; padding: 6px 8px;
+  border-bottom: 1px solid var(--border-color-primary); word-break: normal; overflow-wrap: normal; }
+.sp-cat th { white-space: nowrap; font-weight: 600; }
+.sp-cat td.sp-c7 { white-space: nowrap; }
+.sp-cat a.sp-open { font-weight: 600; color: #1a4fb8; text-decoration: underline; }
+.sp-cat tr[data-status="due"] td.sp-c1 { font-weight: 600; }
+@media (max-width: 600px) {
+  .sp-cat thead { display: none; }
+  .sp-cat, .sp-cat tbody, .sp-cat tr, .sp-cat td { display: block; width: auto; }
+  .sp-cat tr { border: 1px solid var(--border-color-primary); border-radius: 8px; margin: 0 0 10px; padding: 6px 10px; }
+  .sp-cat td { border: 0; padding: 2px 0; }
+  .sp-cat td.sp-c0:empty { display: none; }
+  .sp-cat td.sp-c2 { font-size: 1.05em; }
+  .sp-cat td:not(.sp-c2):not(.sp-c0)::before { content: attr(data-label) ": "; font-weight: 600; }
+  .sp-cat td.sp-c7:empty, .sp-cat td.sp-c7:empty::before { display: none; }
+}
+/* highlighted findings: dark text on light fills (WCAG AA), the tag label dark too, never broken inside */
+#frame-findings .textfield span, #frame-findings .text { word-break: normal; overflow-wrap: normal; }
+#frame-findings .label { color: #1f1f1f !important; font-weight: 600; }
+#frame-findings .textspan { color: #1f1f1f; }
+/* Gradio's footer links, readable (its default grey is 1.9:1) */
+footer, footer a, footer button, footer span { color: #4a4a4a !important; opacity: 1 !important; }
+/* tables of figures (My progress): words whole; a table wider than the screen scrolls inside its own frame */
+.gradio-container table th, .gradio-container table td,
+.gradio-container table th *, .gradio-container table td * { word-break: normal !important;
+  overflow-wrap: normal !important; hyphens: manual; }
+.sp-draft-status { font-size: .9em; color: #4a4a4a; min-height: 1.2em; margin: 0; }
 .sp-panel { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px;
-            background: var(--background-fill-secondary); max-height: 420px; overflow-y: auto; }
+            background: var(--background-fill-secondary); }
+/* material in full; a table wider than the screen scrolls inside itself, and words never break inside */
+.sp-panel table { display: block; max-width: 100%; overflow-x: auto; }
+.sp-panel th, .sp-panel td { word-break: normal; overflow-wrap: normal; hyphens: manual; }
+/* on a phone a two-column table (field | value, as in a claim record) reads as label-over-value rows, so no value
+   hides behind a sideways scroll; wider tables (ledgers) keep their columns and scroll inside themselves */
+@media (max-width: 600px) {
+  .sp-panel table:not(:has(tr > :nth-child(3))) { display: block; overflow-x: visible; border: 0; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) thead { display: none; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) :is(tbody, tr, td, th) { display: block; width: auto;
+    border: 0; padding: 0; }
+  .sp-panel table:not(:has(tr > :nth-child(3))) tr { padding: 4px 0; border-bottom: 1px solid var(--border-color-primary); }
+  .sp-panel table:not(:has(tr > :nth-child(3))) td:first-child { font-weight: 600; }
+}
 .sp-result { border-radius: 10px; padding: 12px 16px; border: 2px solid; }
 .sp-result.sp-pass { border-color: #2e7d32; background: rgba(46,125,50,.07); }
 .sp-result.sp-fail { border-color: #c62828; background: rgba(198,40,40,.06); }
@@ -70,6 +133,7 @@ CSS = """
 .sp-icon { display: inline-block; width: 1.35em; height: 1.35em; line-height: 1.35em; text-align: center;
            border-radius: 50%; color: #fff; font-weight: 700; font-size: .9em; }
 .sp-ok .sp-icon { background: #2e7d32; } .sp-no .sp-icon { background: #c62828; }
+.sp-part .sp-icon { background: #8a5300; }
 .sp-unchecked .sp-icon { background: #6d4c00; }
 """
 
@@ -114,6 +178,38 @@ def _optional_module(name: str):
         raise
 
 
+LEARNER_TABS = ("catalogue", "practice", "progress")  # every signed-in person has these
+
+
+def url_params(raw: str | None, request: gr.Request | None) -> dict[str, str]:
+    """The page's query (`scenario`, `tab`): as the page passed it (page_script.READ_URL), else as the request
+    carries it. First value of each; nothing else is read."""
+    parsed = {k: v[0] for k, v in parse_qs(raw or "").items() if v}
+    if not parsed and request is not None:
+        parsed = {k: str(v) for k, v in dict(getattr(request, "query_params", None) or {}).items()}
+    return {k: parsed[k].strip() for k in ("scenario", "tab") if parsed.get(k)}
+
+
+def url_open(ctx: UIContext, view: Any, tab_roles: dict[str, tuple[str, ...]], draft: str | None,
+             raw: str | None, request: gr.Request | None) -> list[Any]:
+    """On load: open what the address names. `?scenario=ID` opens that scenario (with the browser's draft of it)
+    on the practice tab; `?tab=ID` selects a tab this user may see. Anything else leaves the page as it is."""
+    user = current_user(request, ctx.store)
+    p = url_params(raw, request)
+    keep = [gr.update() for _ in practice_tab.OPEN_OUTPUTS]
+    sid = p.get("scenario")
+    if sid:
+        if sid not in ctx.org.scenarios:
+            gr.Warning(f"There is no scenario '{sid}' (the link may be old). Pick one from the list.")
+            return [*keep, gr.Tabs(selected="catalogue"), gr.update()]
+        up = practice_tab.open_scenario(ctx, sid, request, draft)
+        return [*view.as_list(up, practice_tab.OPEN_OUTPUTS), gr.Tabs(selected="practice"), gr.update(value=sid)]
+    tab = p.get("tab")
+    if tab in LEARNER_TABS or (tab in tab_roles and user.has(*tab_roles[tab])):
+        return [*keep, gr.Tabs(selected=tab), gr.update()]
+    return [*keep, gr.update(), gr.update()]
+
+
 def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr.Blocks:
     ctx = UIContext(org=org, store=store, warmup=warmup)
     from ..review import load_accepted
@@ -130,17 +226,24 @@ def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr
         warm = gr.HTML(_busy("Warming up the checkers…") if first else "", visible=first, elem_id="warm-status")
         timer = gr.Timer(1.0, active=first)
 
+        # the page's query, passed in by page_script.READ_URL on load; in the page, never seen
+        url_box = gr.Textbox(visible="hidden", elem_id="url-params")
         restricted: list[tuple[Any, tuple[str, ...]]] = []
-        with gr.Tabs(elem_id="tabs") as tabs:
+        tab_ids: dict[str, Any] = {}
+        tab_role_ids: dict[str, tuple[str, ...]] = {}
+        # wrap: at 390 px every tab stays reachable on a second row, none hidden behind "…"
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("Scenarios", id="catalogue", elem_id="tab-catalogue") as t_cat:
                 cat = catalogue.build(ctx)
-            with gr.Tab("Practice", id="practice", elem_id="tab-practice"):
+            with gr.Tab("Practice", id="practice", elem_id="tab-practice") as t_prac:
                 practice = practice_tab.build(ctx)
             with gr.Tab("My progress", id="progress", elem_id="tab-progress") as t_prog:
                 prog = progress_tab.build(ctx)
             with gr.Tab("Author", id="author", visible=False, elem_id="tab-author") as t_author:
                 author = author_tab.build(ctx)
             restricted.append((t_author, author_tab.ROLES))
+            tab_ids.update(catalogue=t_cat, practice=t_prac, progress=t_prog, author=t_author)
+            tab_role_ids["author"] = author_tab.ROLES
             for modname, tab_title, tab_id, default_roles in OPTIONAL_TABS:
                 mod = _optional_module(modname)
                 if mod is None:
@@ -148,6 +251,8 @@ def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr
                 with gr.Tab(tab_title, id=tab_id, visible=False, elem_id=f"tab-{tab_id}") as t:
                     mod.build(ctx)
                 restricted.append((t, tuple(getattr(mod, "ROLES", default_roles))))
+                tab_ids[tab_id] = t
+                tab_role_ids[tab_id] = restricted[-1][1]
 
         tab_roles = [r for _, r in restricted]
 
@@ -157,12 +262,22 @@ def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr
         def on_tick(request: gr.Request):
             return warm_status(ctx, request)
 
+        def on_url(draft, raw, request: gr.Request):
+            return url_open(ctx, practice, tab_role_ids, draft, raw, request)
+
         loaded = demo.load(on_load, None, [user_line, *[t for t, _ in restricted]], api_name="whoami")
-        cat.refresh(loaded.success, "catalogue")  # not after a refusal: one message is enough
+        listed = cat.refresh(loaded.success, "catalogue")  # not after a refusal: one message is enough
+        # after the list, so the list's own choice of scenario does not replace the one the address names
+        listed.then(on_url, [practice.c["draft"], url_box],
+                    [*practice.outputs_of(practice_tab.OPEN_OUTPUTS), tabs, cat.pick], api_name="url_open",
+                    js=page_script.READ_URL, show_progress="minimal")
         cat.refresh(t_cat.select, "catalogue_tab")
         prog.refresh(t_prog.select, "progress_tab")
         author.refresh(t_author.select, "author_tab")
+        for tab_id, t in tab_ids.items():  # the address bar names the tab (and, in practice, the scenario)
+            t.select(None, None, None, js=page_script.set_url(tab_id))
         practice_tab.wire_open(ctx, practice, cat.start.click, cat.pick, tabs)
+        practice_tab.wire_open(ctx, practice, cat.picked.success, cat.pick, tabs, api_name="open_from_list")
         timer.tick(on_tick, None, [warm, timer], api_name="warm_status", show_progress="hidden")
         api.register(ctx)
     return demo
@@ -266,6 +381,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         blocked_paths=[db_dir, str(org.root / "sparring.toml")],
         ssr_mode=False,
         css=CSS,
+        head=page_script.HEAD,  # drafts, the address bar, the leave-page warning: browser-side only
         prevent_thread_lock=True,
         quiet=False,
     )

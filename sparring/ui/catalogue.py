@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 
@@ -38,6 +40,41 @@ def rows(items: list[CatalogueRow]) -> list[list[Any]]:
              ", ".join(e.skills), e.workflow, f"{e.due:%d %b %Y}" if e.due else ""] for e in items]
 
 
+def scenario_href(scenario_id: str) -> str:
+    """The scenario's own address (app.url_open opens it on load): relative, so it works under a proxy prefix."""
+    return "?" + urlencode({"scenario": scenario_id, "tab": "practice"})
+
+
+def table_html(items: list[CatalogueRow]) -> str:
+    """The catalogue as a table that becomes one card per scenario under 600 px (app.CSS, .sp-cat). Each title
+    is a link to the scenario's address; a plain click opens it in place (js_on_load below), a middle click or
+    "open in new tab" loads the address."""
+    if not items:
+        return '<p class="sp-cat-empty">No scenario matches these filters; set them back to <b>All</b>.</p>'
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in COLUMNS)
+    body = []
+    for e, r in zip(items, rows(items)):
+        cells = [f'<span aria-label="for you" title="for your role">★</span>' if e.for_you else "",
+                 escape(str(r[1])),
+                 f'<a class="sp-open" href="{escape(scenario_href(e.scenario))}" data-scenario="{escape(e.scenario)}">'
+                 f"{escape(e.title)}</a>",
+                 *(escape(str(x)) for x in r[3:])]
+        tds = "".join(f'<td data-label="{escape(c)}" class="sp-c{i}">{v}</td>'
+                      for i, (c, v) in enumerate(zip(COLUMNS, cells)))
+        body.append(f'<tr data-status="{e.status}">{tds}</tr>')
+    return (f'<div class="sp-cat-wrap"><table class="sp-cat"><caption class="sp-sr">Scenarios</caption>'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+# A plain click on a title opens it here (the Start practice path); modified clicks keep the link's behaviour.
+OPEN_ON_CLICK = """element.addEventListener('click', (e) => {
+  const a = e.target.closest('a[data-scenario]');
+  if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  trigger('click', {scenario: a.dataset.scenario});
+});"""
+
+
 def summary(items: list[CatalogueRow]) -> str:
     n = status_counts(items)
     return (f"**{n['due']}** due for re-practice · **{n['new']}** new · **{n['tried']}** tried · "
@@ -57,31 +94,30 @@ def load(ctx: UIContext, skill: str | None, workflow: str | None, time_choice: s
     note = summary(everything)
     if not shown:
         note += "\n\nNo scenario matches these filters; set them back to **All**."
-    table = gr.update(value=rows(shown) or [["", "", "No scenario matches these filters", "", "", "", "", ""]])
-    return table, gr.update(choices=choices, value=value), ids, note
+    return table_html(shown), gr.update(choices=choices, value=value), ids, note
 
 
-def pick_row(ctx: UIContext, ids: list[str] | None, index: Any, request: gr.Request | None) -> Any:
-    """Clicking a row of the table picks its scenario."""
+def pick_card(ctx: UIContext, ids: list[str] | None, scenario: Any, request: gr.Request | None) -> Any:
+    """Clicking a scenario's title picks it (then it opens); only a scenario the table lists."""
     require(request, ctx.store)
-    row = index[0] if isinstance(index, (list, tuple)) else index
-    if isinstance(row, int) and ids and 0 <= row < len(ids):
-        return gr.update(value=ids[row])
-    return gr.update()
+    if isinstance(scenario, str) and ids and scenario in ids:
+        return gr.update(value=scenario)
+    raise gr.Error("That scenario is not in the list any more. Pick one from the list.")
 
 
 @dataclass
 class CatalogueView:
     pick: Any
     start: Any
-    refresh: Any  # call refresh(trigger) to reload the table on another event (tab select, after an attempt)
+    picked: Any  # the event of a title clicked in the table (it sets `pick`); open the scenario on its .success
+    refresh: Any  # refresh(trigger, api_name) reloads the table on another event and returns that event
 
 
 def build(ctx: UIContext) -> CatalogueView:
     skills = sorted({s for sc in ctx.org.scenarios.values() for s in sc.skills})
     workflows = sorted({sc.workflow for sc in ctx.org.scenarios.values()})
-    gr.Markdown("### Scenarios\nChoose a scenario (or click its row in the list) and press **Start practice**. "
-                "Scenarios for your role are marked ★ and listed first.")
+    gr.Markdown("### Scenarios\nClick a scenario's title in the list, or choose it here and press **Start "
+                "practice**. Scenarios for your role are marked ★ and listed first.")
     with gr.Row(equal_height=True):
         pick = gr.Dropdown(label="Scenario to practise", choices=[], scale=4, elem_id="cat-pick")
         start = gr.Button("Start practice", variant="primary", scale=1, elem_id="cat-start")
@@ -91,8 +127,7 @@ def build(ctx: UIContext) -> CatalogueView:
         time_choice = gr.Dropdown(TIME_CHOICES, value=ALL, label="Time", elem_id="cat-time")
         mine = gr.Checkbox(False, label="Only scenarios for my role", elem_id="cat-mine")
     note = gr.Markdown(elem_id="cat-summary")
-    table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, elem_id="catalogue", max_height=640,
-                         column_widths=["6%", "16%", "26%", "10%", "7%", "14%", "12%", "9%"])
+    table = gr.HTML(elem_id="catalogue", js_on_load=OPEN_ON_CLICK)
     ids = gr.State([])
 
     filters = [skill, workflow, time_choice, mine, pick]
@@ -100,16 +135,16 @@ def build(ctx: UIContext) -> CatalogueView:
     def on_load(sk, wf, tm, mn, cur, request: gr.Request):
         return load(ctx, sk, wf, tm, mn, cur, request)
 
-    def on_select(id_list, evt: gr.SelectData, request: gr.Request):
-        return pick_row(ctx, id_list, evt.index, request)
+    def on_click(id_list, evt: gr.EventData, request: gr.Request):
+        return pick_card(ctx, id_list, getattr(evt, "scenario", None), request)
 
     outs = [table, pick, ids, note]
     inputs: list[Any] = [skill, workflow, time_choice, mine]
     for i, comp in enumerate(inputs):
         comp.change(on_load, filters, outs, api_name=f"catalogue_filter_{i}", show_progress="minimal")
-    table.select(on_select, [ids], [pick], api_name="catalogue_pick")
+    picked = table.click(on_click, [ids], [pick], api_name="catalogue_pick")
 
-    def refresh(trigger: Any, api_name: str) -> None:
-        trigger(on_load, filters, outs, api_name=api_name, show_progress="minimal")
+    def refresh(trigger: Any, api_name: str) -> Any:
+        return trigger(on_load, filters, outs, api_name=api_name, show_progress="minimal")
 
-    return CatalogueView(pick=pick, start=start, refresh=refresh)
+    return CatalogueView(pick=pick, start=start, picked=picked, refresh=refresh)

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import render
+from . import page_script, render
 from .context import UIContext
 from .guard import require
 
@@ -57,8 +57,34 @@ def _scenario(ctx: UIContext, state: dict[str, Any] | None):
 # ---------------------------------------------------------------------------------------------- handlers
 
 
-def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request | None) -> dict[str, Any]:
-    """Show a scenario on the practice screen, inputs empty, results hidden."""
+def parse_draft(raw: str | None, limit: int = 20_000) -> dict[str, Any]:
+    """The browser's draft of one scenario (page_script.py keeps it in localStorage), checked field by field: a
+    draft is the learner's own typing, but it comes from the page, so anything odd is dropped, never trusted."""
+    import json
+
+    try:
+        d = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(d, dict):
+        return {}
+    text = lambda v: v[:limit] if isinstance(v, str) else ""  # noqa: E731
+    out: dict[str, Any] = {"prompt": text(d.get("prompt")), "justification": text(d.get("justification")),
+                           "decision": text(d.get("decision"))}
+    try:
+        out["confidence"] = min(1.0, max(0.5, float(d.get("confidence") or "")))
+    except (TypeError, ValueError):
+        out["confidence"] = None
+    checks, reasons = d.get("checks"), d.get("reasons")
+    out["checks"] = [bool(c) for c in checks[:MAX_SENTENCES]] if isinstance(checks, list) else []
+    out["reasons"] = [text(r) for r in reasons[:MAX_SENTENCES]] if isinstance(reasons, list) else []
+    return out
+
+
+def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request | None,
+                  draft: str | None = None) -> dict[str, Any]:
+    """Show a scenario on the practice screen, results hidden, inputs empty or as the learner's draft left them
+    (`draft`: the JSON the browser kept, see page_script.py; the server only puts it back in the boxes)."""
     require(request, ctx.store)
     if not scenario_id:
         raise gr.Error("Pick a scenario from the list first.")
@@ -68,6 +94,7 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     if sc.kind == "spot" and len(sc.output) > MAX_SENTENCES:
         raise gr.Error(f"This scenario has {len(sc.output)} sentences; the screen shows at most {MAX_SENTENCES}. "
                        "Ask its author to split it.")
+    d = parse_draft(draft, ctx.org.settings.limits.max_answer_chars)
     skills = ", ".join(sc.skills)
     header = (f"## {sc.title}\n**{render.KIND_LABELS[sc.kind]}** · about {sc.minutes} min · skills: {skills} · "
               f"workflow: {sc.workflow}\n\n> {render.KIND_HELP[sc.kind]}")
@@ -82,11 +109,12 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
         "frame_box": gr.update(visible=sc.kind == "frame"),
         "spot_box": gr.update(visible=False),  # spot_rows shows it once its sentences are in place
         "trust_box": gr.update(visible=sc.kind == "trust"),
+        "draft_key": sc.id,
         **_results_hidden(),
         **_inputs_enabled(True),
     }
     if sc.kind == "frame":
-        up["prompt"] = gr.update(value="")
+        up["prompt"] = gr.update(value=d.get("prompt", ""))
     elif sc.kind == "spot":
         # A new value (never the same twice) makes the page ask for spot_rows: the 60 sentence components are
         # outputs of that event only, so opening a frame or trust scenario does not rebuild them all.
@@ -94,24 +122,30 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     else:
         up["question"] = f"**What was asked:** {sc.question}" if sc.question else ""
         up["output"] = sc.output
-        up["decision"] = gr.update(value=None, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
-        up["confidence"] = gr.update(value=0.75, visible=sc.decision.ask_confidence)
-        up["justification"] = gr.update(value="")
+        decision = d.get("decision") if d.get("decision") in sc.decision.options else None
+        up["decision"] = gr.update(value=decision, choices=[(DECISION_LABELS[o], o) for o in sc.decision.options])
+        up["confidence"] = gr.update(value=d.get("confidence") or 0.75, visible=sc.decision.ask_confidence)
+        up["justification"] = gr.update(value=d.get("justification", ""))
     return up
 
 
-def spot_rows(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
-    """The open spot scenario's sentences, one row each (tick box unticked, reason empty), and its screen."""
+def spot_rows(ctx: UIContext, spot_key: str | None, request: gr.Request | None,
+              draft: str | None = None) -> dict[str, Any]:
+    """The open spot scenario's sentences, one row each (ticks and reasons empty, or as the draft left them), and
+    its screen. `spot_key` is "<scenario id>@<opened at>" (open_scenario sets it)."""
     require(request, ctx.store)
-    sc = _scenario(ctx, state)
+    sc = _scenario(ctx, {"scenario": (spot_key or "").split("@")[0]})
     if sc.kind != "spot":
         return {}
+    d = parse_draft(draft, ctx.org.settings.limits.max_answer_chars)
+    checks, reasons = d.get("checks", []), d.get("reasons", [])
     up: dict[str, Any] = {"spot_box": gr.update(visible=True)}
     for i in range(MAX_SENTENCES):
         s = sc.output[i] if i < len(sc.output) else None
         up[f"row{i}"] = gr.update(visible=s is not None)
-        up[f"check{i}"] = gr.update(value=False, label=f"{i + 1}. {s.text}" if s else "")
-        up[f"reason{i}"] = gr.update(value="")
+        up[f"check{i}"] = gr.update(value=bool(s and i < len(checks) and checks[i]),
+                                    label=f"{i + 1}. {s.text}" if s else "")
+        up[f"reason{i}"] = gr.update(value=reasons[i] if s and i < len(reasons) else "")
     return up
 
 
@@ -123,7 +157,7 @@ def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | Non
     if not prompt:
         raise gr.Error("Write your prompt in the box first.")
     outcome = _attempt(ctx, state, user.name, {"prompt": prompt})
-    up = _results_shown(ctx, sc, outcome, state)
+    up = _results_shown(ctx, sc, outcome, state, user.name)
     pol = outcome.grade.policy or {}
     verdict = pol.get("verdict", "allow")
     up["frame_result"] = gr.update(visible=True)
@@ -149,7 +183,7 @@ def submit_spot(ctx: UIContext, state: dict[str, Any] | None, values: list[Any],
     flags = {s.id: (reasons[i] or "").strip() for i, s in enumerate(sc.output[:MAX_SENTENCES]) if checks[i]}
     if not flags:
         raise gr.Error("Tick at least one sentence you think is wrong (and say why) before you submit.")
-    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, {"flags": flags}), state)
+    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, {"flags": flags}), state, user.name)
 
 
 def submit_trust(ctx: UIContext, state: dict[str, Any] | None, decision: str | None, confidence: float | None,
@@ -158,9 +192,11 @@ def submit_trust(ctx: UIContext, state: dict[str, Any] | None, decision: str | N
     sc = _scenario(ctx, state)
     if not decision:
         raise gr.Error("Choose what you would do with the answer: use, verify or reject.")
+    if not (justification or "").strip():  # like an empty prompt or no ticked sentence: refused, nothing graded
+        raise gr.Error("Say why in the “Why?” box first: name what you checked or what made you doubt the answer.")
     answer = {"decision": decision, "confidence": float(confidence if confidence is not None else 0.75),
               "justification": (justification or "").strip()}
-    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, answer), state)
+    return _results_shown(ctx, sc, _attempt(ctx, state, user.name, answer), state, user.name)
 
 
 def retry(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
@@ -204,22 +240,81 @@ def _attempt(ctx: UIContext, state: dict[str, Any] | None, learner: str, answer:
                        "again, and tell your administrator if this keeps happening.") from None
 
 
-def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any] | None) -> dict[str, Any]:
+def attempts_at(ctx: UIContext, learner: str, scenario_id: str) -> int:
+    """The learner's stored attempts at one scenario (this one included once saved)."""
+    row = ctx.store.one("SELECT COUNT(*) AS n FROM attempts WHERE learner = ? AND scenario = ?",
+                        [learner, scenario_id])
+    return int(row["n"]) if row else 0
+
+
+def model_answer_opens(passed: bool, attempts: int) -> bool:
+    """The model answer (and the spot key) opens after a pass or from the second attempt on: after a first failed
+    try it stays closed, so "Try again" means thinking again, not copying. The learner can still ask for it."""
+    return passed or attempts >= 2
+
+
+ASKED_NOTE = ("You asked to see the model answer: this is noted in your record (it is not a fail). Try the "
+              "scenario again later in your own words.")
+SHOW_MODEL_LABEL = "Show the model answer (noted in your record)"
+
+
+def _results_shown(ctx: UIContext, sc: Any, outcome: Any, state: dict[str, Any] | None,
+                   learner: str) -> dict[str, Any]:
     state = state or {}
-    saved = getattr(outcome, "attempt_id", None) is not None
+    attempt_id = getattr(outcome, "attempt_id", None)
+    saved = attempt_id is not None
+    tries = attempts_at(ctx, learner, sc.id) + (0 if saved else 1)
+    open_ = model_answer_opens(bool(outcome.grade.passed), tries)
     up = {
-        "state": {**state, "submitted": True},
+        "state": {**state, "submitted": True, "attempt_id": attempt_id},
         "result_box": gr.update(visible=True),
         "feedback": render.grade_html(outcome.grade, saved=saved),
-        "model_answer": render.model_answer_md(sc),
+        # closed: not even in the page, so it cannot be read in the page's source either
+        "model_answer": render.model_answer_md(sc) if open_ else "",
+        "model_answer_box": gr.update(visible=open_),
+        "show_model": gr.update(visible=not open_),
+        "model_note": gr.update(value="", visible=False),
         **_inputs_enabled(False),
     }
     due = getattr(outcome, "due", None)
     when = f" Next re-practice: **{due:%d %b %Y}**." if due else ""
+    hint = "" if open_ else (" The model answer opens after your second try, so try again in your own words "
+                             "first.")
     up["next_step"] = (f"Saved to your progress.{when} Press **Try again** to improve your answer, or go back to "
-                       "**Scenarios** for the next one." if saved else
-                       "Press **Try again** to improve your answer.")
+                       f"**Scenarios** for the next one.{hint}" if saved else
+                       f"Press **Try again** to improve your answer.{hint}")
     return up
+
+
+def record_asked(ctx: UIContext, attempt_id: int, learner: str) -> bool:
+    """Add the 'asked-model-answer' signal (sparring.gaming.GAMING_SIGNALS) to the learner's own attempt; mentors
+    and insights read it like every signal. Only codes are stored, never text."""
+    from ..store.db import dumps, loads
+
+    code = "asked-model-answer"
+    with ctx.store.write() as db:
+        row = db.execute("SELECT gaming FROM attempts WHERE id = ? AND learner = ?", [attempt_id, learner]).fetchone()
+        if row is None:
+            return False
+        codes = loads(row[0], [])
+        codes = codes if isinstance(codes, list) else []
+        if code not in codes:
+            db.execute("UPDATE attempts SET gaming = ? WHERE id = ?", [dumps([*codes, code]), attempt_id])
+    return True
+
+
+def show_model_answer(ctx: UIContext, state: dict[str, Any] | None, request: gr.Request | None) -> dict[str, Any]:
+    """The learner asks for the model answer after a failed first try: shown, and recorded on that attempt."""
+    user = require(request, ctx.store)
+    sc = _scenario(ctx, state)
+    state = state or {}
+    if not state.get("submitted"):
+        raise gr.Error("Submit your answer first: the model answer opens after a try.")
+    if state.get("attempt_id") is not None:
+        record_asked(ctx, int(state["attempt_id"]), user.name)
+    return {"state": {**state, "asked": True}, "model_answer": render.model_answer_md(sc),
+            "model_answer_box": gr.update(visible=True), "show_model": gr.update(visible=False),
+            "model_note": gr.update(value=ASKED_NOTE, visible=True)}
 
 
 def _results_hidden() -> dict[str, Any]:
@@ -240,13 +335,14 @@ def _inputs_enabled(on: bool) -> dict[str, Any]:
 
 # What each event can change. Opening a scenario resets the whole screen; a submit and a retry touch only the
 # feedback area and the buttons (listing all ~90 components cost ~30 ms of the server's event loop per event).
-SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer", "next_step", "submit_frame", "submit_spot",
-                  "submit_trust", "retry")
+SUBMIT_OUTPUTS = ("state", "result_box", "feedback", "model_answer", "model_answer_box", "show_model", "model_note",
+                  "next_step", "submit_frame", "submit_spot", "submit_trust", "retry")
+SHOW_MODEL_OUTPUTS = ("state", "model_answer", "model_answer_box", "show_model", "model_note")
 FRAME_OUTPUTS = (*SUBMIT_OUTPUTS, "frame_result", "policy_html", "highlight", "redacted", "reply", "reply_label")
 RETRY_OUTPUTS = ("state", "result_box", "frame_result", "submit_frame", "submit_spot", "submit_trust", "retry")
 OPEN_OUTPUTS = (*RETRY_OUTPUTS, "empty_note", "screen", "header", "brief", "material_col", "material", "frame_box",
                 "spot_box", "trust_box", "prompt", "spot_key", "question", "output", "decision", "confidence",
-                "justification")
+                "justification", "draft_key")
 SPOT_ROW_OUTPUTS = ("spot_box", *(f"{part}{i}" for i in range(MAX_SENTENCES) for part in ("row", "check", "reason")))
 
 
@@ -285,14 +381,15 @@ def build(ctx: UIContext) -> PracticeView:
     with gr.Column(visible=False, elem_id="practice-screen") as screen:
         c["screen"] = screen
         c["header"] = gr.Markdown(elem_id="practice-header")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1):
-                gr.Markdown("#### The brief")
-                c["brief"] = gr.Markdown(elem_id="practice-brief", elem_classes=["sp-panel"])
-            with gr.Column(scale=1, visible=False) as material_col:
-                c["material_col"] = material_col
-                gr.Markdown("#### Your material")
-                c["material"] = gr.Markdown(elem_id="practice-material", elem_classes=["sp-panel"])
+        # One column in reading order: the brief, then the material in full (graded rows are never below a
+        # scroll box's fold), then the answer.
+        gr.Markdown("#### 1. The brief")
+        c["brief"] = gr.Markdown(elem_id="practice-brief", elem_classes=["sp-panel"])
+        with gr.Column(visible=False) as material_col:
+            c["material_col"] = material_col
+            gr.Markdown("#### 2. Your material")
+            c["material"] = gr.Markdown(elem_id="practice-material", elem_classes=["sp-panel", "sp-material"])
+        gr.Markdown("#### Your answer", elem_id="practice-answer-heading")
 
         with gr.Column(visible=False, elem_id="frame-box") as frame_box:
             c["frame_box"] = frame_box
@@ -340,14 +437,23 @@ def build(ctx: UIContext) -> PracticeView:
                                             elem_id="trust-justification")
             c["submit_trust"] = gr.Button("Submit my decision", variant="primary", elem_id="trust-submit")
 
+        # The open scenario's id, for the page's draft keeping (page_script.py), and the slot the browser fills
+        # with a draft when a scenario opens; both in the page, never seen.
+        c["draft_key"] = gr.Textbox(visible="hidden", elem_id="draft-key")
+        c["draft"] = gr.Textbox(visible="hidden", elem_id="draft-in")
+        gr.HTML('<p id="sp-draft-status" class="sp-draft-status" aria-live="polite"></p>')
+
         with gr.Column(visible=False, elem_id="result-box") as result_box:
             c["result_box"] = result_box
             gr.Markdown("### Feedback")
             c["feedback"] = gr.HTML(elem_id="feedback")
             c["next_step"] = gr.Markdown()
             c["retry"] = gr.Button("Try again", visible=False, elem_id="retry")
-            # shown with the feedback around it (result_box), never before an attempt
-            with gr.Accordion("What an expert would do", open=True) as ma_box:
+            c["show_model"] = gr.Button(SHOW_MODEL_LABEL, visible=False, variant="secondary", elem_id="show-model")
+            c["model_note"] = gr.Markdown(visible=False, elem_id="model-note")
+            # inside the feedback (result_box), never before an attempt; after a first failed try only on request
+            with gr.Accordion("What an expert would do", open=True, visible=False, elem_id="model-answer-box") \
+                    as ma_box:
                 c["model_answer_box"] = ma_box
                 c["model_answer"] = gr.Markdown(elem_id="model-answer")
 
@@ -366,8 +472,11 @@ def build(ctx: UIContext) -> PracticeView:
     def on_retry(st, request: gr.Request):
         return v.as_list(retry(ctx, st, request), RETRY_OUTPUTS)
 
-    def on_spot_rows(st, request: gr.Request):
-        return v.as_list(spot_rows(ctx, st, request), SPOT_ROW_OUTPUTS)
+    def on_show_model(st, request: gr.Request):
+        return v.as_list(show_model_answer(ctx, st, request), SHOW_MODEL_OUTPUTS)
+
+    def on_spot_rows(key, draft, request: gr.Request):
+        return v.as_list(spot_rows(ctx, key, request, draft), SPOT_ROW_OUTPUTS)
 
     spot_inputs = [c[f"check{i}"] for i in range(MAX_SENTENCES)] + [c[f"reason{i}"] for i in range(MAX_SENTENCES)]
     # One concurrency group for every kind of submit (and the JSON API): grading is CPU-bound, so the limit is
@@ -380,19 +489,25 @@ def build(ctx: UIContext) -> PracticeView:
         c["submit_trust"].click(on_trust, [state, c["decision"], c["confidence"], c["justification"]],
                                 v.outputs_of(SUBMIT_OUTPUTS), api_name="submit_trust", concurrency_id="grading"),
     ]
-    for event in submits:  # bring the feedback into view (browser-side only; no server round trip)
-        event.success(None, None, None, js=SCROLL_TO_FEEDBACK)
+    for event in submits:  # the draft is sent: forget it; bring the feedback into view (browser-side only)
+        event.success(None, None, None, js=page_script.CLEAR_DRAFT).then(None, None, None, js=SCROLL_TO_FEEDBACK)
     c["retry"].click(on_retry, [state], v.outputs_of(RETRY_OUTPUTS), api_name="retry")
-    c["spot_key"].change(on_spot_rows, [state], v.outputs_of(SPOT_ROW_OUTPUTS), api_name="spot_rows",
-                         show_progress="hidden")
+    c["show_model"].click(on_show_model, [state], v.outputs_of(SHOW_MODEL_OUTPUTS), api_name="show_model_answer")
+    c["spot_key"].change(on_spot_rows, [c["spot_key"], c["draft"]], v.outputs_of(SPOT_ROW_OUTPUTS),
+                         api_name="spot_rows", show_progress="hidden", js=page_script.READ_DRAFT_OF_SPOT)
     return v
 
 
 def wire_open(ctx: UIContext, view: PracticeView, trigger: Any, scenario_input: Any, tabs: Any,
-              tab_id: str = "practice") -> None:
-    """Open the scenario picked in the catalogue and switch to the practice tab."""
+              tab_id: str = "practice", api_name: str = "open_scenario") -> Any:
+    """Open the scenario picked in the catalogue (with the learner's draft, if the browser kept one), switch to
+    the practice tab and name the scenario in the address bar. Returns the event."""
 
-    def on_open(scenario_id, request: gr.Request):
-        return [*view.as_list(open_scenario(ctx, scenario_id, request), OPEN_OUTPUTS), gr.Tabs(selected=tab_id)]
+    def on_open(scenario_id, draft, request: gr.Request):
+        return [*view.as_list(open_scenario(ctx, scenario_id, request, draft), OPEN_OUTPUTS),
+                gr.Tabs(selected=tab_id)]
 
-    trigger(on_open, [scenario_input], [*view.outputs_of(OPEN_OUTPUTS), tabs], api_name="open_scenario")
+    event = trigger(on_open, [scenario_input, view.c["draft"]], [*view.outputs_of(OPEN_OUTPUTS), tabs],
+                    api_name=api_name, js=page_script.READ_DRAFT_OF_PICK)
+    event.success(None, [scenario_input], None, js=page_script.set_url_scenario())
+    return event

@@ -6,8 +6,9 @@ is rendered by Gradio's Markdown component, which sanitises HTML.
 
 from __future__ import annotations
 
+import re
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..grading.feedback import entity_names, entity_words, redacted_words
 
@@ -36,7 +37,8 @@ BLOCKED_ACTION_WORDS = {  # nothing was sent, so say what each finding means, no
     "warn": "allowed, but think twice",
     "allow": "allowed",
 }
-ACTION_COLORS = {"block": "#ef9a9a", "redact": "#ffcc80", "warn": "#fff59d", "allow": "#c5e1a5"}
+# Light fills behind dark text (WCAG AA against #1f1f1f / black labels); Gradio's own tag label is styled in app.CSS.
+ACTION_COLORS = {"block": "#f8c4c4", "redact": "#ffd9a8", "warn": "#fff3a3", "allow": "#d4ecbd"}
 ASSISTANT_STATUS = {
     "timeout": "The AI model did not answer in time. Your attempt was still graded and saved; try again later.",
     "rate_limited": "The AI model is busy (rate limit). Your attempt was still graded and saved; try again in a "
@@ -51,27 +53,66 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
 
 
+class Mark(NamedTuple):
+    icon: str  # a plain glyph every font has (emoji fonts are not everywhere)
+    word: str  # what the mark says in words, for screen readers and beside the icon
+    css: str
+    status: str  # data-status in the page: passed, partly, failed, ungraded
+
+
+# A criterion's mark from its score (and its own pass): one rule for every screen that shows a criterion, so a ✓
+# never sits beside 50%. ✓ needs the criterion passed and most of its credit; ✗ a fail with little or none; all
+# between is "partly", whichever side of the criterion's threshold it fell.
+FULL_CREDIT = 0.75
+NO_CREDIT = 0.25
+MARKS = {
+    "passed": Mark("✓", "passed", "sp-ok", "passed"),
+    "partly": Mark("◐", "partly", "sp-part", "partly"),
+    "failed": Mark("✗", "not yet", "sp-no", "failed"),
+    "ungraded": Mark("?", "not checked", "sp-unchecked", "ungraded"),
+}
+
+
+def criterion_mark(score: float | None, passed: bool, ungraded: bool = False) -> Mark:
+    """✓ passed / ◐ partly / ✗ not yet / ? not checked, for one criterion's result."""
+    if ungraded or score is None:
+        return MARKS["ungraded"]
+    if passed and score >= FULL_CREDIT:
+        return MARKS["passed"]
+    if not passed and score < NO_CREDIT:
+        return MARKS["failed"]
+    return MARKS["partly"]
+
+
+# The decision grader's words name the credit of the option chosen ("It earns partial credit (50%).") while the
+# criterion's score, shown beside it, also counts calibration (44%): two figures for one thing. The screen shows
+# the score only. (The wording belongs to sparring/grading/kinds/decision.py; until it changes, it is read here.)
+_CREDIT_FIGURE = re.compile(r" ?It earns partial credit \(\d+%\)\.")
+
+
+def feedback_words(text: str | None) -> str:
+    """A criterion's feedback as the screen shows it: one figure per criterion (its score), never a second."""
+    return _CREDIT_FIGURE.sub(" It earns part of the credit.", text or "").strip()
+
+
 def grade_html(grade: Any, *, saved: bool = True) -> str:
-    """The verdict banner, the score and one line per criterion (icon, name, feedback). A criterion that could not
-    be checked shows as such ("?", "not checked"), never as a fail; so does an attempt whose verdict waits for a
-    mentor (`ungraded`)."""
+    """The verdict banner, the score and one line per criterion (mark, name, score, feedback). A criterion that
+    could not be checked shows as such ("?", "not checked"), never as a fail; so does an attempt whose verdict
+    waits for a mentor (`ungraded`)."""
     ok = bool(grade.passed)
     pending = bool(getattr(grade, "ungraded", False))
     cls = "sp-pass" if ok else "sp-pending" if pending else "sp-fail"
     head = "Passed" if ok else "Not graded yet" if pending else "Not yet"
     rows = []
     for c in grade.criteria:
-        # ✓/✗/? in a coloured badge: plain glyphs every font has (emoji fonts are not everywhere)
-        status = "ungraded" if c.ungraded else "passed" if c.passed else "failed"
-        icon, word, css = {"passed": ("✓", "passed", "sp-ok"), "failed": ("✗", "failed", "sp-no"),
-                           "ungraded": ("?", "not checked", "sp-unchecked")}[status]
+        m = criterion_mark(c.score, bool(c.passed), bool(c.ungraded))
         req = ' <span class="sp-req">required</span>' if c.required else ""
-        score = "not checked" if c.ungraded else pct(c.score)
+        score = "" if c.ungraded else f" · {pct(c.score)}"
         rows.append(
-            f'<li class="sp-crit {css}" data-criterion="{escape(c.id)}" data-status="{status}">'
-            f'<span class="sp-icon" title="{word}" aria-label="{word}">{icon}</span> '
-            f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{score}</span>'
-            f'<div class="sp-feedback">{escape(c.feedback or "")}</div></li>')
+            f'<li class="sp-crit {m.css}" data-criterion="{escape(c.id)}" data-status="{m.status}">'
+            f'<span class="sp-icon" aria-hidden="true">{m.icon}</span> '
+            f'<b>{escape(c.label or c.id)}</b>{req} <span class="sp-cscore">{m.word}{score}</span>'
+            f'<div class="sp-feedback">{escape(feedback_words(c.feedback))}</div></li>')
     note = "" if saved else '<p class="sp-note">This attempt could not be saved; your feedback is still shown.</p>'
     return (f'<div class="sp-result {cls}" data-passed="{str(ok).lower()}" data-ungraded="{str(pending).lower()}">'
             f'<div class="sp-banner"><span class="sp-verdict">{head}</span> · '
@@ -160,9 +201,9 @@ def model_answer_md(scenario: Any) -> str:
     """What an expert would have done, shown only after an attempt."""
     parts: list[str] = []
     if scenario.kind == "spot":
-        faulty = [s for s in scenario.output if s.faulty]
-        parts.append("**The faulty sentences:**")
-        parts += [f"- *{s.text}* — {s.why}" for s in faulty]
+        parts.append("**The faulty sentences:**")  # numbered as the screen numbers them
+        parts += [f"- **Sentence {n}.** *{s.text}* — {s.why}" for n, s in enumerate(scenario.output, start=1)
+                  if s.faulty]
     elif scenario.kind == "trust":
         d = scenario.decision
         parts.append(f"**Expected decision: {d.expected}.**" + (f" {d.why}" if d.why else ""))

@@ -5,12 +5,14 @@ feedback, and find the attempts in My progress. A screenshot of each screen goes
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium
@@ -29,10 +31,10 @@ GOOD_PROMPT = ("Draft a reply for our complaints team to [customer], whose water
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    need_chromium()
-    tmp = tmp_path_factory.mktemp("app")
+@contextlib.contextmanager
+def serve_app(tmp: Path):
+    """The app at REPO served by a subprocess on a free port with its own database (tmp/sparring.db); yields
+    its URL once it answers, and stops it afterwards. One per test module."""
     port = free_port()
     env = {**os.environ, "SPARRING_ROOT": str(REPO), "SPARRING_DB": str(tmp / "sparring.db"),
            "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
@@ -62,6 +64,13 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    need_chromium()
+    with serve_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
