@@ -19,7 +19,7 @@ from .guard import require
 
 log = logging.getLogger("sparring.ui")
 
-ROLES = ("compliance", "author")
+ROLES = ("compliance",)
 PASTED = "__pasted__"
 ACTION_COLOURS = {"block": "#e53935", "redact": "#fb8c00", "warn": "#fdd835", "allow": "#9e9e9e"}
 FINDING_COLUMNS = ["Entity", "Text", "Action", "Score", "Rule", "Why"]
