@@ -20,7 +20,7 @@ from gradio.context import Context
 from ..insights import charts, views
 from .context import UIContext
 from . import files, real_work_section
-from .guard import require
+from .guard import mistake, require
 
 ROLES = ("hr", "author", "compliance")  # tab visibility; admin sees every tab
 SKILL_ROLES = ("hr",)  # the skill charts, cohorts, anti-gaming signals and the six-weeks summary
@@ -53,7 +53,7 @@ def _filters(team: Any, job_role: Any, skill: Any, start: Any, end: Any) -> view
     try:
         return views.Filters.of(team, job_role, skill, start, end)
     except ValueError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
 
 
 def _chart(elem_id: str) -> gr.HTML:

@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from .context import UIContext
-from .guard import require
+from .guard import mistake, require
 
 log = logging.getLogger("sparring.ui")
 
@@ -104,7 +104,7 @@ def check_text(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None, t
     if not text.strip():
         return gr.HighlightedText(value=[]), "Type or paste a text to check.", [], ""
     if len(text) > MAX_TEXT:
-        raise gr.Error(f"The text is {len(text):,} characters; the lab checks up to {MAX_TEXT:,}. Check a part.")
+        raise mistake(f"The text is {len(text):,} characters; the lab checks up to {MAX_TEXT:,}. Check a part.")
     engine, err = _engine(ctx, policy_id, pasted_yaml)
     if engine is None:
         return gr.HighlightedText(value=[]), err, [], ""
