@@ -44,3 +44,32 @@ def settled_text(page, selector: str, unlike: str | None = None) -> str:
     """The element's text once the event that fills it has finished (and, with `unlike`, once it has changed)."""
     page.wait_for_function(_SETTLED, arg=[selector, unlike])
     return page.locator(selector).inner_text()
+
+
+# ------------------------------------------------------------------------------------------------ accessibility
+
+_AXE = None
+BLOCKING_IMPACTS = ("serious", "critical")  # the bar every screen must clear (0 of these), at 390 px and 1280 px
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now (the engine ships inside axe-playwright-python: offline)."""
+    global _AXE
+    from axe_playwright_python.sync_playwright import Axe
+
+    if _AXE is None:
+        _AXE = Axe()
+    return list(_AXE.run(page).response.get("violations", []))
+
+
+def axe_serious(page) -> list[str]:
+    """The serious and critical violations, one readable line each ("rule: help — selectors"); [] when clean.
+
+    Use as `assert not axe_serious(page), axe_serious(page)` after the screen has settled.
+    """
+    out = []
+    for v in axe_violations(page):
+        if v.get("impact") in BLOCKING_IMPACTS:
+            targets = ", ".join(" ".join(map(str, n.get("target", []))) for n in v.get("nodes", [])[:5])
+            out.append(f"{v['id']} ({v['impact']}): {v.get('help', '')} — {targets}")
+    return out
