@@ -160,6 +160,18 @@ def test_retention_needs_a_re_practice_at_least_42_days_after_the_first_pass():
     assert m.retention(frame(rows), min_days=40)["n_pairs"].tolist() == [2]
 
 
+def test_retention_is_at_most_100_percent_and_a_gain_does_not_hide_a_loss():
+    """A re-practice above the first pass retained all of it (100%), not 125%: the gain is learning, in
+    gain_vs_first. Capped per pair: a's gain does not make up for b's loss."""
+    rows = [att(1, "a", passed=True, score=0.8), att(2, "a", day=50, score=1.0, passed=True),
+            att(3, "b", passed=True, score=0.8), att(4, "b", day=50, score=0.4)]
+    out = m.retention(frame(rows), by=("skill",)).iloc[0]
+    assert out["later_score"] == pytest.approx(0.7)  # the plain mean, reported as it is
+    assert out["ratio"] == pytest.approx((0.8 + 0.4) / 2 / 0.8)  # 75%; uncapped it would read 87.5%
+    only_a = m.retention(frame(rows[:2]), by=("skill",)).iloc[0]
+    assert only_a["ratio"] == pytest.approx(1.0) and only_a["gain_vs_first"] == pytest.approx(0.2)
+
+
 def test_trust_calibration_brier_over_and_under_trust():
     t = dict(kind="trust", skills=("trust-calibration",))
     rows = [att(1, "a", decision="use", expected="verify", confidence=0.9, **t),      # over-trust, wrong
