@@ -396,6 +396,16 @@ def test_demo_data_cli(repo, tmp_path):
     first = store.one("SELECT MIN(submitted_at) AS m FROM attempts")["m"]
     assert first >= "2025-06-02" and date.fromisoformat(first[:10]).isoweekday() <= 5
     assert main(["demo-data", "--root", str(tmp_path), "--learners", "0"]) == 2
+    # Without --start: the last whole weeks before today, none in the future
+    assert main(["demo-data", "--root", str(tmp_path), "--learners", "12", "--weeks", "4", "--seed", "2"]) == 0
+    span = store.one("SELECT MIN(submitted_at) AS lo, MAX(submitted_at) AS hi FROM attempts")
+    monday = date.today() - timedelta(days=date.today().weekday())
+    assert span["lo"][:10] >= (monday - timedelta(weeks=4)).isoformat() and span["hi"][:10] < monday.isoformat()
+
+
+def test_recent_start_is_a_monday_whole_weeks_before_this_week():
+    assert demo.recent_start(12, today=date(2026, 12, 4)) == date(2026, 9, 7)  # a Friday → 12 Mondays back
+    assert demo.recent_start(1, today=date(2026, 11, 30)) == date(2026, 11, 23)  # a Monday: last week
 
 
 def test_a_bad_date_filter_gets_a_message_not_a_traceback(org, demo_store):

@@ -78,7 +78,7 @@ def app(tmp_path_factory):
             shutil.copytree(REPO / name, root / name)
     org = load_org(root)
     store = Store(root / "staff.db")
-    demo.write(store, org, learners=40, weeks=12, seed=7)
+    demo.write(store, org, learners=40, weeks=12, seed=7, start=demo.recent_start(12))  # as `sparring demo-data`
     hashed = hash_password(PASSWORD)
     for name, (roles, _) in STAFF.items():
         _add(store, name, roles, hashed, "Staff")
