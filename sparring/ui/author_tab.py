@@ -220,7 +220,8 @@ def build(ctx: UIContext) -> AuthorView:
     with gr.Row(equal_height=True):
         rev_id = gr.Number(None, label="Example #", precision=0, scale=1, elem_id="author-review-id")
         accept = gr.Button("Accept", variant="primary", size="sm", scale=1, elem_id="author-review-accept")
-        reject = gr.Button("Reject", variant="stop", size="sm", scale=1, elem_id="author-review-reject")
+        # secondary, not "stop": the theme's white on red is 3.8:1, below WCAG AA for text this size
+        reject = gr.Button("Reject", variant="secondary", size="sm", scale=1, elem_id="author-review-reject")
         show_agreement = gr.Button("Show agreement", size="sm", scale=1, elem_id="author-agreement-show")
     gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
                 "attempts re-graded now; each attempt without the examples it gave.")

@@ -195,8 +195,12 @@ def build(ctx: UIContext) -> InsightsView:
             team = gr.Dropdown([ALL], value=ALL, label="Team", elem_id="ins-team")
             job_role = gr.Dropdown([ALL], value=ALL, label="Job role", elem_id="ins-role")
             skill = gr.Dropdown([ALL], value=ALL, label="Skill", elem_id="ins-skill")
-            start = gr.DateTime(include_time=False, type="string", label="From", elem_id="ins-start")
-            end = gr.DateTime(include_time=False, type="string", label="To", elem_id="ins-end")
+            # Text boxes, not gr.DateTime: its calendar button has no name a screen reader can say (axe-core,
+            # critical); a typed date is checked by views.Filters.of, which names the format when it is wrong.
+            start = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="e.g. 2026-09-07", max_length=10,
+                               elem_id="ins-start")
+            end = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="e.g. 2026-11-30", max_length=10,
+                             elem_id="ins-end")
         with gr.Row():
             apply_btn = gr.Button("Show", variant="primary", size="sm", elem_id="ins-apply")
             csv_btn = gr.Button("Prepare CSV", variant="secondary", size="sm", elem_id="ins-csv")
