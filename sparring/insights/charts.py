@@ -41,6 +41,7 @@ CSS = """
 .sp-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 4px 10px; }
 .sp-multiples .sp-title { font-weight: 400; font-size: 12px; }
 """
+HOLLOW_NOTE = "Hollow points: fewer than 5 learners, too few to read."
 MAX_LINES = 5  # more series than this in one chart is a tangle: they are drawn as small multiples instead
 WEEK_S = 7 * 86400
 
@@ -150,7 +151,8 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
                y_title: str = "", x_title: str = "week (starting Monday)",
                y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
                tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 290,
-               step_s: int = WEEK_S, _x_range: tuple[int, int] | None = None, _colour: int = 0) -> str:
+               step_s: int = WEEK_S, _x_range: tuple[int, int] | None = None, _colour: int = 0,
+               _note: bool = True) -> str:
     """One line per value of `color` (or a single line), x a date column (one point per `step_s`, a week). A line
     is broken where steps are missing. More than MAX_LINES series are drawn as small multiples: one small chart
     per series, on the same axes, so each can be read and compared without untangling eleven lines."""
@@ -220,7 +222,7 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
         if name is not None:
             legend.append(f'<span><i style="background:{c}"></i>{_esc(name)}</span>')
     out.append("</svg>")
-    note = "Hollow points: fewer than 5 learners, too few to read." if any_small else ""
+    note = HOLLOW_NOTE if any_small and _note else ""
     return _frame(title, "".join(out), "".join(legend), note)
 
 
@@ -236,9 +238,11 @@ def _small_multiples(df: pd.DataFrame, *, x: str, y: str, title: str, color: str
         part = df[df[color] == name]
         panels.append(line_chart(part, x=x, y=y, title=str(name), y_title="", x_title="", y_lim=[lo, hi],
                                  fmt=fmt, tooltip=tooltip, small=small, width=300, height=170, step_s=step_s,
-                                 _x_range=x_range, _colour=i))
+                                 _x_range=x_range, _colour=i, _note=False))
     head = f'<div class="sp-chart"><div class="sp-title">{_esc(title)}</div>'
-    foot = f'<div class="sp-note">{_esc(y_title)} per week, one chart per {_esc(color)}, same scales</div></div>'
+    hollow = " " + HOLLOW_NOTE if small in df.columns and df[small].map(_small).any() else ""
+    foot = (f'<div class="sp-note">{_esc(y_title)} per week, one chart per {_esc(color)}, same scales.'
+            f'{_esc(hollow)}</div></div>')
     return head + '<div class="sp-multiples">' + "".join(panels) + "</div>" + foot
 
 
