@@ -136,8 +136,19 @@ def sign_in(browser, url, name):
     return page
 
 
-def visible_staff_tabs(page) -> set[str]:
-    return {t for t in STAFF_TABS if page.get_by_role("tab", name=TAB_TITLES[t], exact=True).count()}
+_TAB_IDS = "() => [...document.querySelectorAll('[id^=tab-][id$=-button]')].map(e => e.id.slice(4, -7))"
+
+
+def visible_staff_tabs(page, expected: set[str]) -> set[str]:
+    """The staff tabs the page offers (in the tab bar or its overflow menu), once the sign-in's role update has
+    been applied: waits for the expected set, then reads what is there (so a wrong set fails, with the set)."""
+    try:
+        page.wait_for_function(f"(want) => {{ const got = ({_TAB_IDS})().filter(t => want.all.includes(t)); "
+                               "return got.length === want.seen.length && want.seen.every(t => got.includes(t)); }",
+                               arg={"all": sorted(STAFF_TABS), "seen": sorted(expected)}, timeout=30_000)
+    except Exception:  # noqa: BLE001 - the assertion below shows what the page offers instead
+        pass
+    return set(page.evaluate(_TAB_IDS)) & STAFF_TABS
 
 
 # Colours set for the whole app, by app.py's CSS and Gradio's theme (not these screens): the primary button's white
@@ -190,7 +201,7 @@ def test_each_role_sees_its_staff_tabs(app, browser):
     url, _, _ = app
     for name, (_, tabs) in STAFF.items():
         page = sign_in(browser, url, name)
-        assert visible_staff_tabs(page) == tabs, name
+        assert visible_staff_tabs(page, tabs) == tabs, name
         page.close()
 
 
