@@ -87,7 +87,7 @@ def _redact(org: Organisation, scenario_id: str | None, text: str) -> str:
 def _clean(text: str | None, what: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise ReviewError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+        raise ReviewError(f"The {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
     return text
 
 
@@ -95,13 +95,13 @@ def request_review(org: Organisation, store: Any, attempt_id: int, learner: str,
     """Ask a mentor to look at one of your own attempts. Returns the review id."""
     question = _clean(question, "question")
     if not question:
-        raise ReviewError("write a question for the mentor: what do you want them to look at?")
+        raise ReviewError("Write a question for the mentor: what do you want them to look at?")
     att = store.one("SELECT id, learner, scenario FROM attempts WHERE id = ?", [int(attempt_id)])
     if att is None or att["learner"] != learner:
         # Same message for "not yours" and "does not exist": a learner cannot probe other people's attempt ids.
-        raise ReviewError(f"you have no attempt #{attempt_id}; pick one from your own attempts")
+        raise ReviewError(f"You have no attempt #{attempt_id}; pick one from your own attempts")
     if store.one("SELECT id FROM reviews WHERE attempt_id = ? AND status = 'open'", [int(attempt_id)]):
-        raise ReviewError(f"attempt #{attempt_id} is already waiting for a mentor; you will see the reply in "
+        raise ReviewError(f"Attempt #{attempt_id} is already waiting for a mentor; you will see the reply in "
                           "your progress view")
     stored = _redact(org, att["scenario"], question)
     with store.write() as db:
@@ -126,7 +126,7 @@ def get_review(store: Any, review_id: int) -> ReviewView:
                a.grade
         FROM reviews r JOIN attempts a ON a.id = r.attempt_id WHERE r.id = ?""", [int(review_id)])
     if r is None:
-        raise ReviewError(f"there is no review #{review_id}; reload the queue")
+        raise ReviewError(f"There is no review #{review_id}; reload the queue")
     mentor = {o["criterion"]: bool(o["mentor_passed"]) for o in
               store.query("SELECT criterion, mentor_passed FROM overrides WHERE review_id = ? ORDER BY id",
                           [int(review_id)])}
@@ -179,17 +179,17 @@ def answer_review(org: Organisation, store: Any, review_id: int, mentor: str, co
     given keep the automatic grade, i.e. the mentor agrees). A review is answered once."""
     comment = _clean(comment, "comment")
     if not comment:
-        raise ReviewError("write a comment for the learner: what did they do well, what should they change?")
+        raise ReviewError("Write a comment for the learner: what did they do well, what should they change?")
     view = get_review(store, review_id)
     if view.status == "answered":
-        raise ReviewError(f"review #{review_id} was already answered by {view.mentor}")
+        raise ReviewError(f"Review #{review_id} was already answered by {view.mentor}")
     if view.learner == mentor:
-        raise ReviewError("you cannot review your own attempt; another mentor will pick it up")
+        raise ReviewError("You cannot review your own attempt; another mentor will pick it up")
     grades = dict(grades or {})
     known = {c.criterion for c in view.criteria}
     unknown = sorted(set(grades) - known)
     if unknown:
-        raise ReviewError(f"attempt #{view.attempt_id} has no criterion {', '.join(unknown)}; "
+        raise ReviewError(f"Attempt #{view.attempt_id} has no criterion {', '.join(unknown)}; "
                           f"its criteria are {', '.join(sorted(known))}")
     stored = _redact(org, view.scenario, comment)
     at = iso(now_utc())
@@ -198,7 +198,7 @@ def answer_review(org: Organisation, store: Any, review_id: int, mentor: str, co
         cur = db.execute("UPDATE reviews SET status = 'answered', mentor = ?, comment = ?, answered_at = ? "
                          "WHERE id = ? AND status = 'open'", [mentor, stored, at, int(review_id)])
         if cur.rowcount != 1:  # another mentor answered in between
-            raise ReviewError(f"review #{review_id} was answered by someone else a moment ago; reload the queue")
+            raise ReviewError(f"Review #{review_id} was answered by someone else a moment ago; reload the queue")
         db["overrides"].insert_all([
             {"review_id": int(review_id), "attempt_id": view.attempt_id, "criterion": c.criterion,
              "auto_passed": int(c.auto_passed), "mentor_passed": int(grades.get(c.criterion, c.auto_passed)),
@@ -316,18 +316,18 @@ def decide_example(org: Any, store: Any, example_id: int, author: str, accept: b
     The mentor who gave the label cannot decide on it: a second person must agree."""
     r = store.one("SELECT * FROM review_examples WHERE id = ?", [int(example_id)])
     if r is None:
-        raise ReviewError(f"there is no example #{example_id} from a review; reload the list")
+        raise ReviewError(f"There is no example #{example_id} from a review; reload the list")
     if r["status"] != "pending":
-        raise ReviewError(f"example #{example_id} was already {r['status']} by {r['decided_by']}")
+        raise ReviewError(f"Example #{example_id} was already {r['status']} by {r['decided_by']}")
     if r["mentor"] == author:
-        raise ReviewError(f"you gave the label of example #{example_id} as a mentor; another author must accept "
+        raise ReviewError(f"You gave the label of example #{example_id} as a mentor; another author must accept "
                           "or reject it, so that one person cannot change a rubric alone")
     status = "accepted" if accept else "rejected"
     with store.write() as db:
         cur = db.execute("UPDATE review_examples SET status = ?, decided_by = ?, decided_at = ? "
                          "WHERE id = ? AND status = 'pending'", [status, author, iso(now_utc()), int(example_id)])
         if cur.rowcount != 1:
-            raise ReviewError(f"example #{example_id} was decided by someone else a moment ago; reload the list")
+            raise ReviewError(f"Example #{example_id} was decided by someone else a moment ago; reload the list")
     load_accepted(org, store)
     out = store.one("SELECT * FROM review_examples WHERE id = ?", [int(example_id)])
     return _example(out)
@@ -385,7 +385,7 @@ def agreement_with_reviews(org: Any, store: Any, scenario_id: str, limit: int = 
 
     sc = org.scenarios.get(scenario_id)
     if sc is None:
-        raise ReviewError(f"there is no scenario '{scenario_id}'")
+        raise ReviewError(f"There is no scenario '{scenario_id}'")
     learning = [c.id for c in sc.rubric.criteria if learns_from_reviews(c)]
     if not learning:
         return []

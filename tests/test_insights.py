@@ -61,6 +61,24 @@ def test_line_chart_has_one_line_per_series_axes_labels_and_marks_small_numbers_
     assert "<b>x</b>" in legend and "plain {name}" in legend
 
 
+def test_line_chart_breaks_lines_at_missing_weeks_and_draws_many_series_as_small_multiples():
+    weeks = pd.to_datetime(["2025-03-03", "2025-03-10", "2025-03-31", "2025-04-07"])  # two weeks missing
+    df = pd.DataFrame({"week": weeks, "rate": [0.2, 0.4, 0.5, 0.6]})
+    root = _svg(charts.line_chart(df, x="week", y="rate", title="t"))
+    lines = list(root.iter("polyline"))
+    assert len(lines) == 2 and all(len(p.get("points").split()) == 2 for p in lines)  # never across the gap
+    assert len(list(root.iter("circle"))) == 4  # every point still drawn
+    many = pd.DataFrame({"week": list(weeks[:2]) * 7, "skill": [f"s{i}" for i in range(7) for _ in range(2)],
+                         "rate": [0.1 * i for i in range(14)]})
+    out = charts.line_chart(many, x="week", y="rate", color="skill", title="Pass rate", y_lim=[0, 1])
+    root = ET.fromstring(out)
+    panels = root.findall(".//div[@class='sp-multiples']/div[@class='sp-chart']")
+    assert [p.find("div[@class='sp-title']").text for p in panels] == [f"s{i}" for i in range(7)]
+    assert all(len(list(p.iter("polyline"))) == 1 for p in panels)  # one series per small chart
+    few = charts.line_chart(many[many["skill"].isin(["s0", "s1"])], x="week", y="rate", color="skill", title="t")
+    assert "sp-multiples" not in few and len(list(ET.fromstring(few).iter("polyline"))) == 2
+
+
 def test_bar_chart_has_a_bar_per_category_value_axis_and_pale_small_bars():
     df = pd.DataFrame({"skill": ["numeracy", "tax-rules", "fair-hiring"], "change": [0.2, -0.05, 0.1],
                        "learners": ["20", "9", "2 (too few to read)"]})
@@ -160,6 +178,18 @@ def test_retention_needs_a_re_practice_at_least_42_days_after_the_first_pass():
     assert m.retention(frame(rows), min_days=40)["n_pairs"].tolist() == [2]
 
 
+def test_retention_is_at_most_100_percent_and_a_gain_does_not_hide_a_loss():
+    """A re-practice above the first pass retained all of it (100%), not 125%: the gain is learning, in
+    gain_vs_first. Capped per pair: a's gain does not make up for b's loss."""
+    rows = [att(1, "a", passed=True, score=0.8), att(2, "a", day=50, score=1.0, passed=True),
+            att(3, "b", passed=True, score=0.8), att(4, "b", day=50, score=0.4)]
+    out = m.retention(frame(rows), by=("skill",)).iloc[0]
+    assert out["later_score"] == pytest.approx(0.7)  # the plain mean, reported as it is
+    assert out["ratio"] == pytest.approx((0.8 + 0.4) / 2 / 0.8)  # 75%; uncapped it would read 87.5%
+    only_a = m.retention(frame(rows[:2]), by=("skill",)).iloc[0]
+    assert only_a["ratio"] == pytest.approx(1.0) and only_a["gain_vs_first"] == pytest.approx(0.2)
+
+
 def test_trust_calibration_brier_over_and_under_trust():
     t = dict(kind="trust", skills=("trust-calibration",))
     rows = [att(1, "a", decision="use", expected="verify", confidence=0.9, **t),      # over-trust, wrong
@@ -247,9 +277,12 @@ def demo_store(org, tmp_path_factory):
     assert counts["attempts"] == store.count("attempts") > 2000
     from sparring.store.users import add_user
 
-    for name, roles in [("hr", ["author"]), ("comp", ["compliance"]), ("pupil", ["learner"]),
-                        ("mentor1", ["mentor"])]:
+    for name, roles in [("comp", ["compliance"]), ("pupil", ["learner"]), ("mentor1", ["mentor"]),
+                        ("auth", ["author"])]:
         add_user(store, name, roles)
+    with store.write() as db:  # the `hr` role waits for sparring/store/users.ROLES; the row add_user would write
+        db["users"].insert({"name": "hr", "roles": '["hr"]', "team": None, "display_name": None,
+                            "password_hash": None, "created_at": "2025-01-01T00:00:00+00:00", "job_roles": "[]"})
     return store
 
 
@@ -351,19 +384,24 @@ def test_insights_tab_handlers_by_role(org, demo_store):
 
     ctx = UIContext(org=org, store=demo_store)
     out = insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)
-    assert out[2]["visible"] is True and len(out[3]) > 0
-    # Outputs 3..8, 11, 12 are the eight charts: over time as lines, per skill or entity as bars.
-    for i in (3, 4, 7, 11):
+    assert out[2]["visible"] is True and out[3]["visible"] is True and out[4]["visible"] is True
+    # Outputs 5..10, 13, 14 are the eight charts: over time as lines, per skill or entity as bars.
+    for i in (5, 6, 9, 13):
         assert len(list(ET.fromstring(out[i]).iter("polyline"))) >= 1, i
-    for i in (5, 6, 8, 12):
+    for i in (7, 8, 10, 14):
         assert len(list(ET.fromstring(out[i]).iter("rect"))) >= 3, i
-    assert insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)[3] is out[3]
+    assert insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)[5] is out[5]
     out = insights_tab.render(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
-    assert out[2]["visible"] is False and len(out[3]) == 0 and len(out[11]) > 0
+    assert out[2]["visible"] is False and out[3]["visible"] is False and out[4]["visible"] is True
+    assert len(out[5]) == 0 and len(out[13]) > 0
+    # The author: the grader agreement, nothing else of Insights (README's role table)
+    out = insights_tab.render(ctx, gr.Request(username="auth"), "All", "All", "All", None, None)
+    assert out[2]["visible"] is False and out[3]["visible"] is True and out[4]["visible"] is False
+    assert "Cohen's kappa" in out[12] and out[5] == "" and out[13] == "" and out[0] == ""
     for who in ("pupil", "mentor1"):
-        with pytest.raises(gr.Error, match="author or compliance role"):
+        with pytest.raises(gr.Error, match="hr or author or compliance role"):
             insights_tab.render(ctx, gr.Request(username=who), "All", "All", "All", None, None)
-    with pytest.raises(gr.Error, match="author role"):
+    with pytest.raises(gr.Error, match="hr role"):
         insights_tab.summary(ctx, gr.Request(username="comp"), "2025-01", None, None)
     path = insights_tab.download(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
     content = open(path, encoding="utf-8").read()
@@ -384,6 +422,16 @@ def test_demo_data_cli(repo, tmp_path):
     first = store.one("SELECT MIN(submitted_at) AS m FROM attempts")["m"]
     assert first >= "2025-06-02" and date.fromisoformat(first[:10]).isoweekday() <= 5
     assert main(["demo-data", "--root", str(tmp_path), "--learners", "0"]) == 2
+    # Without --start: the last whole weeks before today, none in the future
+    assert main(["demo-data", "--root", str(tmp_path), "--learners", "12", "--weeks", "4", "--seed", "2"]) == 0
+    span = store.one("SELECT MIN(submitted_at) AS lo, MAX(submitted_at) AS hi FROM attempts")
+    monday = date.today() - timedelta(days=date.today().weekday())
+    assert span["lo"][:10] >= (monday - timedelta(weeks=4)).isoformat() and span["hi"][:10] < monday.isoformat()
+
+
+def test_recent_start_is_a_monday_whole_weeks_before_this_week():
+    assert demo.recent_start(12, today=date(2026, 12, 4)) == date(2026, 9, 7)  # a Friday → 12 Mondays back
+    assert demo.recent_start(1, today=date(2026, 11, 30)) == date(2026, 11, 23)  # a Monday: last week
 
 
 def test_a_bad_date_filter_gets_a_message_not_a_traceback(org, demo_store):
@@ -477,28 +525,28 @@ def test_insights_tab_shows_gaming_charts_to_insight_roles_only(org, demo_store)
 
     ctx = UIContext(org=org, store=demo_store)
     out = insights_tab.render(ctx, gr.Request(username="hr"), "All", "All", "All", None, None)
-    line, bars = ET.fromstring(out[13]), ET.fromstring(out[14])       # the last two outputs
-    assert "Anti-gaming signals" in out[13] and len(list(line.iter("polyline"))) >= 3
-    legend = "".join(line.find(".//div[@class='sp-legend']").itertext())
-    assert "fast" in legend and "copies-model-answer" in legend and "any signal" not in legend
+    line, bars = ET.fromstring(out[15]), ET.fromstring(out[16])       # the last two outputs
+    assert "Anti-gaming signals" in out[15] and len(list(line.iter("polyline"))) >= 3
+    names = "".join(line.itertext())  # a legend, or the titles of the small multiples (more than MAX_LINES)
+    assert "fast" in names and "copies-model-answer" in names and "any signal" not in names
     teams = views.frames(demo_store, org).attempts["team"].nunique()
-    assert "by team" in out[14] and len(list(bars.iter("rect"))) == teams
+    assert "by team" in out[16] and len(list(bars.iter("rect"))) == teams
     # One team chosen: the bars are per skill instead.
     team = views.frames(demo_store, org).attempts["team"].iloc[0]
     one = insights_tab.render(ctx, gr.Request(username="hr"), team, "All", "All", None, None)
-    assert "by skill" in one[14] and len(list(ET.fromstring(one[14]).iter("rect"))) >= 2
+    assert "by skill" in one[16] and len(list(ET.fromstring(one[16]).iter("rect"))) >= 2
     csv_hr = open(insights_tab.download(ctx, gr.Request(username="hr"), "All", "All", "All", None, None),
                   encoding="utf-8").read()
     assert any(ln.startswith("anti-gaming signals,fast,2025-01-06,rate,") for ln in csv_hr.splitlines())
     assert "anti-gaming signals by team," in csv_hr
     # Compliance sees the slip charts only; learners and mentors get no insights at all.
     comp = insights_tab.render(ctx, gr.Request(username="comp"), "All", "All", "All", None, None)
-    assert comp[13] == "" and comp[14] == "" and len(comp[11]) > 0
+    assert comp[15] == "" and comp[16] == "" and len(comp[13]) > 0
     csv_comp = open(insights_tab.download(ctx, gr.Request(username="comp"), "All", "All", "All", None, None),
                     encoding="utf-8").read()
     assert "anti-gaming" not in csv_comp
     for who in ("pupil", "mentor1"):
-        with pytest.raises(gr.Error, match="author or compliance role"):
+        with pytest.raises(gr.Error, match="hr or author or compliance role"):
             insights_tab.render(ctx, gr.Request(username=who), "All", "All", "All", None, None)
-        with pytest.raises(gr.Error, match="author or compliance role"):
+        with pytest.raises(gr.Error, match="hr or author or compliance role"):
             insights_tab.download(ctx, gr.Request(username=who), "All", "All", "All", None, None)

@@ -28,7 +28,7 @@ def req(name):
     lambda ctx, r: policy_lab.run_tests(ctx, "external-ai", "", r),
 ], ids=["check", "tests"])
 def test_learner_is_refused(ctx, call):
-    with pytest.raises(gr.Error, match="compliance or author role"):
+    with pytest.raises(gr.Error, match="compliance role"):
         call(ctx, req("learner"))
 
 
@@ -50,7 +50,7 @@ def test_pasted_draft_policy_and_its_errors(ctx):
     draft = "id: draft\ntitle: Draft policy\nentities:\n  EMAIL_ADDRESS: block\n"
     _, verdict, rows, redacted = policy_lab.check_text(ctx, policy_lab.PASTED, draft, "mail jo@corp.com",
                                                        req("comp"))
-    assert "Blocked" in verdict and redacted == "mail <EMAIL_ADDRESS>"
+    assert "Blocked" in verdict and redacted == ""  # blocked: nothing would be sent, so nothing shows as sent
     _, msg, rows, _ = policy_lab.check_text(ctx, policy_lab.PASTED, draft.replace("block", "blok"), "x",
                                             req("comp"))
     assert "pasted policy:4:" in msg and "did you mean 'block'" in msg and rows == []
@@ -61,3 +61,12 @@ def test_run_tests_shows_scores(ctx):
     assert "labelled tests pass" in head
     assert any(r[0] == "PERSON" for r in ents)
     assert all(len(r) == len(policy_lab.CASE_COLUMNS) for r in cases)
+
+
+def test_a_clean_test_run_says_no_failures(ctx):
+    draft = ("id: draft\ntitle: Draft policy\nentities:\n  EMAIL_ADDRESS: block\ntests:\n"
+             "  - text: mail jo@corp.com\n    expect: block\n    entities: [EMAIL_ADDRESS]\n"
+             "  - text: see you at nine\n    expect: allow\n")
+    head, _, cases = policy_lab.run_tests(ctx, policy_lab.PASTED, draft, req("comp"))
+    assert "**2/2**" in head
+    assert cases == [[policy_lab.NO_FAILURES.format(n=2), "", "", "", "", ""]]

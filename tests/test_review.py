@@ -56,11 +56,11 @@ def test_question_is_stored_redacted_and_only_for_own_attempts(ctx):
     assert stored["status"] == "open"
     assert "Maria" not in stored["question"] and "maria.lopez@example.com" not in stored["question"]
     assert "Why did I fail?" in stored["question"]
-    with pytest.raises(rv.ReviewError, match=f"you have no attempt #{aid}"):
+    with pytest.raises(rv.ReviewError, match=f"You have no attempt #{aid}"):
         rv.request_review(ctx.org, ctx.store, aid, "bob", "Can I see this?")
     with pytest.raises(rv.ReviewError, match="already waiting for a mentor"):
         rv.request_review(ctx.org, ctx.store, aid, "ann", "Again?")
-    with pytest.raises(rv.ReviewError, match="write a question"):
+    with pytest.raises(rv.ReviewError, match="Write a question"):
         rv.request_review(ctx.org, ctx.store, add_attempt(ctx.store, "ann", {"x": True}), "ann", "   ")
 
 
@@ -91,11 +91,11 @@ def test_mentor_answer_records_every_criterion_and_agreement_follows(ctx):
 def test_answer_validation(ctx):
     aid = add_attempt(ctx.store, "meg", {"tone": True})
     rid = rv.request_review(ctx.org, ctx.store, aid, "meg", "Mine")
-    with pytest.raises(rv.ReviewError, match="cannot review your own attempt"):
+    with pytest.raises(rv.ReviewError, match="You cannot review your own attempt"):
         rv.answer_review(ctx.org, ctx.store, rid, "meg", "ok")
     with pytest.raises(rv.ReviewError, match="has no criterion nope; its criteria are tone"):
         rv.answer_review(ctx.org, ctx.store, rid, "other", "ok", {"nope": True})
-    with pytest.raises(rv.ReviewError, match="write a comment"):
+    with pytest.raises(rv.ReviewError, match="Write a comment"):
         rv.answer_review(ctx.org, ctx.store, rid, "other", " ")
     with pytest.raises(rv.ReviewError, match="no review #999"):
         rv.get_review(ctx.store, 999)
@@ -106,7 +106,7 @@ def test_review_tab_handlers_end_to_end_with_roles(ctx):
     add_attempt(ctx.store, "bob", {"no-pii": True})
     upd, html = review_tab.learner_load(ctx, R("ann"))
     assert [c[1] for c in upd["choices"]] == [aid]  # only her own attempts
-    with pytest.raises(gr.Error, match="you have no attempt"):
+    with pytest.raises(gr.Error, match="You have no attempt"):
         review_tab.ask(ctx, R("bob"), aid, "peek")
     msg, cleared, html = review_tab.ask(ctx, R("ann"), aid, "Is this fair?")
     assert msg.startswith("✓ Sent to the mentors as review #") and cleared == "" and "Waiting for a mentor" in html
@@ -121,12 +121,13 @@ def test_review_tab_handlers_end_to_end_with_roles(ctx):
     assert table[0][2] == "ann" and qmsg == "1 review(s) waiting."
     detail, crits, _ = review_tab.mentor_open(ctx, R("meg"), rid)
     assert "Is this fair?" in detail and crits["value"] == ["no-pii"]
+    assert crits["choices"] == [("No customer data", "no-pii"), ("Uses placeholders", "placeholder")]
     with pytest.raises(gr.Error, match="mentor role"):
         review_tab.mentor_answer(ctx, R("ann"), rid, ["no-pii", "placeholder"], "self-approved")
     out = review_tab.mentor_answer(ctx, R("meg"), rid, ["no-pii", "placeholder"], "Fair point: passed.")
-    assert "changed 1 criterion grade(s): placeholder" in out[0]
+    assert "changed 1 criterion grade(s): Uses placeholders." in out[0]  # the criterion's name, not its id
     html = review_tab.replies_html(ctx, "ann")
-    assert "meg" in html and "Fair point: passed." in html and "placeholder: automatic fail → mentor" in html
+    assert "meg" in html and "Fair point: passed." in html and "Uses placeholders: automatic fail → mentor" in html
     assert review_tab.replies_html(ctx, "bob").startswith("<p><em>No review requests yet")
 
 
@@ -160,7 +161,9 @@ def test_an_unchecked_criterion_reads_as_not_checked_to_the_mentor_and_the_learn
     review_tab.ask(ctx, R("ann"), aid, "The judge was down?")
     (rid,) = [r["id"] for r in rv.queue(ctx.store)]
     detail, crits, _ = review_tab.mentor_open(ctx, R("meg"), rid)
-    assert "? <b>tone</b> (semantic, not checked: grade it)" in detail and "✓ <b>no-pii</b>" in detail
+    # "tone" is not a criterion of the scenario (any more): it keeps its id; no-pii reads as its label
+    assert "? <b>tone</b> (semantic, not checked: grade it)" in detail and "✓ <b>No customer data</b>" in detail
+    assert ("No customer data", "no-pii") in crits["choices"]  # the box shows the name and sends the id
     assert "not decided: a required part could not be checked" in detail
     assert crits["value"] == ["no-pii"]  # nothing ticked for the unchecked line: the mentor decides
     review_tab.mentor_answer(ctx, R("meg"), rid, ["no-pii"], "The tone is not right yet.")
@@ -183,3 +186,38 @@ def test_learner_text_reaches_the_mentor_escaped_in_a_bounded_quote(ctx):
     quoted = detail.split('<pre class="sp-quoted">')[1].split("</pre>")[0]
     assert "**Automatic grade per criterion:**" in quoted  # the forged block is inside the learner's quote
     assert detail.count("Automatic grade per criterion") == 2  # the learner's (quoted) and Sparring's own
+
+
+def test_a_long_answer_is_folded_for_the_mentor_and_nothing_is_cut(ctx):
+    long = "Draft a reply to [customer] about the delay. " * 200
+    aid = add_attempt(ctx.store, "ann", {"no-pii": True})
+    with ctx.store.write() as db:
+        db.execute("UPDATE attempts SET answer = ? WHERE id = ?", [dumps({"prompt": long}), aid])
+    review_tab.ask(ctx, R("ann"), aid, "Too long?")
+    (rid,) = [r["id"] for r in rv.queue(ctx.store)]
+    detail, _, _ = review_tab.mentor_open(ctx, R("meg"), rid)
+    shown, folded = detail.split("<details", 1)
+    assert f"Show all {len(long):,} characters" in folded and escape(long) in folded  # every character there
+    assert len(shown) < 2500 and "first 1," in shown  # what shows before the fold is the start only
+    short = add_attempt(ctx.store, "bob", {"no-pii": True})
+    review_tab.ask(ctx, R("bob"), short, "Fine?")
+    rid2 = next(r["id"] for r in rv.queue(ctx.store) if r["learner"] == "bob")
+    assert "<details" not in review_tab.mentor_open(ctx, R("meg"), rid2)[0]
+
+
+def test_a_mentor_is_shown_the_queue_not_the_ask_form(ctx):
+    add_user(ctx.store, "mel", ["mentor", "learner"])  # like the demo mentor: a learner too
+    for mentor in ("meg", "mel"):
+        learner_box, mentor_box = review_tab_select(ctx, mentor)[:2]
+        assert learner_box["visible"] is False and mentor_box["visible"] is True, mentor
+    learner_box, mentor_box = review_tab_select(ctx, "ann")[:2]
+    assert learner_box["visible"] is True and mentor_box["visible"] is False
+
+
+def review_tab_select(ctx, name):
+    """The Review tab's on-select handler, as built (the first dependency of a Blocks holding only the tab)."""
+    with gr.Blocks() as demo:
+        with gr.Tab("Review"):
+            review_tab.build(ctx)
+    fn = next(d for d in demo.fns.values() if d.api_name == "review_tab").fn
+    return fn(R(name))

@@ -28,12 +28,13 @@ ROLE_OF: dict[str, tuple[str, ...] | None] = {
     "author_agreement": ("author",), "author_review_accept": ("author",), "author_review_reject": ("author",),
     "review_tab": ("learner", "mentor"), "review_ask": ("learner",), "review_queue": ("mentor",),
     "review_open": ("mentor",), "review_answer": ("mentor",),
-    "insights": ("author", "compliance"), "insights_csv": ("author", "compliance"),
-    "insights_tab": ("author", "compliance"), "insights_real_work": ("author", "compliance"),
-    "insights_summary": ("author",),
+    "insights": ("hr", "author", "compliance"), "insights_csv": ("hr", "author", "compliance"),
+    "insights_tab": ("hr", "author", "compliance"), "insights_real_work": ("hr", "compliance"),
+    "insights_summary": ("hr",),
 }
-ROLE_PREFIXES: dict[str, tuple[str, ...]] = {"policy_": ("compliance", "author")}  # the policy lab's endpoints
-USERS = {"u-learner": "learner", "u-mentor": "mentor", "u-author": "author", "u-compliance": "compliance"}
+ROLE_PREFIXES: dict[str, tuple[str, ...]] = {"policy_": ("compliance",)}  # the policy lab's endpoints
+USERS = {"u-learner": "learner", "u-mentor": "mentor", "u-author": "author", "u-compliance": "compliance",
+         "u-hr": "hr"}
 PASSWORD = "correct horse battery staple 42"
 
 
@@ -58,7 +59,8 @@ def app(repo, tmp_path_factory):
     from sparring.organisation import load_org
     from sparring.insights import demo
     from sparring.store.db import Store
-    from sparring.store.users import add_user
+    from sparring.store.db import dumps
+    from sparring.store.users import UserError, add_user
     from sparring.ui.app import auth_kwargs, create_ui
 
     root = tmp_path_factory.mktemp("org")
@@ -70,7 +72,13 @@ def app(repo, tmp_path_factory):
     demo.write(store, org, learners=8, weeks=3, seed=1)  # other people's data to (fail to) reach
     hashed = hash_password(PASSWORD)
     for name, role in USERS.items():
-        add_user(store, name, [role], password_hash=hashed)
+        try:
+            add_user(store, name, [role], password_hash=hashed)
+        except UserError:  # `hr` waits for sparring/store/users.ROLES; the row is the one add_user writes
+            with store.write() as db:
+                db["users"].insert({"name": name, "roles": dumps([role]), "team": None, "display_name": None,
+                                    "password_hash": hashed, "created_at": "2026-01-01T00:00:00+00:00",
+                                    "job_roles": "[]"})
     blocks = create_ui(org, store)
     blocks.queue()
     port = _free_port()
@@ -187,3 +195,60 @@ def test_not_signed_in_callers_get_nothing(app):
         from gradio_client import Client
 
         Client(url, verbose=False)
+
+
+# ------------------------------------------------------------------------------ README's role table
+
+
+EVERYONE = {"Scenarios", "Practice", "My progress"}  # create_ui's tabs without a role
+
+
+def readme_roles(repo) -> dict[str, dict[str, str]]:
+    """role → {tab title: what of it (may be empty)}, from the role table in README.md."""
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| user | role | tabs it sees"):].split("\n\n", 1)[0].splitlines()[2:]
+    out: dict[str, dict[str, str]] = {}
+    for line in table:
+        _, role, sees = (c.strip() for c in line.strip("|").split("|"))
+        tabs = {}
+        for item in sees.split(" · "):
+            tab, _, what = item.partition(":")
+            tabs[tab.strip()] = what.strip()
+        out[role] = tabs
+    return out
+
+
+def code_tabs(role: str) -> set[str]:
+    """The titles of the tabs create_ui shows a user with this one role (the same rule as sparring.ui.app)."""
+    import importlib
+
+    from sparring.store.users import User
+    from sparring.ui import author_tab
+    from sparring.ui.app import OPTIONAL_TABS
+
+    user = User(name="x", roles=[role])
+    tabs = set(EVERYONE) | ({"Author"} if user.has(*author_tab.ROLES) else set())
+    for modname, title, _, default in OPTIONAL_TABS:
+        roles = getattr(importlib.import_module(modname), "ROLES", default)
+        if user.has(*roles):
+            tabs.add(title)
+    return tabs
+
+
+def test_readme_role_table_says_what_each_role_sees(repo):
+    from sparring.store.users import User
+    from sparring.ui.insights_tab import Sections
+
+    table = readme_roles(repo)
+    assert set(table) >= {"learner", "mentor", "author", "compliance", "hr", "admin"}
+    for role, tabs in table.items():
+        if role == "admin":
+            assert tabs == {"everything": ""}
+            continue
+        assert code_tabs(role) == EVERYONE | set(tabs), role
+        if "Insights" in tabs:  # the parts of Insights the row names are the parts the role is shown
+            see, what = Sections.of(User(name="x", roles=[role])), tabs["Insights"]
+            assert see.skills == ("skills" in what), role
+            assert see.agreement == ("grader agreement" in what), role
+            assert see.slips == ("policy slips" in what and "in real work" in what), role
+    assert code_tabs("author") & {"Policy lab"} == set()  # the author is not shown the Policy lab (issue 15)

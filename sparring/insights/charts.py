@@ -38,7 +38,12 @@ CSS = """
 .sp-chart .sp-legend i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 0;
   vertical-align: middle; }
 .sp-chart .sp-note { font-size: 11px; opacity: 0.75; text-align: center; }
+.sp-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 4px 10px; }
+.sp-multiples .sp-title { font-weight: 400; font-size: 12px; }
 """
+HOLLOW_NOTE = "Hollow points: fewer than 5 learners, too few to read."
+MAX_LINES = 5  # more series than this in one chart is a tangle: they are drawn as small multiples instead
+WEEK_S = 7 * 86400
 
 
 def pct(v: float) -> str:
@@ -125,23 +130,47 @@ def _tips(df: pd.DataFrame, tooltip: Sequence[str], fmt: dict[str, Callable[[flo
     return [_esc(" · ".join(parts)) for parts in zip(*cols)]
 
 
+def _secs(values: pd.Series) -> pd.Series:
+    """Dates as whole seconds: the chart arithmetic is then on plain numbers."""
+    return pd.to_datetime(values).astype("datetime64[s]").astype("int64")
+
+
+def _runs(pts: list[tuple[float, float, str, bool, int]], step_s: int) -> list[list[tuple[float, float]]]:
+    """A series cut where weeks are missing: a line joins consecutive weeks only, never across a gap."""
+    runs: list[list[tuple[float, float]]] = []
+    last: int | None = None
+    for a, b, _, _, t in pts:
+        if last is None or t - last > step_s:
+            runs.append([])
+        runs[-1].append((a, b))
+        last = t
+    return runs
+
+
 def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: str | None = None,
                y_title: str = "", x_title: str = "week (starting Monday)",
                y_lim: Sequence[float | None] | None = None, fmt: Callable[[float], str] = pct,
-               tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 290) -> str:
-    """One line per value of `color` (or a single line), x a date column (one point per week)."""
+               tooltip: Sequence[str] = (), small: str = "learners", width: int = 560, height: int = 290,
+               step_s: int = WEEK_S, _x_range: tuple[int, int] | None = None, _colour: int = 0,
+               _note: bool = True) -> str:
+    """One line per value of `color` (or a single line), x a date column (one point per `step_s`, a week). A line
+    is broken where steps are missing. More than MAX_LINES series are drawn as small multiples: one small chart
+    per series, on the same axes, so each can be read and compared without untangling eleven lines."""
     if df is None or df.empty or df[y].isna().all():
         return empty(title)
+    if color and df[color].nunique() > MAX_LINES:
+        return _small_multiples(df, x=x, y=y, title=title, color=color, y_title=y_title, y_lim=y_lim, fmt=fmt,
+                                tooltip=tooltip, small=small, step_s=step_s)
     df = df.sort_values([c for c in (color, x) if c])
     left, right, top, bottom = 44, 12, 8, 40 if x_title else 26
     pw, ph = width - left - right, height - top - bottom
-    # Dates as whole seconds: the arithmetic below is then on plain numbers.
-    secs = pd.to_datetime(df[x]).astype("datetime64[s]").astype("int64")
+    secs = _secs(df[x])
     xs = sorted(set(secs.tolist()))
-    x0, span = xs[0], (xs[-1] - xs[0]) or 1
+    x0, x1 = _x_range or (xs[0], xs[-1])
+    span = (x1 - x0) or 1
 
     def px(v: float) -> float:
-        return left + pw * ((v - x0) / span if len(xs) > 1 else 0.5)
+        return left + pw * ((v - x0) / span if x1 > x0 else 0.5)
 
     lo, hi, ticks = _domain(df[y], y_lim)
 
@@ -156,7 +185,7 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
     base = top + ph
     out.append(f'<path d="M{left},{top}V{base}H{width - right}" fill="none" stroke="{TEXT}" '
                'stroke-opacity="0.5"/>')
-    every = max(1, math.ceil(len(xs) / 8))  # at most ~8 date labels
+    every = max(1, math.ceil(len(xs) / max(2, min(8, pw // 60))))  # at most ~8 date labels, 60 px apart
     for i, v in enumerate(xs):
         if i % every == 0:
             out.append(f'<line x1="{px(v):.1f}" x2="{px(v):.1f}" y1="{base}" y2="{base + 4}" stroke="{TEXT}" '
@@ -171,18 +200,20 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
     df = df.assign(_x=secs).dropna(subset=[y])
     tips = _tips(df, tooltip or [x, y], {y: fmt})
     flags = df[small].map(_small).tolist() if small in df.columns else [False] * len(df)
-    series: dict[object, list[tuple[float, float, str, bool]]] = {}  # plain lists: no per-group frames
+    series: dict[object, list[tuple[float, float, str, bool, int]]] = {}  # plain lists: no per-group frames
     names = df[color].tolist() if color else [None] * len(df)
     for name, v, w, tip, hollow in zip(names, df["_x"].tolist(), df[y].tolist(), tips, flags):
-        series.setdefault(name, []).append((px(v), py(w), tip, hollow))
-    for i, (name, pts) in enumerate(series.items()):
+        series.setdefault(name, []).append((px(v), py(w), tip, hollow, int(v)))
+    for i, (name, pts) in enumerate(series.items(), start=_colour):
         c = PALETTE[i % len(PALETTE)]
         dash = ' stroke-dasharray="5 3"' if i >= len(PALETTE) else ""
         label = f"<title>{_esc(name)}</title>" if name is not None else ""
-        line = " ".join(f"{a:.1f},{b:.1f}" for a, b, _, _ in pts)
-        out.append(f'<g class="sp-series">{label}<polyline points="{line}" fill="none" stroke="{c}" '
-                   f'stroke-width="2"{dash}/>')
-        for a, b, tip, hollow in pts:
+        out.append(f'<g class="sp-series">{label}')
+        for run in _runs(pts, step_s):
+            if len(run) > 1:
+                line = " ".join(f"{a:.1f},{b:.1f}" for a, b in run)
+                out.append(f'<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"{dash}/>')
+        for a, b, tip, hollow, _ in pts:
             any_small |= hollow
             fill = BACKGROUND if hollow else c
             out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3.2" fill="{fill}" stroke="{c}" stroke-width="1.5">'
@@ -191,8 +222,28 @@ def line_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, color: st
         if name is not None:
             legend.append(f'<span><i style="background:{c}"></i>{_esc(name)}</span>')
     out.append("</svg>")
-    note = "Hollow points: fewer than 5 learners, too few to read." if any_small else ""
+    note = HOLLOW_NOTE if any_small and _note else ""
     return _frame(title, "".join(out), "".join(legend), note)
+
+
+def _small_multiples(df: pd.DataFrame, *, x: str, y: str, title: str, color: str, y_title: str,
+                     y_lim: Sequence[float | None] | None, fmt: Callable[[float], str], tooltip: Sequence[str],
+                     small: str, step_s: int) -> str:
+    """One small line chart per series, all on the same x and y ranges, under one title."""
+    secs = _secs(df[x])
+    lo, hi, _ = _domain(df[y], y_lim)
+    x_range = (int(secs.min()), int(secs.max()))
+    panels = []
+    for i, name in enumerate(sorted(df[color].dropna().unique(), key=str)):
+        part = df[df[color] == name]
+        panels.append(line_chart(part, x=x, y=y, title=str(name), y_title="", x_title="", y_lim=[lo, hi],
+                                 fmt=fmt, tooltip=tooltip, small=small, width=300, height=170, step_s=step_s,
+                                 _x_range=x_range, _colour=i, _note=False))
+    head = f'<div class="sp-chart"><div class="sp-title">{_esc(title)}</div>'
+    hollow = " " + HOLLOW_NOTE if small in df.columns and df[small].map(_small).any() else ""
+    foot = (f'<div class="sp-note">{_esc(y_title)} per week, one chart per {_esc(color)}, same scales.'
+            f'{_esc(hollow)}</div></div>')
+    return head + '<div class="sp-multiples">' + "".join(panels) + "</div>" + foot
 
 
 def bar_chart(df: pd.DataFrame | None, *, x: str, y: str, title: str, y_title: str = "",

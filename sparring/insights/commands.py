@@ -41,7 +41,8 @@ def add_commands(sub, common) -> None:
     d.add_argument("--learners", type=int, default=200)
     d.add_argument("--weeks", type=int, default=12)
     d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--start", default=None, help="first Monday of the data (YYYY-MM-DD; default 2025-01-06)")
+    d.add_argument("--start", default=None, help="first Monday of the data (YYYY-MM-DD; default: WEEKS weeks before this week, so "
+                   "the data ends last Sunday)")
     d.add_argument("--json", action="store_true", help="print one JSON document")
     d.set_defaults(func=cmd_demo)
 
@@ -137,7 +138,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= 104:
         raise UsageError("--weeks must be between 1 and 104")
     start_iso = _date(args.start, "--start") if args.start else None
-    start = date.fromisoformat(start_iso) if start_iso else demo.DEFAULT_START
+    start = date.fromisoformat(start_iso) if start_iso else demo.recent_start(args.weeks)
     org, store = _org_store(args)
     try:
         counts = demo.write(store, org, learners=args.learners, weeks=args.weeks, seed=args.seed, start=start)

@@ -30,7 +30,16 @@ from ..organisation import Organisation
 from ..store.db import dumps, iso
 
 DEMO_PREFIX = "demo-"
-DEFAULT_START = date(2025, 1, 6)  # a Monday; fixed so the data set is deterministic
+DEFAULT_START = date(2025, 1, 6)  # a Monday; the library's default, fixed so tests get the same rows every day
+
+
+def recent_start(weeks: int, today: date | None = None) -> date:
+    """The Monday `weeks` weeks before this week's: the data set then fills the last `weeks` whole weeks before
+    today, so Insights reads as "recent" straight after `sparring demo-data`, with no date filter, and demo weeks
+    never join real ones across a gap of months. Nothing lands in the future: the last demo week ends on the
+    Sunday before this week."""
+    today = today or date.today()
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks)
 CITIES = ["Leeds", "Bristol", "Glasgow"]
 MENTORS = ["demo-mentor-1", "demo-mentor-2"]
 FIRST_NAMES = ["Alex", "Sam", "Robin", "Kim", "Jo", "Chris", "Pat", "Lee", "Morgan", "Jamie", "Taylor", "Casey"]

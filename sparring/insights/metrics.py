@@ -213,21 +213,24 @@ def retention_pairs(df: pd.DataFrame, min_days: int = RETENTION_DAYS) -> pd.Data
 
 def retention(df: pd.DataFrame, min_days: int = RETENTION_DAYS, by: Sequence[str] = ("skill",)) -> pd.DataFrame:
     """Score on a re-practice at least `min_days` after the first pass, against the first scores.
-    ratio = mean(later score) / mean(first-pass score); retained_rate = share of re-practices that pass;
+    ratio = mean(min(later score, first-pass score)) / mean(first-pass score): the share of the first pass that
+    held up, so at most 100% (a re-practice that beats the first pass retained all of it; how far it went beyond
+    is learning, shown as `gain_vs_first`, not retention); retained_rate = share of re-practices that pass;
     gain_vs_first = mean(later score) - mean(very first score)."""
     cols = [*by, "n_learners", "n_pairs", "first_score", "first_pass_score", "later_score", "ratio",
             "retained_rate", "gain_vs_first", "small"]
     pairs = retention_pairs(df, min_days)
     if pairs.empty:
         return _empty(cols)
-    pairs = pairs.assign(id=range(len(pairs)))
+    # Capped per pair, not after averaging: one learner's gain must not make up for another's loss.
+    pairs = pairs.assign(id=range(len(pairs)), kept=np.minimum(pairs["later_score"], pairs["first_pass_score"]))
     rows = _grouped(pairs, by)
     out = _agg(
         rows, by,
         n_learners=("lid", "nunique"), n_pairs=("id", "size"), first_score=("first_score", "mean"),
         first_pass_score=("first_pass_score", "mean"), later_score=("later_score", "mean"),
-        retained_rate=("later_passed", "mean"))
-    out["ratio"] = out["later_score"] / out["first_pass_score"].replace(0, np.nan)
+        kept=("kept", "mean"), retained_rate=("later_passed", "mean"))
+    out["ratio"] = out["kept"] / out["first_pass_score"].replace(0, np.nan)
     out["gain_vs_first"] = out["later_score"] - out["first_score"]
     return _flag(out)[cols]
 

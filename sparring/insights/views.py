@@ -120,18 +120,19 @@ _PAGES: dict[tuple, Page] = {}
 
 
 def build_page(store: Any, org: Organisation, flt: Filters, *, skills_view: bool = True,
-               slips_view: bool = True) -> Page:
-    """Everything the tab draws, for one set of filters. `skills_view`/`slips_view` leave out what the viewer's
-    role may not see (compliance: policy slips only). Pages are memoised per data version and filters."""
+               slips_view: bool = True, agreement_view: bool = False) -> Page:
+    """Everything the tab draws, for one set of filters. `skills_view`/`slips_view`/`agreement_view` leave out
+    what the viewer's role may not see (compliance: policy slips only; author: grader agreement only; the skill
+    view includes the agreement). Pages are memoised per data version and filters."""
     sig, fr = _frames(store, org)
     n_over = store.one("SELECT COUNT(*) AS n FROM overrides")["n"]
     key = (str(getattr(store, "path", id(store))), sig, n_over, flt.team, flt.job_role, flt.skill, flt.start,
-           flt.end, skills_view, slips_view)
+           flt.end, skills_view, slips_view, agreement_view)
     with _LOCK:
         hit = _PAGES.get(key)
     if hit is not None:
         return hit
-    page = _build_page(store, fr, flt, skills_view, slips_view)
+    page = _build_page(store, fr, flt, skills_view, slips_view, agreement_view)
     with _LOCK:
         if len(_PAGES) > 64:
             _PAGES.clear()
@@ -139,7 +140,8 @@ def build_page(store: Any, org: Organisation, flt: Filters, *, skills_view: bool
     return page
 
 
-def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_view: bool) -> Page:
+def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_view: bool,
+                agreement_view: bool = False) -> Page:
     a = m.filter_attempts(fr.attempts, team=flt.team, job_role=flt.job_role, skill=flt.skill, start=flt.start,
                           end=flt.end)
     n_l = a["learner"].nunique()
@@ -196,6 +198,7 @@ def _build_page(store: Any, fr: Frames, flt: Filters, skills_view: bool, slips_v
         if len(gg):
             gg = gg[gg["signal"] == m.ANY_SIGNAL]
             gaming_group = gg.assign(learners=_learners(gg))[[gaming_by, "rate", "learners"]]
+    if skills_view or agreement_view:
         ag = m.grader_agreement(agreement_rows(store))
         tables["grader agreement"] = ag
         agreement = _agreement_table(ag)

@@ -38,8 +38,8 @@ HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 # Tabs written by other areas: (module, title, tab id, roles shown to when the module does not say).
 OPTIONAL_TABS = [
     ("sparring.ui.policy_lab", "Policy lab", "policy", ("compliance",)),
-    ("sparring.ui.review_tab", "Review", "review", ("mentor",)),
-    ("sparring.ui.insights_tab", "Insights", "insights", ("mentor", "author", "compliance")),
+    ("sparring.ui.review_tab", "Review", "review", ("learner", "mentor")),
+    ("sparring.ui.insights_tab", "Insights", "insights", ("hr", "author", "compliance")),
 ]
 
 CSS = """

@@ -16,7 +16,7 @@ import gradio as gr
 
 from . import render
 from .context import UIContext
-from .guard import require
+from .guard import mistake, require
 
 
 ROLES = ("author",)
@@ -61,7 +61,7 @@ def run_examples(ctx: UIContext, scenario_id: str | None, request: gr.Request | 
 
     sc = ctx.org.scenarios.get(scenario_id or "")
     if sc is None:
-        raise gr.Error("Pick a scenario first.")
+        raise mistake("Pick a scenario first.")
     if not sc.examples:
         return ("This scenario has no labelled `examples:` yet. Add a few answers with the result you expect; "
                 "see docs/authoring.md.", [])
@@ -129,7 +129,7 @@ def agreement_view(ctx: UIContext, scenario_id: str | None, request: gr.Request 
     from ..review import agreement_with_reviews
 
     if (scenario_id or "") not in ctx.org.scenarios:
-        raise gr.Error("Pick a scenario first.")
+        raise mistake("Pick a scenario first.")
     return [[a.criterion, a.n, _agreement_cell(a.kappa_without, a.agreement_without),
              _agreement_cell(a.kappa_now, a.agreement_now),
              _agreement_cell(a.kappa_if_accepted, a.agreement_if_accepted), a.pending, a.accepted]
@@ -145,13 +145,13 @@ def decide(ctx: UIContext, scenario_id: str | None, example_id: Any, accept: boo
     try:
         number = int(example_id)
     except (TypeError, ValueError):
-        raise gr.Error("Type the number (#) of the example to accept or reject.") from None
+        raise mistake("Type the number (#) of the example to accept or reject.") from None
     if number not in {e.id for e in review_examples(ctx.store, scenario_id or None)}:
-        raise gr.Error(f"This scenario has no example #{number} from a review; pick one from the list.")
+        raise mistake(f"This scenario has no example #{number} from a review; pick one from the list.")
     try:
         decided = decide_example(ctx.org, ctx.store, number, user.name, accept)
     except ReviewError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
     note, rows = review_examples_view(ctx, scenario_id, request)
     done = f"Example #{decided.id} {decided.status}" + (": the grader learns from it now." if accept else ".")
     return f"{done}\n\n{note}", rows, agreement_view(ctx, scenario_id, request)
@@ -220,7 +220,8 @@ def build(ctx: UIContext) -> AuthorView:
     with gr.Row(equal_height=True):
         rev_id = gr.Number(None, label="Example #", precision=0, scale=1, elem_id="author-review-id")
         accept = gr.Button("Accept", variant="primary", size="sm", scale=1, elem_id="author-review-accept")
-        reject = gr.Button("Reject", variant="stop", size="sm", scale=1, elem_id="author-review-reject")
+        # secondary, not "stop": the theme's white on red is 3.8:1, below WCAG AA for text this size
+        reject = gr.Button("Reject", variant="secondary", size="sm", scale=1, elem_id="author-review-reject")
         show_agreement = gr.Button("Show agreement", size="sm", scale=1, elem_id="author-agreement-show")
     gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
                 "attempts re-graded now; each attempt without the examples it gave.")

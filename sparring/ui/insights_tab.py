@@ -1,8 +1,9 @@
 """Insights for HR / L&D leads: did people get better per skill and team, and did it last?
 
-Who sees what (checked on the server in every handler): `author` (L&D) and `admin` see everything; `compliance`
-sees the policy-slip charts only. The numbers come from `sparring.insights.views` (pure, cached, timed in
-docs/benchmarks.md); this module only lays them out.
+Who sees what (checked on the server in every handler; README's role table says the same): `hr` (the HR / L&D
+lead) and `admin` see everything; `compliance` sees the policy-slip charts and "In real work"; `author` sees the
+grader agreement only (their rubrics against the mentors). The numbers come from `sparring.insights.views` (pure,
+cached, timed in docs/benchmarks.md); this module only lays them out.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from gradio.context import Context
 from ..insights import charts, views
 from .context import UIContext
 from . import files, real_work_section
-from .guard import require
+from .guard import mistake, require
 
-ROLES = ("author", "compliance")  # tab visibility; admin sees every tab
-SKILL_ROLES = ("author",)
-SLIP_ROLES = ("author", "compliance")
+ROLES = ("hr", "author", "compliance")  # tab visibility; admin sees every tab
+SKILL_ROLES = ("hr",)  # the skill charts, cohorts, anti-gaming signals and the six-weeks summary
+SLIP_ROLES = ("hr", "compliance")  # the policy-slip charts (and real work: real_work_section.ROLES)
+AGREEMENT_ROLES = ("hr", "author")  # grader agreement: automatic grade against the mentors
 ALL = "All"
 
 
@@ -51,7 +53,7 @@ def _filters(team: Any, job_role: Any, skill: Any, start: Any, end: Any) -> view
     try:
         return views.Filters.of(team, job_role, skill, start, end)
     except ValueError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
 
 
 def _chart(elem_id: str) -> gr.HTML:
@@ -116,26 +118,47 @@ def _draw(page: views.Page, skills_view: bool, slips_view: bool) -> list[str]:
             *gaming]
 
 
+@dataclass(frozen=True)
+class Sections:
+    """What one viewer's role shows of the tab."""
+
+    skills: bool
+    slips: bool
+    agreement: bool
+
+    @classmethod
+    def of(cls, user: Any) -> "Sections":
+        return cls(skills=user.has(*SKILL_ROLES), slips=user.has(*SLIP_ROLES),
+                   agreement=user.has(*AGREEMENT_ROLES))
+
+
 def render(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None, skill: str | None,
            start: Any, end: Any) -> list[Any]:
-    user = require(request, ctx.store, *SLIP_ROLES)
-    skills_view = user.has(*SKILL_ROLES)
+    user = require(request, ctx.store, *ROLES)
+    see = Sections.of(user)
     flt = _filters(team, job_role, skill, start, end)
-    page = views.build_page(ctx.store, ctx.org, flt, skills_view=skills_view, slips_view=True)
+    page = views.build_page(ctx.store, ctx.org, flt, skills_view=see.skills, slips_view=see.slips,
+                            agreement_view=see.agreement)
     note = page.cautions and ("**Small numbers.** A rate over fewer than 5 learners is drawn as a hollow point or a "
                               "pale bar, and marked 'too few to read' in the tooltips and tables:\n" + page.cautions)
-    if not skills_view:
-        note = (note or "") + "\n\n_Your role (compliance) shows the policy-slip charts; skill charts are for L&D._"
-    return [page.headline, note or "", gr.update(visible=skills_view), *_charts(page, skills_view, slips_view=True)]
+    if not see.skills:
+        shown = " and ".join(w for w, on in (("the policy-slip charts and real work", see.slips),
+                                             ("the grader agreement", see.agreement)) if on)
+        note = (note or "") + f"\n\n_Your role shows {shown}; the skill charts are for the HR / L&D lead._"
+    headline = page.headline if see.skills or see.slips else ""
+    return [headline, note or "", gr.update(visible=see.skills), gr.update(visible=see.agreement),
+            gr.update(visible=see.slips), *_charts(page, see.skills, see.slips)]
 
 
 def filter_options(ctx: UIContext, request: gr.Request | None) -> list[Any]:
-    user = require(request, ctx.store, *SLIP_ROLES)
+    user = require(request, ctx.store, *ROLES)
+    see = Sections.of(user)
     o = views.options(ctx.store, ctx.org)
     return [gr.update(choices=_choices(o["team"]), value=ALL), gr.update(choices=_choices(o["job_role"]), value=ALL),
             gr.update(choices=_choices(o["skill"]), value=ALL),
             gr.update(choices=_choices(o["start_month"]), value=o["start_month"][0] if o["start_month"] else ALL),
-            gr.update(visible=user.has(*SKILL_ROLES))]
+            gr.update(visible=see.skills), gr.update(visible=see.skills or see.slips),
+            gr.update(visible=see.slips)]
 
 
 def summary(ctx: UIContext, request: gr.Request | None, cohort: str | None, team: str | None,
@@ -147,9 +170,11 @@ def summary(ctx: UIContext, request: gr.Request | None, cohort: str | None, team
 
 def download(ctx: UIContext, request: gr.Request | None, team: str | None, job_role: str | None,
              skill: str | None, start: Any, end: Any) -> str:
-    user = require(request, ctx.store, *SLIP_ROLES)
+    user = require(request, ctx.store, *ROLES)
+    see = Sections.of(user)
     flt = _filters(team, job_role, skill, start, end)
-    page = views.build_page(ctx.store, ctx.org, flt, skills_view=user.has(*SKILL_ROLES), slips_view=True)
+    page = views.build_page(ctx.store, ctx.org, flt, skills_view=see.skills, slips_view=see.slips,
+                            agreement_view=see.agreement)
     out = Path(tempfile.mkdtemp(prefix="sparring-insights-")) / "sparring-insights.csv"
     out.write_text(views.csv_text(page), encoding="utf-8")
     return files.own(out, user.name)  # served to this account (and admins) only
@@ -165,16 +190,21 @@ def build(ctx: UIContext) -> InsightsView:
     gr.Markdown("### Insights: did behaviour change?\nPer skill and team: first-attempt pass rates, improvement, "
                 "what held up six weeks later, trust in AI answers, policy slips and anti-gaming signals. "
                 "Formulas: docs/metrics.md.")
-    with gr.Row():
-        team = gr.Dropdown([ALL], value=ALL, label="Team", elem_id="ins-team")
-        job_role = gr.Dropdown([ALL], value=ALL, label="Job role", elem_id="ins-role")
-        skill = gr.Dropdown([ALL], value=ALL, label="Skill", elem_id="ins-skill")
-        start = gr.DateTime(include_time=False, type="string", label="From", elem_id="ins-start")
-        end = gr.DateTime(include_time=False, type="string", label="To", elem_id="ins-end")
-    with gr.Row():
-        apply_btn = gr.Button("Show", variant="primary", size="sm", elem_id="ins-apply")
-        csv_btn = gr.Button("Prepare CSV", size="sm", elem_id="ins-csv")
-        csv_file = gr.DownloadButton("Download CSV", size="sm", elem_id="ins-download")
+    with gr.Group(visible=True) as filter_box:  # the agreement alone (authors) is not filtered
+        with gr.Row():
+            team = gr.Dropdown([ALL], value=ALL, label="Team", elem_id="ins-team")
+            job_role = gr.Dropdown([ALL], value=ALL, label="Job role", elem_id="ins-role")
+            skill = gr.Dropdown([ALL], value=ALL, label="Skill", elem_id="ins-skill")
+            # Text boxes, not gr.DateTime: its calendar button has no name a screen reader can say (axe-core,
+            # critical); a typed date is checked by views.Filters.of, which names the format when it is wrong.
+            start = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="e.g. 2026-09-07", max_length=10,
+                               elem_id="ins-start")
+            end = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="e.g. 2026-11-30", max_length=10,
+                             elem_id="ins-end")
+        with gr.Row():
+            apply_btn = gr.Button("Show", variant="primary", size="sm", elem_id="ins-apply")
+            csv_btn = gr.Button("Prepare CSV", variant="secondary", size="sm", elem_id="ins-csv")
+            csv_file = gr.DownloadButton("Download CSV", variant="secondary", size="sm", elem_id="ins-download")
     headline = gr.Markdown(elem_id="ins-headline")
     caution = gr.Markdown(elem_id="ins-caution")
     with gr.Group(visible=True) as skills_box:
@@ -189,9 +219,6 @@ def build(ctx: UIContext) -> InsightsView:
             time_on_task = _chart("ins-time")
         gr.Markdown("#### Cohorts by team")
         cohorts = gr.Markdown(elem_id="ins-cohorts")
-        gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
-                    "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
-        agreement = gr.Markdown(elem_id="ins-agreement")
         # Last in the group, below the fold: two small SVGs more in the same response as the rest (no extra round
         # trip); their cost on opening the tab is measured in docs/benchmarks.md, "Insights".
         gr.Markdown("#### Anti-gaming signals\nA signal is a reason for a mentor to look closely, not a verdict "
@@ -201,20 +228,26 @@ def build(ctx: UIContext) -> InsightsView:
         with gr.Row():
             gaming = _chart("ins-gaming")
             gaming_group = _chart("ins-gaming-group")
-    with gr.Row():
-        slips = _chart("ins-slips")
-        slips_entity = _chart("ins-slips-entity")
-    real_work_section.build(ctx)
+    with gr.Group(visible=True) as agreement_box:
+        gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
+                    "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
+        agreement = gr.Markdown(elem_id="ins-agreement")
+    with gr.Group(visible=True) as slips_box:
+        with gr.Row():
+            slips = _chart("ins-slips")
+            slips_entity = _chart("ins-slips-entity")
+    with gr.Group(visible=True) as real_work_box:
+        real_work_section.build(ctx)
     with gr.Group(visible=True) as summary_box:
         gr.Markdown("#### One page: six weeks later")
         with gr.Row():
             cohort = gr.Dropdown([ALL], value=ALL, label="Cohort (start month)", elem_id="ins-cohort")
-            summary_btn = gr.Button("Write the summary", size="sm", elem_id="ins-summary-btn")
+            summary_btn = gr.Button("Write the summary", variant="secondary", size="sm", elem_id="ins-summary-btn")
         summary_md = gr.Markdown(elem_id="ins-summary")
 
     filters = [team, job_role, skill, start, end]
-    outs = [headline, caution, skills_box, pass_rate, mean_score, improvement, retention, trust, time_on_task,
-            cohorts, agreement, slips, slips_entity, gaming, gaming_group]
+    outs = [headline, caution, skills_box, agreement_box, slips_box, pass_rate, mean_score, improvement, retention,
+            trust, time_on_task, cohorts, agreement, slips, slips_entity, gaming, gaming_group]
 
     def on_render(team_v, role_v, skill_v, start_v, end_v, request: gr.Request):
         return render(ctx, request, team_v, role_v, skill_v, start_v, end_v)
@@ -234,8 +267,8 @@ def build(ctx: UIContext) -> InsightsView:
         return [*filter_options(ctx, request), *render(ctx, request, ALL, ALL, ALL, None, None)]
 
     def refresh(trigger: Any, api_name: str) -> None:
-        trigger(on_open, None, [team, job_role, skill, cohort, summary_box, *outs], api_name=api_name,
-                show_progress="minimal")
+        trigger(on_open, None, [team, job_role, skill, cohort, summary_box, filter_box, real_work_box, *outs],
+                api_name=api_name, show_progress="minimal")
 
     if isinstance(tab, gr.Tab):
         refresh(tab.select, "insights_tab")

@@ -24,7 +24,10 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match, Route
 
 LOGIN_NOTICE = '<p id="sp-login-notice" role="alert" style="color:#b71c1c"></p>'
-LOGIN_HEAD = """<script>
+# Gradio's own "Incorrect Credentials" line is hidden while our notice has text: the notice says which refusal it
+# was ("locked until ..." or "Incorrect user name or password."), and two messages that disagree confuse people.
+LOGIN_HEAD = """<style>body:has(#sp-login-notice:not(:empty)) p.creds { display: none; }</style>
+<script>
 (() => {
   const fetch0 = window.fetch;
   window.fetch = async (...args) => {

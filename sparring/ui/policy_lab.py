@@ -15,17 +15,18 @@ from typing import Any
 import gradio as gr
 
 from .context import UIContext
-from .guard import require
+from .guard import mistake, require
 
 log = logging.getLogger("sparring.ui")
 
-ROLES = ("compliance", "author")
+ROLES = ("compliance",)
 PASTED = "__pasted__"
 ACTION_COLOURS = {"block": "#e53935", "redact": "#fb8c00", "warn": "#fdd835", "allow": "#9e9e9e"}
 FINDING_COLUMNS = ["Entity", "Text", "Action", "Score", "Rule", "Why"]
 ENTITY_COLUMNS = ["Entity", "TP", "FP", "FN", "Precision", "Recall", "F2"]
 CASE_COLUMNS = ["Test", "Expected", "Got", "Missed", "False alarms", "Passed"]
 MAX_TEXT = 20_000
+NO_FAILURES = "No failures: all {n} labelled tests pass, with no miss and no false alarm."
 
 
 # ------------------------------------------------------------------------------------------- engine access
@@ -104,13 +105,15 @@ def check_text(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None, t
     if not text.strip():
         return gr.HighlightedText(value=[]), "Type or paste a text to check.", [], ""
     if len(text) > MAX_TEXT:
-        raise gr.Error(f"The text is {len(text):,} characters; the lab checks up to {MAX_TEXT:,}. Check a part.")
+        raise mistake(f"The text is {len(text):,} characters; the lab checks up to {MAX_TEXT:,}. Check a part.")
     engine, err = _engine(ctx, policy_id, pasted_yaml)
     if engine is None:
         return gr.HighlightedText(value=[]), err, [], ""
     result = engine.check(text)
+    # Blocked: nothing would be sent, so nothing is shown as sent (the findings above say what stopped it)
+    sent = "" if result.verdict == "block" else result.redacted
     return (gr.HighlightedText(value=highlight(text, result.findings), color_map=colour_map(result.findings)),
-            verdict_md(result, engine.policy.id), findings_rows(result.findings), result.redacted)
+            verdict_md(result, engine.policy.id), findings_rows(result.findings), sent)
 
 
 def run_tests(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None,
@@ -141,6 +144,8 @@ def run_tests(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None,
     cases = [[c.label(), c.expect, c.got, ", ".join(c.missed),
               "; ".join(f"{a['entity']} '{a['text']}' ({a['action']})" for a in c.false_alarms),
               "yes" if c.passed else "NO"] for c in interesting]
+    if not cases:  # an empty table reads as "nothing ran"; say that every test passed cleanly
+        cases = [[NO_FAILURES.format(n=rep.tests), "", "", "", "", ""]]
     return head, ents, cases
 
 

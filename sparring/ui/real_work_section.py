@@ -14,7 +14,7 @@ from ..insights.real_work import learner_figures, page
 from .context import UIContext
 from .guard import require
 
-ROLES = ("author", "compliance")
+ROLES = ("hr", "compliance")  # the HR / L&D lead, and compliance for the slips in real work
 
 
 def _pts(v: Any) -> str:

@@ -20,7 +20,8 @@ from .. import review as rv
 from ..gaming import GAMING_SIGNALS
 from . import render as rd
 from .context import UIContext
-from .guard import require
+from .staff_render import criterion_names, folded_quote, name_of
+from .guard import mistake, require
 
 ROLES = ("learner", "mentor")  # tab visibility; admin sees every tab
 LEARNER_ROLES = ("learner",)
@@ -57,7 +58,8 @@ def replies_html(ctx: UIContext, learner: str) -> str:
         if r.status == "answered":
             changed = [c for c in r.criteria if c.mentor_passed is not None  # an unchecked one is always news
                        and (c.ungraded or c.mentor_passed != c.auto_passed)]
-            ch = "".join(f"<li>{escape(c.criterion)}: {_auto_word(c)} → mentor "
+            names = criterion_names(ctx.org, r.scenario)
+            ch = "".join(f"<li>{escape(name_of(names, c.criterion))}: {_auto_word(c)} → mentor "
                          f"<strong>{'pass' if c.mentor_passed else 'fail'}</strong></li>" for c in changed)
             body += (f"<div class='sp-reply'><strong>{escape(r.mentor or 'Mentor')}</strong> replied: "
                      f"{escape(r.comment or '')}</div>"
@@ -82,11 +84,11 @@ def learner_load(ctx: UIContext, request: gr.Request | None) -> list[Any]:
 def ask(ctx: UIContext, request: gr.Request | None, attempt_id: Any, question: str) -> list[Any]:
     user = require(request, ctx.store, *LEARNER_ROLES)
     if attempt_id in (None, ""):
-        raise gr.Error("Pick one of your attempts first.")
+        raise mistake("Pick one of your attempts first.")
     try:
         rid = rv.request_review(ctx.org, ctx.store, int(attempt_id), user.name, question or "")
     except (rv.ReviewError, ValueError) as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
     return [f"✓ Sent to the mentors as review #{rid}. Their reply will appear below.", "",
             replies_html(ctx, user.name)]
 
@@ -105,18 +107,25 @@ def mentor_queue(ctx: UIContext, request: gr.Request | None) -> list[Any]:
             value=choices[0][1] if choices else None), msg]
 
 
+def _sentence(key: Any) -> str:
+    """A flag's key as the learner's screen numbers it: "s2" is sentence 2."""
+    k = str(key)
+    return k[1:] if k[:1] == "s" and k[1:].isdigit() else k
+
+
 def _answer_html(answer: dict[str, Any]) -> str:
-    """The stored (redacted) answer: every learner text escaped in its own quote (render.learner_quote)."""
+    """The stored (redacted) answer: every learner text escaped in its own quote (render.learner_quote), a long
+    one folded behind "Show all" (staff_render.folded_quote)."""
     if "prompt" in answer:
-        return rd.learner_quote(str(answer["prompt"]), "Prompt (as stored, redacted)")
+        return folded_quote(str(answer["prompt"]), "Prompt (as stored, redacted)")
     if "flags" in answer and isinstance(answer["flags"], dict):
         return "<p><b>Flagged sentences:</b></p>" + "".join(
-            rd.learner_quote(str(v), f"Flag on sentence {k}") for k, v in answer["flags"].items())
+            folded_quote(str(v), f"Flag on sentence {_sentence(k)}") for k, v in answer["flags"].items())
     if "decision" in answer:
         return (f"<p><b>Decision:</b> {escape(str(answer['decision']))} at "
                 f"{escape(str(answer.get('confidence', '?')))} confidence</p>"
-                + rd.learner_quote(str(answer.get("justification", "")), "Justification"))
-    return rd.learner_quote(json.dumps(answer, indent=2, ensure_ascii=False), "Answer")
+                + folded_quote(str(answer.get("justification", "")), "Justification"))
+    return folded_quote(json.dumps(answer, indent=2, ensure_ascii=False), "Answer")
 
 
 def _signals_html(codes: list[str]) -> str:
@@ -137,14 +146,15 @@ def _outcome(v: rv.ReviewView) -> str:
 def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> list[Any]:
     require(request, ctx.store, *MENTOR_ROLES)
     if review_id in (None, ""):
-        raise gr.Error("Pick a review from the queue first.")
+        raise mistake("Pick a review from the queue first.")
     try:
         v = rv.get_review(ctx.store, int(review_id))
     except rv.ReviewError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
     # Only the automatic grade below is Sparring's own; every learner text above it sits in a bounded quote.
+    names = criterion_names(ctx.org, v.scenario)
     crit_lines = "".join(
-        f"<li>{'?' if c.ungraded else '✓' if c.auto_passed else '✗'} <b>{escape(c.criterion)}</b> "
+        f"<li>{'?' if c.ungraded else '✓' if c.auto_passed else '✗'} <b>{escape(name_of(names, c.criterion))}</b> "
         f"({escape(str(c.check))}, {'not checked: grade it' if c.ungraded else f'{c.score:.0%}'})"
         f"{' · required' if c.required else ''}: "
         f"<span class='sp-feedback'>{escape(c.feedback or '')}</span></li>" for c in v.criteria)
@@ -153,25 +163,27 @@ def mentor_open(ctx: UIContext, request: gr.Request | None, review_id: Any) -> l
           f"<p><b>The learner asks:</b></p>{rd.learner_quote(v.question, 'Question')}"
           f"{_answer_html(v.answer)}{_signals_html(v.gaming)}"
           f"<div class='sp-auto-grade'><p><b>Automatic grade per criterion:</b></p><ul>{crit_lines}</ul></div>")
-    names = [c.criterion for c in v.criteria]
+    choices = [(name_of(names, c.criterion), c.criterion) for c in v.criteria]  # the name shown, the id sent
     passed = [c.criterion for c in v.criteria if (c.mentor_passed if c.mentor_passed is not None else c.auto_passed)]
-    return [md, gr.update(choices=names, value=passed), v.comment or ""]
+    return [md, gr.update(choices=choices, value=passed), v.comment or ""]
 
 
 def mentor_answer(ctx: UIContext, request: gr.Request | None, review_id: Any, passed: list[str] | None,
                   comment: str) -> list[Any]:
     user = require(request, ctx.store, *MENTOR_ROLES)
     if review_id in (None, ""):
-        raise gr.Error("Pick a review from the queue first.")
+        raise mistake("Pick a review from the queue first.")
     try:
         v = rv.get_review(ctx.store, int(review_id))
         ticked = set(passed or [])
         grades = {c.criterion: c.criterion in ticked for c in v.criteria}
         v = rv.answer_review(ctx.org, ctx.store, int(review_id), user.name, comment or "", grades)
     except rv.ReviewError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
     n = len(v.overridden)
-    msg = (f"✓ Reply sent to {v.learner}" + (f"; you changed {n} criterion grade(s): {', '.join(v.overridden)}."
+    names = criterion_names(ctx.org, v.scenario)
+    changed = ", ".join(name_of(names, c) for c in v.overridden)
+    msg = (f"✓ Reply sent to {v.learner}" + (f"; you changed {n} criterion grade(s): {changed}."
                                              if n else "; you agreed with the automatic grade."))
     return [msg, *mentor_queue(ctx, request)]
 
@@ -199,10 +211,10 @@ def build(ctx: UIContext) -> ReviewView:
         gr.Markdown("### Review queue (mentors)")
         queue_msg = gr.Markdown(elem_id="rv-queue-msg")
         queue_tbl = gr.Dataframe(headers=QUEUE_COLUMNS, interactive=False, elem_id="rv-queue")
-        with gr.Row():
+        with gr.Row(equal_height=True):
             pick = gr.Dropdown(label="Open review", choices=[], elem_id="rv-pick")
-            open_btn = gr.Button("Open", size="sm", elem_id="rv-open")
-            reload_btn = gr.Button("Reload queue", size="sm", elem_id="rv-reload")
+            open_btn = gr.Button("Open", variant="primary", scale=0, min_width=120, elem_id="rv-open")
+            reload_btn = gr.Button("Reload queue", variant="secondary", scale=0, min_width=140, elem_id="rv-reload")
         detail = gr.HTML(elem_id="rv-detail")  # escaped HTML built by mentor_open: never Markdown
         crits = gr.CheckboxGroup(label="Criteria you judge as PASSED (untick to fail, tick to pass)", choices=[],
                                  elem_id="rv-crits")
@@ -224,9 +236,11 @@ def build(ctx: UIContext) -> ReviewView:
         return mentor_answer(ctx, request, review_v, crits_v, comment_v)
 
     def on_select(request: gr.Request):
-        # Any signed-in user may open the tab; each part loads only for the roles it needs.
+        # Any signed-in user may open the tab; each part loads only for the roles it needs. A mentor (who is often
+        # a learner too) is shown the queue, not the learner's "Ask a mentor" form: one job per screen.
         user = require(request, ctx.store, *ROLES)
-        is_learner, is_mentor = user.has(*LEARNER_ROLES), user.has(*MENTOR_ROLES)
+        is_mentor = user.has(*MENTOR_ROLES)
+        is_learner = user.has(*LEARNER_ROLES) and not is_mentor
         lv = learner_load(ctx, request) if is_learner else [gr.update(), ""]
         mq = mentor_queue(ctx, request) if is_mentor else [gr.update(), gr.update(), ""]
         return [gr.update(visible=is_learner), gr.update(visible=is_mentor), *lv, *mq]

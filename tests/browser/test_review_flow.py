@@ -56,7 +56,10 @@ def app(tmp_path_factory):
     start(blocks, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                   show_error=False, ssr_mode=False, **auth_kwargs(org, store))
     try:
-        yield f"http://127.0.0.1:{port}/", sc.rubric.criteria[1].id
+        from sparring.ui.staff_render import criterion_names
+
+        crit = sc.rubric.criteria[1].id
+        yield f"http://127.0.0.1:{port}/", crit, criterion_names(org, SID)[crit]
     finally:
         blocks.close()
 
@@ -89,13 +92,15 @@ def shot(page, name):
 
 
 def agreement_text(page, unlike: str | None = None) -> str:
+    """The author's grader agreement in Insights (the only part of it their role shows); selecting the tab loads
+    it afresh."""
+    page.get_by_role("tab", name="Author").click()
     page.get_by_role("tab", name="Insights").click()
-    page.locator("#ins-apply").click()
     return settled_text(page, "#ins-agreement", unlike)
 
 
 def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, browser):
-    url, crit = app
+    url, crit, name = app  # the criterion's id, and its name as people read it
     author = sign_in(browser, url, "al")
     before = agreement_text(author)
     assert "No mentor reviews yet" in before
@@ -116,10 +121,10 @@ def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, brow
     meg.locator("#rv-open").click()
     meg.get_by_text("The learner asks:").wait_for()
     expect(meg.locator("#rv-detail")).to_contain_text("Why did the placeholder check fail?")
-    meg.locator("#rv-crits").get_by_label(crit, exact=True).check()  # the mentor passes a criterion the machine failed
+    meg.locator("#rv-crits").get_by_label(name, exact=True).check()  # the mentor passes a criterion the machine failed
     meg.locator("#rv-comment textarea").fill("You did use a placeholder; the check missed it. Counted as passed.")
     meg.locator("#rv-send").click()
-    meg.get_by_text(f"changed 1 criterion grade(s): {crit}").wait_for()
+    meg.get_by_text(f"changed 1 criterion grade(s): {name}").wait_for()
     shot(meg, "2-mentor-replied")
 
     ann.reload()
@@ -127,7 +132,7 @@ def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, brow
     ann.get_by_role("tab", name="Review").click()
     ann.get_by_text("You did use a placeholder; the check missed it.").wait_for()
     expect(ann.locator("#rv-replies")).to_contain_text("meg replied")
-    expect(ann.locator("#rv-replies")).to_contain_text(f"{crit}: automatic fail → mentor pass")
+    expect(ann.locator("#rv-replies")).to_contain_text(f"{name}: automatic fail → mentor pass")
     shot(ann, "3-learner-sees-reply")
 
     after = agreement_text(author, unlike=before)
