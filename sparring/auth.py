@@ -34,6 +34,7 @@ DEMO_ACCOUNTS: list[tuple[str, list[str], str | None, str, list[str]]] = [
     ("mentor", ["mentor", "learner"], "Claims", "Demo mentor", ["claims", "customer-support"]),
     ("author", ["author", "learner"], "Learning & Development", "Demo author", []),
     ("compliance", ["compliance", "learner"], "Compliance", "Demo compliance officer", []),
+    ("hr", ["hr", "learner"], "People", "Demo HR lead", []),
     ("admin", ["admin"], None, "Demo administrator", []),
 ]
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from .db import Store, dumps, iso, loads, now_utc
 
-ROLES = ("learner", "mentor", "author", "compliance", "admin")
+ROLES = ("learner", "mentor", "author", "compliance", "hr", "admin")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 
 
