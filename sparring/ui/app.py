@@ -386,7 +386,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
         quiet=False,
     )
     if org.settings.auth.mode == "builtin":  # Gradio's own login tokens never expire; these do, per sign-in
-        sessions.install(demo.server_app, org.settings.auth.session_hours)
+        sessions.install(demo.server_app, org.settings.auth.session_hours, store)
         login.install(demo.server_app, store)  # sign-in locked per account and source, and says until when
     login.close_uploads(demo.server_app)  # nothing in Sparring uploads files
     login.check_fn_index(demo.server_app)  # an unknown event is a clean 400, not Gradio's 500
