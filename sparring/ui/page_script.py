@@ -105,19 +105,6 @@ HEAD = """<script>
     qa('.gradio-container .vega-embed svg:not([aria-hidden])').forEach(svg => svg.setAttribute('aria-hidden', 'true'));
     // a material table wider than a phone scrolls inside itself: reachable by keyboard too (arrow keys)
     qa('.sp-panel table:not([tabindex])').forEach(t => t.setAttribute('tabindex', '0'));
-    // any other region that scrolls on a narrow screen (wide tables, Gradio's dataframes): keyboard-reachable too
-    // (WCAG 2.1.1; axe's scrollable-region-focusable). Throttled: one scan per burst of DOM changes.
-    if (!window.sparringScrollScan) {
-      window.sparringScrollScan = setTimeout(() => {
-        window.sparringScrollScan = null;
-        qa('.gradio-container div:not([tabindex]), .gradio-container table:not([tabindex])').forEach(el => {
-          const st = getComputedStyle(el);
-          const x = el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(st.overflowX);
-          const y = el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(st.overflowY);
-          if (x || y) el.setAttribute('tabindex', '0');
-        });
-      }, 150);
-    }
   }).observe(document.documentElement, {childList: true, subtree: true});
   window.addEventListener('beforeunload', (e) => {
     if (window.sparring.hasDraft()) { e.preventDefault(); e.returnValue = ''; }
