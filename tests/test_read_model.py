@@ -65,7 +65,8 @@ def test_due_is_by_calendar_day(store, due, is_due):
     assert f"**{n}** due for re-practice" in catalogue_screen.summary([row])
     screen = progress_tab.progress_for(UIContext(org=org, store=store), "ann", now=NOW)
     assert f"**{n}** due for re-practice" in screen.headline
-    assert ("due now" in screen.due) is is_due
+    assert f"**Due now: {n}**" in screen.due and screen.due_now == n
+    assert ("- **Alpha**" in screen.due) is is_due  # listed under "Due now" only when it is due
 
 
 # For you: a scenario role equals one of the learner's job roles, or contains their team's name as whole words.
