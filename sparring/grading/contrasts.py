@@ -145,9 +145,7 @@ def generate(statement: str, trust: bool = False) -> tuple[Contrast, ...]:
     from .semantic_engine import core as core_of
 
     core = core_of(statement)
-    from ..policy.nlp import shared_parser
-
-    doc = shared_parser()(core)
+    doc = next(iter(logic.docs_of([core])))
     out: list[Contrast] = []
     for kind, text in (("negated", _negated(core, doc)), ("reversed", _reversed(core, doc)),
                        ("opposite", _opposite(core, doc)), ("wrong figure", _wrong_figure(core))):

@@ -303,8 +303,6 @@ _MEMO_SIZE = 8192
 def parse(texts: list[str], *, remember: bool = False) -> list[Claim]:
     """Claims of `texts`, parsed in one batch. `remember` only for authored text (statements, reasons, examples,
     generated contrasts): a learner's text is never kept beyond the attempt."""
-    from ..policy.nlp import shared_parser
-
     out: dict[int, Claim] = {}
     todo: list[tuple[int, str]] = []
     with _memo_lock:
@@ -315,11 +313,10 @@ def parse(texts: list[str], *, remember: bool = False) -> list[Claim]:
             else:
                 todo.append((i, t))
     if todo:
-        nlp = shared_parser()
         # Parsed as finished sentences: a clause cut out of a learner's sentence has lost its full stop, and the
         # small parser reads "there is no fee to refund" and "there is no fee to refund." differently (it moved
         # the negation's scope), so a reason word for word the same as the statement was read as denying it.
-        docs = nlp.pipe([_as_sentence(t) for _, t in todo], batch_size=64)
+        docs = docs_of([_as_sentence(t) for _, t in todo])
         for (i, t), doc in zip(todo, docs):
             out[i] = _analyse(doc, t)
         if remember:
@@ -329,6 +326,34 @@ def parse(texts: list[str], *, remember: bool = False) -> list[Claim]:
                 while len(_memo) > _MEMO_SIZE:
                     _memo.popitem(last=False)
     return [out[i] for i in range(len(texts))]
+
+
+_pipeline_lock = threading.Lock()
+_pipeline: tuple[Any, Any, Any] | None = None
+
+
+def docs_of(texts: list[str]) -> Iterable[Any]:
+    """spaCy Docs of `texts`, parsed in batches: the shared parser pipeline (sparring.policy.nlp.shared_parser),
+    with its attribute rules applied by lookup (grading/attribute_rules.py: the same rules, a third of the parse's
+    cost when spaCy's Matcher runs them) and then its lemmatizer, which reads the parts of speech they set."""
+    global _pipeline
+    if _pipeline is None:
+        with _pipeline_lock:
+            if _pipeline is None:
+                from ..policy.nlp import shared_parser
+                from .attribute_rules import compile_rules
+
+                nlp = shared_parser()
+                names = nlp.pipe_names
+                rules = None
+                # only the layout we know: the rules run after the parser (they read DEP) and before the lemmatizer
+                if "attribute_ruler" in names and names[-2:] == ["attribute_ruler", "lemmatizer"]:
+                    rules = compile_rules(nlp.get_pipe("attribute_ruler"))
+                _pipeline = (nlp, rules, nlp.get_pipe("lemmatizer") if rules is not None else None)
+    nlp, rules, lemmatizer = _pipeline
+    if rules is None:
+        return nlp.pipe(texts, batch_size=64)
+    return (lemmatizer(rules(d)) for d in nlp.pipe(texts, batch_size=64, disable=["attribute_ruler", "lemmatizer"]))
 
 
 def _as_sentence(text: str) -> str:
