@@ -220,3 +220,35 @@ def test_an_odd_draft_opens_an_empty_screen(ctx, raw):
     assert trust["decision"]["value"] is None and trust["confidence"]["value"] == 0.75
     assert trust["justification"]["value"] == ""
     assert pt.open_scenario(ctx, FRAME, req(), raw)["prompt"]["value"] == ""
+
+
+def test_json_api_refuses_a_trust_answer_without_a_reason_as_the_screen_does(ctx):
+    """One rule (sparring.ui.answers.refusal) for the screen and the API: no justification, nothing graded."""
+    from sparring.ui.api import attempt_json
+
+    for why in ("", "   ", None):
+        with pytest.raises(gr.Error, match="justification"):
+            attempt_json(ctx, TRUST, {"decision": "use", "confidence": 0.9, "justification": why}, req())
+    with pytest.raises(gr.Error, match="justification"):
+        attempt_json(ctx, TRUST, {"decision": "use", "confidence": 0.9}, req())
+    st = pt.open_scenario(ctx, TRUST, req())["state"]
+    with pytest.raises(gr.Error, match="justification"):
+        pt.submit_trust(ctx, st, "use", 0.9, "", req())
+    assert ctx.store.count("attempts") == 0
+
+
+def test_a_learners_mistake_shows_the_message_and_logs_no_traceback(ctx, caplog):
+    import logging
+
+    st = pt.open_scenario(ctx, FRAME, req())["state"]
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(gr.Error, match="Write your prompt") as err:
+            pt.submit_frame(ctx, st, "  ", req())
+        with pytest.raises(gr.Error, match="Open a scenario first"):
+            pt.submit_trust(ctx, None, "use", 0.8, "x", req())
+    assert err.value.print_exception is False  # Gradio prints no traceback for it
+    refused = [r for r in caplog.records if r.getMessage().startswith("refused: ")]
+    assert [r.getMessage() for r in refused] == ["refused: Write your prompt in the box first.",
+                                                 "refused: Open a scenario first: go to Scenarios, pick one and "
+                                                 "press Start practice."]
+    assert all(r.exc_info is None and r.levelno < logging.WARNING for r in caplog.records)

@@ -9,7 +9,8 @@ from typing import Any
 import gradio as gr
 
 from .context import UIContext
-from .guard import require
+from .answers import refusal
+from .guard import mistake, require
 
 log = logging.getLogger("sparring.ui")
 
@@ -22,6 +23,9 @@ def attempt_json(ctx: UIContext, scenario_id: str, answer: dict, request: Any) -
     user = require(request, ctx.store)
     if not isinstance(answer, dict):
         raise gr.Error('The answer must be a JSON object, e.g. {"prompt": "..."} for a frame scenario.')
+    sc = ctx.org.scenarios.get(scenario_id)
+    if sc is not None and (why := refusal(sc.kind, answer)) is not None:  # the screen's rule (sparring.ui.answers)
+        raise mistake(why)
     try:
         out = attempt(ctx.org, ctx.store, scenario_id, user.name, answer)
     except AnswerError as e:

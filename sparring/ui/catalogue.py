@@ -18,7 +18,7 @@ import gradio as gr
 from ..store.queries import CatalogueRow, catalogue, select, status_counts
 from . import render
 from .context import UIContext
-from .guard import require
+from .guard import mistake, require
 
 ALL = "All"
 TIME_CHOICES = [ALL, "5 min or less", "10 min or less", "20 min or less"]
@@ -102,7 +102,7 @@ def pick_card(ctx: UIContext, ids: list[str] | None, scenario: Any, request: gr.
     require(request, ctx.store)
     if isinstance(scenario, str) and ids and scenario in ids:
         return gr.update(value=scenario)
-    raise gr.Error("That scenario is not in the list any more. Pick one from the list.")
+    raise mistake("That scenario is not in the list any more. Pick one from the list.")
 
 
 @dataclass

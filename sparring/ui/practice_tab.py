@@ -20,7 +20,8 @@ import gradio as gr
 
 from . import page_script, render
 from .context import UIContext
-from .guard import require
+from .answers import refusal
+from .guard import mistake, require
 
 log = logging.getLogger("sparring.ui")
 
@@ -47,10 +48,10 @@ def new_state(scenario_id: str) -> dict[str, Any]:
 def _scenario(ctx: UIContext, state: dict[str, Any] | None):
     sid = (state or {}).get("scenario")
     if not sid:
-        raise gr.Error("Open a scenario first: go to Scenarios, pick one and press Start practice.")
+        raise mistake("Open a scenario first: go to Scenarios, pick one and press Start practice.")
     sc = ctx.org.scenarios.get(sid)
     if sc is None:
-        raise gr.Error(f"The scenario '{sid}' is no longer available. Pick another one in Scenarios.")
+        raise mistake(f"The scenario '{sid}' is no longer available. Pick another one in Scenarios.")
     return sc
 
 
@@ -87,10 +88,10 @@ def open_scenario(ctx: UIContext, scenario_id: str | None, request: gr.Request |
     (`draft`: the JSON the browser kept, see page_script.py; the server only puts it back in the boxes)."""
     require(request, ctx.store)
     if not scenario_id:
-        raise gr.Error("Pick a scenario from the list first.")
+        raise mistake("Pick a scenario from the list first.")
     sc = ctx.org.scenarios.get(scenario_id)
     if sc is None:
-        raise gr.Error(f"There is no scenario '{scenario_id}'. Pick one from the list.")
+        raise mistake(f"There is no scenario '{scenario_id}'. Pick one from the list.")
     if sc.kind == "spot" and len(sc.output) > MAX_SENTENCES:
         raise gr.Error(f"This scenario has {len(sc.output)} sentences; the screen shows at most {MAX_SENTENCES}. "
                        "Ask its author to split it.")
@@ -154,8 +155,8 @@ def submit_frame(ctx: UIContext, state: dict[str, Any] | None, prompt: str | Non
     user = require(request, ctx.store)
     sc = _scenario(ctx, state)
     prompt = (prompt or "").strip()
-    if not prompt:
-        raise gr.Error("Write your prompt in the box first.")
+    if (why := refusal(sc.kind, {"prompt": prompt})) is not None:
+        raise mistake(why)
     outcome = _attempt(ctx, state, user.name, {"prompt": prompt})
     up = _results_shown(ctx, sc, outcome, state, user.name)
     pol = outcome.grade.policy or {}
@@ -181,8 +182,8 @@ def submit_spot(ctx: UIContext, state: dict[str, Any] | None, values: list[Any],
     sc = _scenario(ctx, state)
     checks, reasons = values[:MAX_SENTENCES], values[MAX_SENTENCES:2 * MAX_SENTENCES]
     flags = {s.id: (reasons[i] or "").strip() for i, s in enumerate(sc.output[:MAX_SENTENCES]) if checks[i]}
-    if not flags:
-        raise gr.Error("Tick at least one sentence you think is wrong (and say why) before you submit.")
+    if (why := refusal(sc.kind, {"flags": flags})) is not None:
+        raise mistake(why)
     return _results_shown(ctx, sc, _attempt(ctx, state, user.name, {"flags": flags}), state, user.name)
 
 
@@ -190,12 +191,10 @@ def submit_trust(ctx: UIContext, state: dict[str, Any] | None, decision: str | N
                  justification: str | None, request: gr.Request | None) -> dict[str, Any]:
     user = require(request, ctx.store)
     sc = _scenario(ctx, state)
-    if not decision:
-        raise gr.Error("Choose what you would do with the answer: use, verify or reject.")
-    if not (justification or "").strip():  # like an empty prompt or no ticked sentence: refused, nothing graded
-        raise gr.Error("Say why in the “Why?” box first: name what you checked or what made you doubt the answer.")
     answer = {"decision": decision, "confidence": float(confidence if confidence is not None else 0.75),
               "justification": (justification or "").strip()}
+    if (why := refusal(sc.kind, answer)) is not None:  # like an empty prompt: refused, nothing graded
+        raise mistake(why)
     return _results_shown(ctx, sc, _attempt(ctx, state, user.name, answer), state, user.name)
 
 
@@ -233,7 +232,7 @@ def _attempt(ctx: UIContext, state: dict[str, Any] | None, learner: str, answer:
     try:
         return attempt(ctx.org, ctx.store, state["scenario"], learner, answer, started_at=started_at)
     except AnswerError as e:
-        raise gr.Error(str(e)) from None
+        raise mistake(str(e)) from None
     except Exception as e:  # noqa: BLE001 - the learner gets words, the log gets the traceback
         log.exception("attempt failed: scenario=%s learner=%s", state.get("scenario"), learner)
         raise gr.Error(f"Your answer could not be graded ({type(e).__name__}). It is still in the box: try "
@@ -309,7 +308,7 @@ def show_model_answer(ctx: UIContext, state: dict[str, Any] | None, request: gr.
     sc = _scenario(ctx, state)
     state = state or {}
     if not state.get("submitted"):
-        raise gr.Error("Submit your answer first: the model answer opens after a try.")
+        raise mistake("Submit your answer first: the model answer opens after a try.")
     if state.get("attempt_id") is not None:
         record_asked(ctx, int(state["attempt_id"]), user.name)
     return {"state": {**state, "asked": True}, "model_answer": render.model_answer_md(sc),
