@@ -266,3 +266,13 @@ def test_feedback_shows_one_figure_per_criterion():
 
     text = "You chose 'verify'; an expert would use. It earns partial credit (50%). You were very sure."
     assert feedback_words(text) == "You chose 'verify'; an expert would use. It earns part of the credit. You were very sure."
+
+
+def test_author_agreement_is_a_markdown_table_with_every_column_and_an_empty_line():
+    from sparring.ui.author_tab import AGREEMENT_COLUMNS, agreement_md
+
+    md = agreement_md([["tone|warm", 3, "0.50 (75% agree)", "—", "—", 1, 0]])
+    head, rule, row = md.splitlines()
+    assert head.count("|") == len(AGREEMENT_COLUMNS) + 1 and all(c in head for c in AGREEMENT_COLUMNS)
+    assert "tone\\|warm" in row and row.count(" | ") == len(AGREEMENT_COLUMNS) - 1  # the | is escaped, one cell
+    assert "No reviewed attempts" in agreement_md([])

@@ -96,6 +96,10 @@ footer, footer a, footer button, footer span { color: #4a4a4a !important; opacit
             background: var(--background-fill-secondary); }
 /* material in full; a table wider than the screen scrolls inside itself, and words never break inside */
 .sp-panel table { display: block; max-width: 100%; overflow-x: auto; }
+/* staff tables of figures (Insights, Author): the same; without the cap the Gradio block around the table became
+   the scroller, a div no keyboard can reach (axe scrollable-region-focusable at 390 px). The page script gives
+   each of these tables tabindex=0, whatever the width, so the element that scrolls is always focusable. */
+.sp-tables table { display: block; max-width: 100%; overflow-x: auto; }
 .sp-panel th, .sp-panel td { word-break: normal; overflow-wrap: normal; hyphens: manual; }
 /* on a phone a two-column table (field | value, as in a claim record) reads as label-over-value rows, so no value
    hides behind a sideways scroll; wider tables (ledgers) keep their columns and scroll inside themselves */

@@ -136,6 +136,17 @@ def agreement_view(ctx: UIContext, scenario_id: str | None, request: gr.Request 
             for a in agreement_with_reviews(ctx.org, ctx.store, scenario_id or "")]
 
 
+def agreement_md(rows: list[list[Any]]) -> str:
+    """The agreement rows as a Markdown table (.sp-tables: it scrolls inside itself, reachable by keyboard). Not a
+    Dataframe: at 390 px Gradio's grid scrolls in an inner div that cannot take focus without breaking the grid's
+    ARIA roles (axe scrollable-region-focusable, then aria-required-children)."""
+    if not rows:
+        return "_No reviewed attempts of this scenario yet: agreement needs a mentor's review._"
+    esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(AGREEMENT_COLUMNS) + " |", "|" + "---|" * len(AGREEMENT_COLUMNS)]
+    return "\n".join(lines + ["| " + " | ".join(esc(v) for v in r) + " |" for r in rows])
+
+
 def decide(ctx: UIContext, scenario_id: str | None, example_id: Any, accept: bool, request: gr.Request | None
            ) -> tuple[str, list[list[Any]], list[list[Any]]]:
     """Accept or reject one pending example from a review; returns the refreshed list and agreement."""
@@ -208,7 +219,7 @@ def build(ctx: UIContext) -> AuthorView:
         pick = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Scenario", scale=4,
                            elem_id="author-pick")
         run = gr.Button("Run the examples", variant="primary", scale=1, elem_id="author-run")
-    rubric = gr.Markdown(elem_id="author-rubric")
+    rubric = gr.Markdown(elem_id="author-rubric", elem_classes=["sp-tables"])
     verdict = gr.Markdown(elem_id="author-verdict")
     table = gr.Dataframe(headers=EXAMPLE_COLUMNS, interactive=False, wrap=True, elem_id="author-examples",
                          column_widths=["4%", "20%", "17%", "20%", "7%", "8%", "24%"])
@@ -225,7 +236,7 @@ def build(ctx: UIContext) -> AuthorView:
         show_agreement = gr.Button("Show agreement", size="sm", scale=1, elem_id="author-agreement-show")
     gr.Markdown("Grader agreement with the mentors (Cohen's κ and percent), per criterion, on the reviewed "
                 "attempts re-graded now; each attempt without the examples it gave.")
-    agreement = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False, wrap=True, elem_id="author-agreement")
+    agreement = gr.Markdown(elem_id="author-agreement", elem_classes=["sp-tables"])
     gr.Markdown("#### Validation problems")
     problems = gr.Markdown(elem_id="author-problems")
     recheck_btn = gr.Button("Check the files again", size="sm", elem_id="author-recheck")
@@ -245,14 +256,16 @@ def build(ctx: UIContext) -> AuthorView:
     def on_reviews(sid: str | None, request: gr.Request) -> tuple[str, list[list[Any]]]:
         return review_examples_view(ctx, sid, request)
 
-    def on_agreement(sid: str | None, request: gr.Request) -> list[list[Any]]:
-        return agreement_view(ctx, sid, request)
+    def on_agreement(sid: str | None, request: gr.Request) -> str:
+        return agreement_md(agreement_view(ctx, sid, request))
 
-    def on_accept(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
-        return decide(ctx, sid, number, True, request)
+    def on_accept(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], str]:
+        note, rows, agreed = decide(ctx, sid, number, True, request)
+        return note, rows, agreement_md(agreed)
 
-    def on_reject(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], list[list[Any]]]:
-        return decide(ctx, sid, number, False, request)
+    def on_reject(sid: str | None, number: Any, request: gr.Request) -> tuple[str, list[list[Any]], str]:
+        note, rows, agreed = decide(ctx, sid, number, False, request)
+        return note, rows, agreement_md(agreed)
 
     pick.change(on_pick, [pick], [rubric, verdict, table], api_name="author_scenario")
     pick.change(on_reviews, [pick], [rev_note, rev_table], api_name="author_review_examples")

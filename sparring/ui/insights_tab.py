@@ -218,7 +218,7 @@ def build(ctx: UIContext) -> InsightsView:
             mean_score = _chart("ins-mean-score")
             time_on_task = _chart("ins-time")
         gr.Markdown("#### Cohorts by team")
-        cohorts = gr.Markdown(elem_id="ins-cohorts")
+        cohorts = gr.Markdown(elem_id="ins-cohorts", elem_classes=["sp-tables"])
         # Last in the group, below the fold: two small SVGs more in the same response as the rest (no extra round
         # trip); their cost on opening the tab is measured in docs/benchmarks.md, "Insights".
         gr.Markdown("#### Anti-gaming signals\nA signal is a reason for a mentor to look closely, not a verdict "
@@ -231,7 +231,7 @@ def build(ctx: UIContext) -> InsightsView:
     with gr.Group(visible=True) as agreement_box:
         gr.Markdown("#### Grader agreement (automatic grade vs mentor), per scenario and criterion\nLow agreement "
                     "or kappa on a criterion: experts disagree with the rubric there; revisit it.")
-        agreement = gr.Markdown(elem_id="ins-agreement")
+        agreement = gr.Markdown(elem_id="ins-agreement", elem_classes=["sp-tables"])
     with gr.Group(visible=True) as slips_box:
         with gr.Row():
             slips = _chart("ins-slips")

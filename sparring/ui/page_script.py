@@ -104,7 +104,8 @@ HEAD = """<script>
     });
     qa('.gradio-container .vega-embed svg:not([aria-hidden])').forEach(svg => svg.setAttribute('aria-hidden', 'true'));
     // a material table wider than a phone scrolls inside itself: reachable by keyboard too (arrow keys)
-    qa('.sp-panel table:not([tabindex])').forEach(t => t.setAttribute('tabindex', '0'));
+    // the same for the staff tables of figures (.sp-tables: Insights, Author), at every width (a resize adds no node)
+    qa('.sp-panel table:not([tabindex]), .sp-tables table:not([tabindex])').forEach(t => t.setAttribute('tabindex', '0'));
   }).observe(document.documentElement, {childList: true, subtree: true});
   window.addEventListener('beforeunload', (e) => {
     if (window.sparring.hasDraft()) { e.preventDefault(); e.returnValue = ''; }

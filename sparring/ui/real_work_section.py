@@ -64,7 +64,7 @@ def build(ctx: UIContext) -> None:
     with gr.Row():
         by_team = gr.HTML(elem_id="ins-real-work-team", css_template=charts.CSS, js_on_load=None, min_height=120)
         by_role = gr.HTML(elem_id="ins-real-work-role", css_template=charts.CSS, js_on_load=None, min_height=120)
-    table = gr.Markdown(elem_id="ins-real-work")
+    table = gr.Markdown(elem_id="ins-real-work", elem_classes=["sp-tables"])
 
     def on_show(request: gr.Request) -> list[str]:
         return render(ctx, request)

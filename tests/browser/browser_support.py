@@ -70,6 +70,8 @@ def axe_serious(page) -> list[str]:
     out = []
     for v in axe_violations(page):
         if v.get("impact") in BLOCKING_IMPACTS:
-            targets = ", ".join(" ".join(map(str, n.get("target", []))) for n in v.get("nodes", [])[:5])
+            # the selector and the start of the element's HTML: a Gradio wrapper's selector alone does not say which
+            targets = ", ".join(f"{' '.join(map(str, n.get('target', [])))} <{(n.get('html') or '')[:160]}>"
+                                for n in v.get("nodes", [])[:5])
             out.append(f"{v['id']} ({v['impact']}): {v.get('help', '')} — {targets}")
     return out

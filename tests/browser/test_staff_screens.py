@@ -66,6 +66,7 @@ def app(tmp_path_factory):
     from sparring.organisation import load_org
     from sparring.review import request_review
     from sparring.store.db import Store
+    from sparring.ui import page_script
     from sparring.ui.app import CSS, auth_kwargs, create_ui
 
     root = tmp_path_factory.mktemp("org")
@@ -100,7 +101,8 @@ def app(tmp_path_factory):
     blocks.queue()
     port = free_port()
     start(blocks, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-          show_error=False, ssr_mode=False, css=CSS, **auth_kwargs(org, store))  # the app's own CSS, as served
+          show_error=False, ssr_mode=False, css=CSS, head=page_script.HEAD,  # the app's CSS and page script, as served
+          **auth_kwargs(org, store))
     try:
         yield f"http://127.0.0.1:{port}/", org, sc
     finally:
@@ -204,7 +206,6 @@ def test_mentor_screen(app, browser):
     page.close()
 
 
-@pytest.mark.xfail(reason="known gap: at 390 px Gradio's dataframes scroll without keyboard access (axe scrollable-region-focusable); see the closing note", strict=False)
 def test_author_screens(app, browser):
     url, _, _ = app
     page = sign_in(browser, url, "al")
@@ -244,7 +245,6 @@ def test_compliance_screens(app, browser):
     page.close()
 
 
-@pytest.mark.xfail(reason="known gap: at 390 px Gradio's dataframes scroll without keyboard access (axe scrollable-region-focusable); see the closing note", strict=False)
 def test_hr_lead_sees_insights_and_real_work(app, browser):
     url, _, _ = app
     page = sign_in(browser, url, "hana")
