@@ -95,7 +95,8 @@ def make_event(store: Store, data: Mapping[str, Any], *, header: str | None, pol
 def record(store: Store, event: Event) -> int:
     """Store one event: one INSERT in its own short write transaction, committed without waiting for the disk
     (`durable=False`, see Store.write): the request waits for the check, not for an fsync. A crash of the gateway
-    process loses no event; a power cut may lose the last ones (docs/real-work.md). Returns its id."""
+    process loses no event; a power cut may lose the last ones (Store.write; docs/benchmarks.md, "Gateway"). Returns
+    its id."""
     with store.write(durable=False) as db:
         cur = db.execute(
             "INSERT INTO real_work_events (at, account, team, job_roles, model, policy, verdict, findings, "
