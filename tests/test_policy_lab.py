@@ -70,3 +70,35 @@ def test_a_clean_test_run_says_no_failures(ctx):
     head, _, cases = policy_lab.run_tests(ctx, policy_lab.PASTED, draft, req("comp"))
     assert "**2/2**" in head
     assert cases == [[policy_lab.NO_FAILURES.format(n=2), "", "", "", "", ""]]
+
+
+BACKREF_DRAFT = """id: draft
+title: Draft policy
+entities:
+  DOUBLE: block
+recognizers:
+  - entity: DOUBLE
+    name: doubled letters
+    patterns:
+      - name: twice
+        regex: '(\\w)\\1'
+"""
+
+
+def test_a_pattern_past_its_time_bound_names_the_rule_and_the_fix(ctx, monkeypatch):
+    import sparring.patterns as patterns
+
+    # the back-reference keeps the pattern off RE2, on the bounded backtracking engine; a bound of ~0 s makes
+    # it run out on any text, as a slow pattern would on a long one
+    _, verdict, rows, _ = policy_lab.check_text(ctx, policy_lab.PASTED, BACKREF_DRAFT, "a good book", req("comp"))
+    assert "Blocked" in verdict  # it works within the bound
+    monkeypatch.setattr(patterns, "PATTERN_TIMEOUT_S", 1e-9)
+    text = "a b c d e " * 1000  # no doubled letter: a match would not stop it early
+    marked, verdict, rows, sent = policy_lab.check_text(ctx, policy_lab.PASTED, BACKREF_DRAFT, text, req("comp"))
+    assert "Not checked" in verdict and "`doubled letters` (pattern `twice`)" in verdict
+    assert "sparring validate" in verdict and rows == [] and sent == ""
+    head, ents, cases = policy_lab.run_tests(ctx, policy_lab.PASTED, BACKREF_DRAFT + """tests:
+  - text: "a b c d e f g h i j k"
+    expect: allow
+""", req("comp"))
+    assert "Not checked" in head and "doubled letters" in head and ents == [] and cases == []

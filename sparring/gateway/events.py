@@ -93,8 +93,11 @@ def make_event(store: Store, data: Mapping[str, Any], *, header: str | None, pol
 
 
 def record(store: Store, event: Event) -> int:
-    """Store one event in its own short write transaction; returns its id."""
-    with store.write() as db:
+    """Store one event: one INSERT in its own short write transaction, committed without waiting for the disk
+    (`durable=False`, see Store.write): the request waits for the check, not for an fsync. A crash of the gateway
+    process loses no event; a power cut may lose the last ones (Store.write; docs/benchmarks.md, "Gateway"). Returns
+    its id."""
+    with store.write(durable=False) as db:
         cur = db.execute(
             "INSERT INTO real_work_events (at, account, team, job_roles, model, policy, verdict, findings, "
             "skills, scenarios) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from .check import Checked, block_message, check_request
 from .events import make_event, record, training_map
 
 log = logging.getLogger("sparring.gateway")
+CHECK_THREADS = 2  # the policy check is CPU-bound under the GIL: more threads would only queue inside Python
 
 
 class SparringGuardrail(CustomGuardrail):
@@ -59,6 +61,9 @@ class SparringGuardrail(CustomGuardrail):
         self.header: str | None = auth.header if auth.mode == "header" else None
         self.training = training_map(self.org, self.policy_id)
         self.store = open_store(self.org) if self.record_events else None
+        # Our own threads, not the loop's default executor: LiteLLM queues its own blocking work there, and a
+        # check waiting behind it is latency the request pays. 
+        self.executor = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="sparring-guardrail")
 
     def _check_and_record(self, data: dict[str, Any]) -> Checked:
         checked = check_request(self.engine, data)
@@ -75,13 +80,13 @@ class SparringGuardrail(CustomGuardrail):
                                   call_type: Any) -> dict[str, Any]:
         try:
             # Presidio and SQLite block: off the event loop, so other requests keep flowing meanwhile.
-            checked = await asyncio.to_thread(self._check_and_record, data)
+            checked = await asyncio.get_running_loop().run_in_executor(self.executor, self._check_and_record, data)
         except Exception as e:  # noqa: BLE001 - whatever failed, the policy decides what happens next
             # The type only: an exception message might quote the text.
             log.error("sparring guardrail: policy check failed (%s); %s", type(e).__name__,
                       "letting the request through (fail_open)" if self.fail_open else "request refused")
             try:  # a refused request is still a request: count it
-                await asyncio.to_thread(self._record, data, "error", {})
+                await asyncio.get_running_loop().run_in_executor(self.executor, self._record, data, "error", {})
             except Exception as e2:  # noqa: BLE001
                 log.error("sparring guardrail: event not stored (%s)", type(e2).__name__)
             if not self.fail_open:

@@ -308,7 +308,7 @@ class PostgresStore(Store):
         return Database(self)
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self, durable: bool = True) -> Iterator[Database]:
         current: Database | None = getattr(self._local, "db", None)
         if current is not None:  # nested: a savepoint of the outer transaction
             with current.atomic():
@@ -318,6 +318,8 @@ class PostgresStore(Store):
             try:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+                    if not durable:  # this transaction only (Store.write says what may be lost)
+                        conn.execute("SET LOCAL synchronous_commit = off")
                     db = self._local.db = Database(self, conn)
                     try:
                         yield db

@@ -374,6 +374,7 @@ def launch(root: str | Path | None = None, host: str | None = None, port: int | 
     db_dir = str(settings.store_path(org.root).resolve().parent)
     start(
         demo,
+        warmup=warm,  # /readyz answers 503 until it has finished
         server_name=host or os.environ.get("GRADIO_SERVER_NAME") or settings.server.host,
         server_port=int(port or os.environ.get("GRADIO_SERVER_PORT") or settings.server.port),
         **auth_kwargs(org, store),

@@ -15,13 +15,18 @@ fields as they were and shows only our notice.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import secrets
-from typing import Any
+from typing import Any, Union
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Match, Route
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 LOGIN_NOTICE = '<p id="sp-login-notice" role="alert" style="color:#b71c1c"></p>'
 # Gradio's own "Incorrect Credentials" line is hidden while our notice has text: the notice says which refusal it
@@ -46,22 +51,75 @@ LOGIN_HEAD = """<style>body:has(#sp-login-notice:not(:empty)) p.creds { display:
 </script>"""
 
 
-def client_source(request: Request) -> str:
-    """The address a sign-in came from. Not X-Forwarded-For: anyone can write that header, and trusting it would
-    let one client pose as many sources and walk round the per-source limit. Behind a proxy, every sign-in has
-    the proxy's address, so the per-source limit then applies to all of them together (docs/security.md)."""
-    return request.client.host if request.client else "unknown"
+TRUSTED_PROXIES_ENV = "SPARRING_TRUSTED_PROXIES"  # comma-separated addresses or networks; default: none
+
+
+def trusted_proxies(value: str | None = None) -> list[IPNetwork]:
+    """The proxies whose X-Forwarded-For is believed: `$SPARRING_TRUSTED_PROXIES` (or `value`), e.g.
+    "127.0.0.1, 10.0.0.0/24". Empty by default: no header is believed. A wrong entry stops the app at start."""
+    raw = os.environ.get(TRUSTED_PROXIES_ENV, "") if value is None else value
+    nets: list[IPNetwork] = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{TRUSTED_PROXIES_ENV}: {part!r} is not an IP address or network; write e.g. "
+                             "127.0.0.1 or 10.0.0.0/24, comma-separated") from None
+    return nets
+
+
+def _ip(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str, forwarded_for: list[str], trusted: list[IPNetwork]) -> str:
+    """The address a request came from. The peer, unless the peer is a trusted proxy: then the right-most
+    address in X-Forwarded-For that is not a trusted proxy. Only the right end of the header is believed, since
+    each trusted proxy appends the address it saw and anything to the left of that was written by the client
+    (so a client cannot pose as many sources and walk round the per-source limit). An entry that is not an
+    address ends the walk at the last proxy before it."""
+    def is_trusted(ip: IPAddress | None) -> bool:
+        return ip is not None and any(ip in net for net in trusted)
+
+    if not trusted or not is_trusted(_ip(peer)):
+        return peer
+    hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
+    source = peer
+    for hop in reversed(hops):
+        ip = _ip(hop)
+        if ip is None:
+            break
+        source = str(ip)
+        if not is_trusted(ip):
+            break
+    return source
+
+
+def client_source(request: Request, trusted: list[IPNetwork] | None = None) -> str:
+    """The address a sign-in came from (`client_address`; trusted proxies from `trusted_proxies()`). Behind a
+    proxy that is not listed, every sign-in has the proxy's address, and the per-source limit then applies to
+    all of them together (docs/operations.md, "Behind nginx")."""
+    peer = request.client.host if request.client else "unknown"
+    return client_address(peer, request.headers.getlist("x-forwarded-for"),
+                          trusted_proxies() if trusted is None else trusted)
 
 
 def install(server_app: Any, store: Any) -> None:
     """Replace Gradio's POST /login on the running app with one that calls `sign_in` with the client address."""
     from ..auth import sign_in
 
+    trusted = trusted_proxies()  # read once: a wrong entry stops the app here, not at the first sign-in
+
     async def login(request: Request) -> JSONResponse:
         form = await request.form()
         name = str(form.get("username") or "").strip()
         password = str(form.get("password") or "")
-        result = sign_in(store, name, password, client_source(request))
+        result = sign_in(store, name, password, client_source(request, trusted))
         if not result.ok:
             status = 429 if result.locked_until is not None else 400
             return JSONResponse({"detail": result.message}, status_code=status)

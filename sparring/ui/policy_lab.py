@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..patterns import PatternTimeout
 from .context import UIContext
 from .guard import mistake, require
 
@@ -59,6 +60,19 @@ def _engine(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None):
         probs = from_validation_error(e, src, "pasted policy", Policy)
         return None, "\n".join(f"- `{p}`" for p in probs)
     return PolicyEngine(pol), None
+
+
+def timeout_message(engine: Any, e: Exception) -> str:
+    """What to tell the person when a pattern of the policy ran past its time bound (PatternTimeout): which rule,
+    and how to fix it. The check refused to answer rather than say "nothing found" (fail closed)."""
+    said = str(e)
+    rule = next((f"`{rec.name or rec.entity + ' recognizer'}` (pattern `{p.name or p.regex}`)"
+                 for rec in engine.policy.recognizers for p in rec.patterns if repr(p.regex) in said),
+                "one of the policy's patterns")
+    return (f"**Not checked:** {rule} took too long on this text and was stopped, so the policy gave no verdict "
+            "(on the gateway or in practice, such a text is refused, not let through). Fix the pattern: remove "
+            "nested repetition such as `(a+)+` or `(a|aa)+`, and back-references or look-arounds, so it runs on "
+            "the linear-time engine; `sparring validate` checks the policy file for this.")
 
 
 # ------------------------------------------------------------------------------------------- views
@@ -109,7 +123,11 @@ def check_text(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None, t
     engine, err = _engine(ctx, policy_id, pasted_yaml)
     if engine is None:
         return gr.HighlightedText(value=[]), err, [], ""
-    result = engine.check(text)
+    try:
+        result = engine.check(text)
+    except PatternTimeout as e:
+        log.info("policy lab: %s", type(e).__name__)  # the type only: the message quotes the pattern, not text
+        return gr.HighlightedText(value=[]), timeout_message(engine, e), [], ""
     # Blocked: nothing would be sent, so nothing is shown as sent (the findings above say what stopped it)
     sent = "" if result.verdict == "block" else result.redacted
     return (gr.HighlightedText(value=highlight(text, result.findings), color_map=colour_map(result.findings)),
@@ -131,7 +149,10 @@ def run_tests(ctx: UIContext, policy_id: str | None, pasted_yaml: str | None,
     if not tests:
         return (f"`{engine.policy.id}` has no labelled tests. Add `tests:` to the policy or a file under "
                 "policies/tests/ (see docs/policies.md)."), [], []
-    rep = evaluate(engine, tests)
+    try:
+        rep = evaluate(engine, tests)
+    except PatternTimeout as e:
+        return timeout_message(engine, e), [], []
     block = rep.verdicts["block"]
     head = (f"**{rep.passed}/{rep.tests}** labelled tests pass for `{rep.policy}`. "
             f"Blocked texts: recall {block['recall']:.2f}, precision {block['precision']:.2f}.")

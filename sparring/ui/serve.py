@@ -10,45 +10,23 @@ we skip it: `_frontend=False` gates nothing else in Gradio 6.31 (blocks.py: it i
 Health (docs/operations.md, "Replicas behind nginx"), both without sign-in and saying nothing about anyone:
 - GET /healthz: 200 while the process serves requests (liveness: restart it when this fails);
 - GET /readyz: 200 when this replica can take learners: its store answers and has the schema this Sparring
-  knows, and the models have loaded (the app's warm-up thread, sparring.ui.context.WarmUp, has finished); 503
+  knows, and the models have loaded (the app's sparring.ui.context.WarmUp has set its finished event); 503
   with the reason otherwise (the load balancer sends no one here meanwhile).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
-
-WARMUP_THREAD = "sparring-warmup"  # the name sparring.ui.context.WarmUp gives its thread
-
-
-class WarmUpWatch:
-    """Whether the app's model warm-up is over, seen from outside: launch() starts the warm-up thread just after
-    the server listens, so until that thread has been seen (or GRACE_S has passed without one: an app that has
-    none), the replica is still starting."""
-
-    GRACE_S = 10.0
-
-    def __init__(self) -> None:
-        self.since = time.monotonic()
-        self.seen = False
-
-    def loading(self) -> str | None:
-        if any(t.name == WARMUP_THREAD and t.is_alive() for t in threading.enumerate()):
-            self.seen = True
-            return "the models are still loading"
-        if not self.seen and time.monotonic() - self.since < self.GRACE_S:
-            return "the app is starting"
-        return None
+if TYPE_CHECKING:
+    from .context import WarmUp
 
 
-def readiness(store: Any, warm: WarmUpWatch | None = None) -> tuple[bool, dict[str, Any]]:
+def readiness(store: Any, warmup: WarmUp | None = None) -> tuple[bool, dict[str, Any]]:
     """(ready, document) for /readyz. Any failure to reach the store is "not ready", never a 500."""
     from ..store.schema import LATEST
 
@@ -62,17 +40,15 @@ def readiness(store: Any, warm: WarmUpWatch | None = None) -> tuple[bool, dict[s
     if version != LATEST:
         return False, {"ready": False, "reason": f"schema version {version}, this Sparring needs {LATEST}: "
                        "run `sparring db upgrade`"}
-    busy = warm.loading() if warm is not None else None
-    if busy:
-        return False, {"ready": False, "reason": busy}
+    if warmup is not None and not warmup.ready:  # the event the warm-up sets when it has finished
+        return False, {"ready": False, "reason": "the models are still loading"}
     return True, {"ready": True, "store": store.backend, "schema_version": version}
 
 
-def add_health_routes(server_app: Any, store: Any = None) -> None:
+def add_health_routes(server_app: Any, store: Any = None, warmup: WarmUp | None = None) -> None:
     """/healthz and /readyz on the running app, ahead of Gradio's own routes. `store` defaults to the
-    organisation's store this process opened (sparring.store.db.organisation_store)."""
-
-    warm = WarmUpWatch()
+    organisation's store this process opened (sparring.store.db.organisation_store); `warmup` is the app's model
+    warm-up, whose finished event /readyz waits for (None: nothing to wait for)."""
 
     async def healthz(request: Any) -> JSONResponse:
         return JSONResponse({"ok": True})
@@ -80,17 +56,17 @@ def add_health_routes(server_app: Any, store: Any = None) -> None:
     async def readyz(request: Any) -> JSONResponse:
         from ..store.db import organisation_store
 
-        ready, doc = readiness(store if store is not None else organisation_store(), warm)
+        ready, doc = readiness(store if store is not None else organisation_store(), warmup)
         return JSONResponse(doc, status_code=200 if ready else 503)
 
     for path, endpoint in (("/readyz", readyz), ("/healthz", healthz)):
         server_app.router.routes.insert(0, Route(path, endpoint, methods=["GET", "HEAD"]))
 
 
-def start(blocks: gr.Blocks, **launch_kwargs: Any) -> None:
+def start(blocks: gr.Blocks, warmup: WarmUp | None = None, **launch_kwargs: Any) -> None:
     """`blocks.launch(**launch_kwargs)`, returning once the server listens (prevent_thread_lock), never sharing;
-    with /healthz and /readyz added."""
+    with /healthz and /readyz added (/readyz 503 until `warmup` has finished)."""
     launch_kwargs.setdefault("prevent_thread_lock", True)
     blocks.launch(share=False, _frontend=False, **launch_kwargs)
     if getattr(blocks, "server_app", None) is not None:
-        add_health_routes(blocks.server_app)
+        add_health_routes(blocks.server_app, warmup=warmup)
