@@ -261,11 +261,18 @@ def test_one_rule_marks_a_criterion_from_its_score(score, passed, ungraded, mark
     assert criterion_mark(score, passed, ungraded).icon == mark
 
 
-def test_feedback_shows_one_figure_per_criterion():
+def test_feedback_shows_one_figure_per_criterion(org):
     from sparring.ui.render import feedback_words
 
-    text = "You chose 'verify'; an expert would use. It earns partial credit (50%). You were very sure."
-    assert feedback_words(text) == "You chose 'verify'; an expert would use. It earns part of the credit. You were very sure."
+    from sparring.grading.rubric import grade
+
+    # Issue 15: 'verify' earns half the decision credit in this scenario; the criterion's score (which also counts
+    # calibration) is the only figure, so the decision's words must not carry a second percentage.
+    result = grade(org, org.scenarios["hr-mileage-threshold-claim"],
+                   {"decision": "verify", "confidence": 0.9, "justification": "Check the split first."})
+    words = feedback_words(next(c for c in result.criteria if c.check == "decision").feedback)
+    assert "part of the credit" in words
+    assert "%" not in words
 
 
 def test_author_agreement_is_a_markdown_table_with_every_column_and_an_empty_line():

@@ -18,6 +18,8 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
+from . import figures
+from ..gaming import shown_texts
 from .quotes import plain, quote
 from .result import CriterionResult
 
@@ -308,3 +310,44 @@ def render(criterion: Any, result: CriterionResult) -> str:
     if result.feedback and result.feedback not in text:
         text = f"{text} {result.feedback}".strip()
     return text
+
+
+def _all_strings(value: Any) -> Iterable[str]:
+    """Every string inside an authored value (a criterion's options, the decision, the model answer)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _all_strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _all_strings(v)
+    elif hasattr(value, "model_dump"):
+        yield from _all_strings(value.model_dump())
+
+
+def material_figures(scenario: Any) -> list[figures.Figure]:
+    """The figures the learner was given or the author wrote: what the learner is shown (gaming.shown_texts), the
+    model answer, the decision's `why`, and every text of the rubric's criteria (expect, reasons, why)."""
+    texts = list(shown_texts(scenario))
+    texts += _all_strings(getattr(scenario, "model_answer", None))
+    texts += _all_strings(getattr(scenario, "decision", None))
+    texts += _all_strings([c for c in scenario.rubric.criteria])
+    return [f for t in texts if t for f in figures.authored(t)]
+
+
+def unsupported_note(scenario: Any, text: str) -> str:
+    """A note (never a fail) for the figures of the answer that appear nowhere in the material: an invented total
+    or date is worth a second look. A figure that contradicts an expected one fails its criterion elsewhere."""
+    odd = list(dict.fromkeys(str(f) for f in figures.unsupported(figures.extract(text or ""),
+                                                                  material_figures(scenario))))
+    if not odd:
+        return ""
+    shown = [quote_figure(f) for f in odd[:3]] + (["others"] if len(odd) > 3 else [])
+    named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (f" Your answer gives {named}, which you will not find in the material: check where "
+            f"{'it comes' if len(odd) == 1 else 'they come'} from.")
+
+
+def quote_figure(text: str) -> str:
+    return f"“{text.strip()}”"

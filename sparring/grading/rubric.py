@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .. import gaming
 from ..content.models import ANSWER_MODELS, AnyAnswer, AnyScenario, FrameAnswer, SpotAnswer, SpotScenario
 from .context import GradeContext
-from .feedback import label_for, render, summary_note
+from .feedback import label_for, render, summary_note, unsupported_note
 from .result import CriterionResult, GradeResult, ungraded
 from .semantic_engine import prefetch
 from .verdict import decide
@@ -114,6 +114,7 @@ def grade(org: Organisation, scenario: AnyScenario, answer: dict[str, Any] | Bas
     held = gaming.holds(ctx.text_signals)
     fields = decide(results, scenario.rubric.pass_mark, held).fields()
     fields["summary"] += summary_note(ctx.text)  # about the answer as a whole (e.g. graded in English here)
+    fields["summary"] += unsupported_note(scenario, ctx.text)  # a figure found nowhere in the material
     return GradeResult(scenario=scenario.id, kind=scenario.kind, pass_mark=scenario.rubric.pass_mark,
                        criteria=results, policy=ctx.policy.public() if ctx.policy is not None else None,
                        assistant=assistant, model_answer=scenario.model_answer, held=held, **fields)

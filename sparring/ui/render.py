@@ -6,7 +6,6 @@ is rendered by Gradio's Markdown component, which sanitises HTML.
 
 from __future__ import annotations
 
-import re
 from html import escape
 from typing import Any, NamedTuple
 
@@ -84,15 +83,9 @@ def criterion_mark(score: float | None, passed: bool, ungraded: bool = False) ->
     return MARKS["partly"]
 
 
-# The decision grader's words name the credit of the option chosen ("It earns partial credit (50%).") while the
-# criterion's score, shown beside it, also counts calibration (44%): two figures for one thing. The screen shows
-# the score only. (The wording belongs to sparring/grading/kinds/decision.py; until it changes, it is read here.)
-_CREDIT_FIGURE = re.compile(r" ?It earns partial credit \(\d+%\)\.")
-
-
 def feedback_words(text: str | None) -> str:
     """A criterion's feedback as the screen shows it: one figure per criterion (its score), never a second."""
-    return _CREDIT_FIGURE.sub(" It earns part of the credit.", text or "").strip()
+    return (text or "").strip()
 
 
 def grade_html(grade: Any, *, saved: bool = True) -> str:

@@ -43,7 +43,9 @@ def grade_decision(opts: DecisionOptions, ctx) -> CriterionResult:
         fb = f"'{a.decision}' is the right call, {calib}."
     else:
         why = f" {spec.why}" if spec.why else ""
-        part = f" It earns partial credit ({credit:.0%})." if credit else ""
+        # No figure here: the criterion's score, shown beside these words, already counts this credit and the
+        # calibration together; a second percentage would name a different number for the same criterion.
+        part = " It earns part of the credit." if credit else ""
         over = (" You were very sure of a wrong call: slow down on answers like this one."
                 if a.confidence >= 0.8 else "")
         fb = f"You chose '{a.decision}'; an expert would {spec.expected}.{why}{part}{over}"
