@@ -7,7 +7,7 @@ import pytest
 
 from sparring.store.db import Store
 from sparring.store.users import add_user
-from sparring.ui import author_tab, catalogue, progress_tab
+from sparring.ui import author_tab, catalogue, page_script, progress_tab
 from sparring.ui.app import auth_kwargs, create_ui, whoami
 from sparring.ui.context import UIContext
 from sparring.ui.guard import require
@@ -148,3 +148,30 @@ def test_warm_up_status_is_shown_until_ready_then_hidden(ctx, monkeypatch):
     assert warm.wait(60)
     html, timer = warm_status(ctx, req("learner"))
     assert html["visible"] is False and not timer.active, html
+
+
+def test_a_page_load_queries_the_catalogue_once(ctx, monkeypatch):
+    """The page load lists the scenarios (whoami → catalogue → url_open); the Scenarios tab's select, which Gradio
+    fires as the page boots, is told so by page_script.BOOTING and queries nothing. A later select does reload."""
+    queried = []
+    real = catalogue.catalogue
+    monkeypatch.setattr(catalogue, "catalogue", lambda *a, **k: queried.append(1) or real(*a, **k))
+    demo = create_ui(ctx.org, ctx.store)
+    deps = {d["api_name"]: d for d in demo.config["dependencies"] if d.get("api_name")}
+    assert deps["catalogue"]["trigger_after"] == deps["whoami"]["id"]
+    assert deps["url_open"]["trigger_after"] == deps["catalogue"]["id"]  # the address opens after the list
+    tab = deps["catalogue_tab"]
+    assert tab["js"] == page_script.BOOTING and "booting()" in page_script.HEAD
+
+    def run(name, *args):
+        return demo.fns[deps[name]["id"]].fn(*args, request=req("learner"))
+
+    filters = (catalogue.ALL, catalogue.ALL, catalogue.ALL, False, None)
+    run("whoami")
+    skipped = run("catalogue_tab", *filters, True)  # booting: the value BOOTING sends before url_open has run
+    listed = run("catalogue", *filters)
+    assert len(queried) == 1
+    assert all(isinstance(o, type(gr.skip())) for o in skipped)
+    assert "Can a new customer cancel" in listed[0]
+    again = run("catalogue_tab", *filters, False)  # the learner comes back to the tab: a fresh list
+    assert len(queried) == 2 and again[0] == listed[0]

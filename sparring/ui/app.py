@@ -275,7 +275,7 @@ def create_ui(org: Organisation, store: Any, warmup: WarmUp | None = None) -> gr
         listed.then(on_url, [practice.c["draft"], url_box],
                     [*practice.outputs_of(practice_tab.OPEN_OUTPUTS), tabs, cat.pick], api_name="url_open",
                     js=page_script.READ_URL, show_progress="minimal")
-        cat.refresh(t_cat.select, "catalogue_tab")
+        cat.refresh(t_cat.select, "catalogue_tab", skip_at_boot=True)  # the boot's select: listed above already
         prog.refresh(t_prog.select, "progress_tab")
         author.refresh(t_author.select, "author_tab")
         for tab_id, t in tab_ids.items():  # the address bar names the tab (and, in practice, the scenario)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from ..store.queries import CatalogueRow, catalogue, select, status_counts
-from . import render
+from . import page_script, render
 from .context import UIContext
 from .guard import mistake, require
 
@@ -97,6 +97,15 @@ def load(ctx: UIContext, skill: str | None, workflow: str | None, time_choice: s
     return table_html(shown), gr.update(choices=choices, value=value), ids, note
 
 
+def tab_load(ctx: UIContext, skill: str | None, workflow: str | None, time_choice: str | None, mine_only: bool,
+             current: str | None, booting: bool, request: gr.Request | None) -> Any:
+    """`load` for the Scenarios tab's select event. Gradio selects the first tab as the page boots, while the page
+    load lists the scenarios itself (before url_open): that select changes nothing, so the list is queried once."""
+    if booting:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return load(ctx, skill, workflow, time_choice, mine_only, current, request)
+
+
 def pick_card(ctx: UIContext, ids: list[str] | None, scenario: Any, request: gr.Request | None) -> Any:
     """Clicking a scenario's title picks it (then it opens); only a scenario the table lists."""
     require(request, ctx.store)
@@ -129,6 +138,8 @@ def build(ctx: UIContext) -> CatalogueView:
     note = gr.Markdown(elem_id="cat-summary")
     table = gr.HTML(elem_id="catalogue", js_on_load=OPEN_ON_CLICK)
     ids = gr.State([])
+    # set by page_script.BOOTING in the browser: true while the page boots, when the page load lists the scenarios
+    booting = gr.Checkbox(False, visible="hidden", elem_id="cat-booting")
 
     filters = [skill, workflow, time_choice, mine, pick]
 
@@ -144,7 +155,13 @@ def build(ctx: UIContext) -> CatalogueView:
         comp.change(on_load, filters, outs, api_name=f"catalogue_filter_{i}", show_progress="minimal")
     picked = table.click(on_click, [ids], [pick], api_name="catalogue_pick")
 
-    def refresh(trigger: Any, api_name: str) -> Any:
+    def on_tab(sk, wf, tm, mn, cur, boot, request: gr.Request):
+        return tab_load(ctx, sk, wf, tm, mn, cur, boot, request)
+
+    def refresh(trigger: Any, api_name: str, skip_at_boot: bool = False) -> Any:
+        if skip_at_boot:
+            return trigger(on_tab, [*filters, booting], outs, api_name=api_name, js=page_script.BOOTING,
+                           show_progress="minimal")
         return trigger(on_load, filters, outs, api_name=api_name, show_progress="minimal")
 
     return CatalogueView(pick=pick, start=start, picked=picked, refresh=refresh)

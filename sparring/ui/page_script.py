@@ -62,6 +62,8 @@ HEAD = """<script>
 
   window.sparring = {
     takeInitialQuery() { urlRead = true; return initialQuery.replace(/^[?]/, ''); },
+    // true until the page load has listed the scenarios and read the address (url_open)
+    booting() { return !urlRead; },
     // the stored draft of a scenario, as a JSON string ('' for none): the open events pass it to the server,
     // which puts it back in the boxes (and keeps nothing)
     readDraft(sid) {
@@ -126,6 +128,9 @@ READ_DRAFT_OF_SPOT = ("(k, d) => [k, window.sparring ? window.sparring.readDraft
 READ_URL = ("(d, u) => { if (!window.sparring) return ['', ''];"
             " const q = window.sparring.takeInitialQuery();"
             " return [window.sparring.readDraft(new URLSearchParams(q).get('scenario') || ''), q]; }")
+# The Scenarios tab's select: its last input says whether the page is still booting (app.create_ui,
+# catalogue.tab_load); without this script it says no, and the tab loads the list as before.
+BOOTING = "(...a) => [...a.slice(0, -1), !!(window.sparring && window.sparring.booting())]"
 CLEAR_DRAFT = "() => { if (window.sparring) window.sparring.clearDraft(); }"
 
 

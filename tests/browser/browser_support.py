@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -22,6 +23,19 @@ def need_chromium() -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{CHROMIUM} is missing on CI; install it with `apt-get install -y chromium`")
         pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` to run browser tests")
+
+
+def sample_org(tmp_path_factory, db_name: str):
+    """(root, org, store): a copy of the sample organisation's scenarios, policies and graders in a fresh tmp
+    root, loaded, with an empty database root/db_name. For the modules that serve the app in-process."""
+    from sparring.organisation import load_org
+    from sparring.store.db import Store
+
+    root = tmp_path_factory.mktemp("org")
+    for name in ("scenarios", "policies", "graders"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, root / name)
+    return root, load_org(root), Store(root / db_name)
 
 
 def free_port() -> int:

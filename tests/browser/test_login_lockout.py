@@ -5,10 +5,9 @@ artifacts/screenshots/login-locked.png."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium
+from browser_support import ARGS, CHROMIUM, SHOTS, free_port, need_chromium, sample_org
 from playwright.sync_api import expect
 
 from sparring.ui.serve import start
@@ -22,18 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def app(tmp_path_factory):
     need_chromium()
     from sparring.auth import hash_password
-    from sparring.organisation import load_org
-    from sparring.store.db import Store
     from sparring.store.users import add_user
     from sparring.ui import login
     from sparring.ui.app import auth_kwargs, create_ui
 
-    root = tmp_path_factory.mktemp("org")
-    for name in ("scenarios", "policies", "graders"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, root / name)
-    org = load_org(root)
-    store = Store(root / "lock.db")
+    _, org, store = sample_org(tmp_path_factory, "lock.db")
     add_user(store, "lee", ["learner"], password_hash=hash_password(PASSWORD))
     blocks = create_ui(org, store)
     blocks.queue()

@@ -5,10 +5,9 @@ artifacts/screenshots/review-*.png.
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
-from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium, settled_text
+from browser_support import ARGS, CHROMIUM, SHOTS, free_port, need_chromium, sample_org, settled_text
 from playwright.sync_api import expect
 
 from sparring.store.db import dumps
@@ -24,17 +23,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def app(tmp_path_factory):
     need_chromium()
     from sparring.auth import hash_password
-    from sparring.organisation import load_org
-    from sparring.store.db import Store
     from sparring.store.users import add_user
     from sparring.ui.app import auth_kwargs, create_ui
 
-    root = tmp_path_factory.mktemp("org")
-    for name in ("scenarios", "policies", "graders"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, root / name)
-    org = load_org(root)
-    store = Store(root / "review.db")
+    _, org, store = sample_org(tmp_path_factory, "review.db")
     hashed = hash_password(PASSWORD)
     for name, roles in [("ann", ["learner"]), ("meg", ["mentor"]), ("al", ["author"])]:
         add_user(store, name, roles, password_hash=hashed)

@@ -11,11 +11,10 @@ events written through the store function the gateway's guardrail uses (sparring
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from browser_support import (ARGS, CHROMIUM, REPO, SHOTS, axe_serious, free_port,
-                             need_chromium, settled_text)
+from browser_support import (ARGS, CHROMIUM, SHOTS, axe_serious, free_port, need_chromium, sample_org,
+                             settled_text)
 from playwright.sync_api import expect
 
 from sparring.store.db import dumps
@@ -52,37 +51,25 @@ def _real_work(store, org, learners: list[str]) -> None:
         record(store, ev)
 
 
-def _add(store, name: str, roles: list[str], hashed: str, team: str | None) -> None:
-    from sparring.store.users import add_user
-
-    add_user(store, name, roles, password_hash=hashed, team=team)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     need_chromium()
     from sparring.auth import hash_password
     from sparring.insights import demo
-    from sparring.organisation import load_org
     from sparring.review import request_review
-    from sparring.store.db import Store
+    from sparring.store.users import add_user
     from sparring.ui import page_script
     from sparring.ui.app import CSS, auth_kwargs, create_ui
 
-    root = tmp_path_factory.mktemp("org")
-    for name in ("scenarios", "policies", "graders"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, root / name)
-    org = load_org(root)
-    store = Store(root / "staff.db")
+    _, org, store = sample_org(tmp_path_factory, "staff.db")
     demo.write(store, org, learners=40, weeks=12, seed=7, start=demo.recent_start(12))  # as `sparring demo-data`
     hashed = hash_password(PASSWORD)
     for name, (roles, _) in STAFF.items():
-        _add(store, name, roles, hashed, "Staff")
+        add_user(store, name, roles, password_hash=hashed, team="Staff")
     # ann: a learner in the biggest demo team, so her traffic counts for the team too
     team = store.one("SELECT team FROM users WHERE name LIKE 'demo-%' GROUP BY team ORDER BY COUNT(*) DESC, team "
                      "LIMIT 1")["team"]
-    _add(store, "ann", ["learner"], hashed, team)
+    add_user(store, "ann", ["learner"], password_hash=hashed, team=team)
     mates = [r["name"] for r in store.query("SELECT name FROM users WHERE team = ? ORDER BY name", [team])]
     _real_work(store, org, mates)
     sc = org.scenarios[SID]
