@@ -137,3 +137,26 @@ def test_the_author_tab_lists_decides_and_shows_agreement(env):
     (row,) = agreement
     assert row[0] == "c" and row[1] == 1 and row[5:] == [0, 1]
     assert author_tab.agreement_view(ctx, sc.id, author) == agreement
+
+
+def test_sparring_test_grades_accepted_examples_from_reviews_leave_one_out(env):
+    """`sparring test` counts an accepted mentor example like a labelled one: graded without its own label, a
+    mismatch when the rubric disagrees with the mentor; another accepted paraphrase then teaches the rubric."""
+    from sparring.grading.examples import check_reviewed
+
+    o, store, sc = env
+    _reviewed(o, store, sc, "ann", LEARNER, True)  # the rubric fails both, the mentor passes both
+    _reviewed(o, store, sc, "bo", PARAPHRASE, True)
+    first, second = sorted(review.review_examples(store, sc.id), key=lambda e: e.id)
+    review.decide_example(o, store, first.id, "al", accept=True)
+    review.load_accepted(o, store)
+    (row,) = check_reviewed(o, sc, review.review_examples(store, status="accepted"))
+    assert (row["example"], row["source"], row["criterion"]) == (f"review #{first.id}", "review", "c")
+    (m,) = row["mismatches"]  # its own label does not vouch for it
+    assert "mentor mo graded criterion 'c' pass, the rubric grades it fail" in m
+    review.decide_example(o, store, second.id, "al", accept=True)
+    review.load_accepted(o, store)
+    rows = check_reviewed(o, sc, review.review_examples(store, status="accepted"))
+    assert [r["example"] for r in rows] == [f"review #{second.id}", f"review #{first.id}"]
+    assert all(r["mismatches"] == [] for r in rows)  # each is now passed by the other's evidence
+    assert check_reviewed(o, sc.model_copy(update={"id": "other"}), review.review_examples(store)) == []  # its own only

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .examples import check_contrasts, check_examples  # noqa: F401  (importable from here too: tests and the UI)
+from .examples import check_contrasts, check_examples, check_reviewed  # noqa: F401  (importable from here too: tests and the UI)
 
 if TYPE_CHECKING:  # only named for the checker: sparring.organisation imports this layer
     from ..organisation import Organisation
@@ -212,6 +212,20 @@ def _policy_tests(org: Organisation) -> tuple[list[dict[str, Any]], str | None]:
     return rows, None
 
 
+def _accepted_reviews(org: Any) -> list[Any]:
+    """The accepted examples from mentors' reviews, handed to the grader as the web app does, so `sparring test`
+    grades what learners get. None when the organisation has no database yet: a test never creates one."""
+    from ..review import load_accepted, review_examples
+    from ..store.db import is_url, open_store, store_target
+
+    target = store_target(org.settings, org.root)
+    if not is_url(target) and not Path(target).exists():
+        return []
+    store = open_store(org)
+    load_accepted(org, store)
+    return review_examples(store, status="accepted")
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from ..cli.common import emit_json, resolve_root
     from ..organisation import load_org
@@ -229,8 +243,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         scenarios = keep
     rows = []
     contrasts: list[dict[str, Any]] = []
+    reviewed = _accepted_reviews(org)
     for sc in sorted(scenarios, key=lambda s: s.id):
         rows.extend(check_examples(org, sc))
+        rows.extend(check_reviewed(org, sc, reviewed))
         contrasts.extend(check_contrasts(org, sc))
     policy_rows, note = ([], None) if (args.no_policies or args.paths) else _policy_tests(org)
     bad = [r for r in rows + policy_rows if r.get("mismatches")]
@@ -259,10 +275,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr)
     n_sc = len({r['scenario'] for r in rows})
+    n_rev = sum(r.get("source") == "review" for r in rows)
     n_pt = sum(r.get("tests", 0) for r in policy_rows)
     n_pbad = sum(len(r["mismatches"]) for r in policy_rows)
     print(f"{'OK' if ok else 'FAILED'}: {len(rows) - len([r for r in bad if 'scenario' in r])} of {len(rows)} "
           f"examples in {n_sc} scenarios graded as labelled" +
+          (f" ({n_rev} from mentors' reviews)" if n_rev else "") +
           f"; {len(contrasts) - len(bad_contrasts)} of {len(contrasts)} generated contrasts fail as they must" +
           (f"; {n_pt - n_pbad} of {n_pt} policy tests as labelled" if policy_rows else "") +
           (f"; {len(problems)} content problem(s)" if problems else ""), file=sys.stderr)

@@ -1,5 +1,5 @@
-"""A scenario's labelled `examples`: grade each one and say where the rubric disagrees with the author's label.
-Used by `sparring test`, the Author tab and the content tests."""
+"""A scenario's labelled `examples` (and the accepted examples from mentors' reviews): grade each one and say
+where the rubric disagrees with the label. Used by `sparring test`, the Author tab and the content tests."""
 
 from __future__ import annotations
 
@@ -49,6 +49,42 @@ def check_examples(org: Organisation, scenario) -> list[dict[str, Any]]:
             c = by_id.get(cid)
             if c is not None and not c.passed:
                 row["mismatches"].append(f"criterion '{cid}' should pass but failed ({_brief(c.feedback)})")
+        rows.append(row)
+    return rows
+
+
+def check_reviewed(org: Organisation, scenario, reviewed: list[Any]) -> list[dict[str, Any]]:
+    """Grade each accepted example from mentors' reviews (`review.review_examples(status="accepted")`) like a YAML
+    example: one row per example, a mismatch when the criterion it labels is graded otherwise than the mentor did.
+
+    Each is graded leave-one-out too (index -attempt id, as `review.review_labels` gives it), so an accepted label
+    never vouches for itself. The caller loads the accepted examples first (`review.load_accepted`)."""
+    from .rubric import AnswerError, begin, grade
+
+    rows = []
+    for e in reviewed:
+        if e.scenario != scenario.id:
+            continue
+        row: dict[str, Any] = {"scenario": scenario.id, "example": f"review #{e.id}", "index": -(e.attempt_id or e.id),
+                               "source": "review", "criterion": e.criterion, "mismatches": []}
+        try:
+            ctx = begin(org, scenario, e.answer)
+            ctx.leave_out = row["index"]
+            r = grade(org, scenario, e.answer, context=ctx)
+        except AnswerError as err:
+            row["mismatches"].append(f"the answer cannot be graded: {err}")
+            rows.append(row)
+            continue
+        c = next((c for c in r.criteria if c.id == e.criterion), None)
+        row.update(passed=r.passed, score=round(r.score, 4),
+                   criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
+        if c is None:
+            row["mismatches"].append(f"criterion '{e.criterion}' is no longer in the rubric: reject this example in "
+                                     "the Author tab")
+        elif c.passed != e.passed:
+            row["mismatches"].append(f"mentor {e.mentor} graded criterion '{e.criterion}' "
+                                     f"{'pass' if e.passed else 'fail'}, the rubric grades it "
+                                     f"{'pass' if c.passed else 'fail'} ({_brief(c.feedback)})")
         rows.append(row)
     return rows
 
