@@ -160,3 +160,19 @@ def test_sparring_test_grades_accepted_examples_from_reviews_leave_one_out(env):
     assert [r["example"] for r in rows] == [f"review #{second.id}", f"review #{first.id}"]
     assert all(r["mismatches"] == [] for r in rows)  # each is now passed by the other's evidence
     assert check_reviewed(o, sc.model_copy(update={"id": "other"}), review.review_examples(store)) == []  # its own only
+
+
+def test_calibrate_counts_accepted_examples_from_reviews(env):
+    """An accepted mentor label is one more labelled value for the threshold suggestion of its criterion."""
+    from sparring.grading.calibrate import calibrate
+
+    o, store, sc = env
+    (before,) = calibrate(o, sc)
+    _reviewed(o, store, sc, "ann", LEARNER, True)
+    (ex,) = review.review_examples(store, sc.id)
+    review.decide_example(o, store, ex.id, "al", accept=True)
+    (after,) = calibrate(o, sc, review.review_examples(store, status="accepted"))
+    assert after.labelled == before.labelled + 1
+    (v,) = [v for v in after.values if v.example == f"review #{ex.id}"]
+    assert v.should_pass is True and 0.0 <= v.value <= 1.0
+    assert calibrate(o, sc, review.review_examples(store, status="pending")) == [before]  # only what it is given

@@ -11,6 +11,7 @@ path `sparring test` grades.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -79,7 +80,10 @@ def _accuracy(values: list[ExampleValue], thr: float, above: bool) -> float:
     return ok / len(values)
 
 
-def calibrate(org: Any, scenario: AnyScenario) -> list[CalibrationRow]:
+def calibrate(org: Any, scenario: AnyScenario, reviewed: Sequence[Any] = ()) -> list[CalibrationRow]:
+    """Per criterion with a threshold: the threshold that best separates its labelled examples. `reviewed` are the
+    accepted examples from mentors' reviews (`review.review_examples(status="accepted")`): each labels one
+    criterion and counts like a YAML example's label, left out of its own evidence as `sparring test` does."""
     rows: list[CalibrationRow] = []
     for crit, current in calibrated(org, scenario):
         values: list[ExampleValue] = []
@@ -96,6 +100,16 @@ def calibrate(org: Any, scenario: AnyScenario) -> list[CalibrationRow]:
             val, above = decision_value(crit, ctx)
             values.append(ExampleValue(example=ex.name or f"example {i + 1}", value=round(val, 4),
                                        should_pass=label))
+        for e in reviewed:
+            if e.scenario != scenario.id or e.criterion != crit.id:
+                continue
+            try:
+                answer = parse_answer(scenario, e.answer, org.settings.limits.max_answer_chars)
+            except ValueError:
+                continue
+            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=-(e.attempt_id or e.id))
+            val, above = decision_value(crit, ctx)
+            values.append(ExampleValue(example=f"review #{e.id}", value=round(val, 4), should_pass=e.passed))
         if not values:
             rows.append(CalibrationRow(criterion=crit.id, check=crit.check, current=current, suggested=None,
                                        accuracy_current=None, accuracy_suggested=None, labelled=0, values=[],

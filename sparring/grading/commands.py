@@ -297,7 +297,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     org = get_org(resolve_root(args))
     scenario = org.scenario(args.scenario)
-    rows = calibrate(org, scenario)
+    rows = calibrate(org, scenario, _accepted_reviews(org))
     if not rows:
         raise UsageError(f"scenario '{scenario.id}' has no criterion with a threshold to calibrate "
                          "(semantic, justification, flags), or no examples")
