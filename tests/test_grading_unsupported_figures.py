@@ -27,7 +27,8 @@ def test_a_paraphrase_with_the_materials_figures_gets_no_note(org, justification
 ])
 def test_an_invented_total_is_pointed_out_in_plain_words(org, justification, invented):
     r = grade(org, org.scenarios[SCENARIO], {"decision": "use", "confidence": 0.9, "justification": justification})
-    assert invented in r.summary and "not find in the material" in r.summary
+    assert "a figure you will not find in the material" in r.summary
+    assert invented not in r.summary  # the summary is stored: the figure itself is never quoted
     # human wording: no slug, kind or internal name reaches the learner
     note = r.summary[r.summary.index("Your answer gives"):]
     assert not re.search(r"money|unsupported|figures?\.|[a-z]+_[a-z]+|[a-z]+-[a-z]+-", note)
@@ -39,5 +40,5 @@ def test_the_note_is_not_a_fail(org):
     noted = grade(org, sc, {"decision": "use", "confidence": 0.9,
                             "justification": sc.model_answer + " The claimant also drove 480 miles in May."})
     assert "not find in the material" not in plain.summary
-    assert "“480 miles”" in noted.summary or "480" in noted.summary
+    assert "not find in the material" in noted.summary
     assert noted.passed == plain.passed

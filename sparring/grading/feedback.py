@@ -343,11 +343,9 @@ def unsupported_note(scenario: Any, text: str) -> str:
                                                                   material_figures(scenario))))
     if not odd:
         return ""
-    shown = [quote_figure(f) for f in odd[:3]] + (["others"] if len(odd) > 3 else [])
-    named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    return (f" Your answer gives {named}, which you will not find in the material: check where "
+    # The figures themselves are not quoted: the summary is stored, and a figure the policy flags (a card number,
+    # a date of birth) must never be at rest in raw form.
+    named = "a figure" if len(odd) == 1 else f"{len(odd)} figures"
+    return (f" Your answer gives {named} you will not find in the material: check where "
             f"{'it comes' if len(odd) == 1 else 'they come'} from.")
 
-
-def quote_figure(text: str) -> str:
-    return f"“{text.strip()}”"
