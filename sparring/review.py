@@ -256,6 +256,12 @@ class ReviewExample(BaseModel):
     decided_by: str | None = Field(None, description="The author who accepted or rejected it.")
     decided_at: str | None = Field(None, description="When (UTC).")
 
+    @property
+    def index(self) -> int:
+        """Its index as a labelled answer of its criterion: -(attempt id), never a YAML example's index, so grading
+        that attempt (GradeContext.leave_out) leaves its own label out."""
+        return -(self.attempt_id or self.id)
+
 
 def learns_from_reviews(crit: Any) -> bool:
     """Whether an override of `crit` can teach it: a `semantic` criterion that learns from examples."""
@@ -343,7 +349,7 @@ def review_labels(org: Any, examples: list[ReviewExample]) -> dict[str, dict[str
         sc = org.scenarios.get(e.scenario)
         if sc is None:
             continue
-        a = labelled_answer(sc, -(e.attempt_id or e.id), f"review #{e.id}", e.answer, e.passed)
+        a = labelled_answer(sc, e.index, f"review #{e.id}", e.answer, e.passed)
         if a is not None:
             out.setdefault(e.scenario, {}).setdefault(e.criterion, []).append(a)
     return {sid: {cid: tuple(v) for cid, v in crits.items()} for sid, crits in out.items()}

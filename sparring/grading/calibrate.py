@@ -107,7 +107,7 @@ def calibrate(org: Any, scenario: AnyScenario, reviewed: Sequence[Any] = ()) -> 
                 answer = parse_answer(scenario, e.answer, org.settings.limits.max_answer_chars)
             except ValueError:
                 continue
-            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=-(e.attempt_id or e.id))
+            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=e.index)
             val, above = decision_value(crit, ctx)
             values.append(ExampleValue(example=f"review #{e.id}", value=round(val, 4), should_pass=e.passed))
         if not values:

@@ -19,21 +19,11 @@ def check_examples(org: Organisation, scenario) -> list[dict[str, Any]]:
     for i, ex in enumerate(scenario.examples):
         name = ex.name or f"example {i + 1}"
         row: dict[str, Any] = {"scenario": scenario.id, "example": name, "index": i, "mismatches": []}
-        try:
-            ctx = begin(org, scenario, ex.answer)
-            ctx.leave_out = i
-            r = grade(org, scenario, ex.answer, context=ctx)
-        except AnswerError as e:
-            row["mismatches"].append(f"the answer cannot be graded: {e}")
-            rows.append(row)
-            continue
-        except Exception as e:  # noqa: BLE001 - e.g. a policy engine that cannot load: report and go on
-            row["mismatches"].append(f"grading failed ({type(e).__name__}: {e})")
+        r = _graded(org, scenario, ex.answer, i, row)
+        if r is None:
             rows.append(row)
             continue
         by_id = {c.id: c for c in r.criteria}
-        row.update(passed=r.passed, score=round(r.score, 4),
-                   criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
         if r.passed != ex.expect.passed:
             failed = [c for c in r.criteria if not c.passed]
             why = ("; failed: " + ", ".join(f"{c.id} ({_brief(c.feedback)})" for c in failed)) if failed else \
@@ -53,31 +43,43 @@ def check_examples(org: Organisation, scenario) -> list[dict[str, Any]]:
     return rows
 
 
+def _graded(org: Organisation, scenario, answer: Any, leave_out: int, row: dict[str, Any]) -> Any:
+    """An example's grade, left out of its own evidence, with the grade's figures in `row`; None (the reason in
+    `row["mismatches"]`) when it cannot be graded."""
+    from .rubric import AnswerError, begin, grade
+
+    try:
+        ctx = begin(org, scenario, answer)
+        ctx.leave_out = leave_out
+        r = grade(org, scenario, answer, context=ctx)
+    except AnswerError as e:
+        row["mismatches"].append(f"the answer cannot be graded: {e}")
+        return None
+    except Exception as e:  # noqa: BLE001 - e.g. a policy engine that cannot load: report and go on
+        row["mismatches"].append(f"grading failed ({type(e).__name__}: {e})")
+        return None
+    row.update(passed=r.passed, score=round(r.score, 4),
+               criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
+    return r
+
+
 def check_reviewed(org: Organisation, scenario, reviewed: list[Any]) -> list[dict[str, Any]]:
     """Grade each accepted example from mentors' reviews (`review.review_examples(status="accepted")`) like a YAML
     example: one row per example, a mismatch when the criterion it labels is graded otherwise than the mentor did.
 
-    Each is graded leave-one-out too (index -attempt id, as `review.review_labels` gives it), so an accepted label
-    never vouches for itself. The caller loads the accepted examples first (`review.load_accepted`)."""
-    from .rubric import AnswerError, begin, grade
-
+    Each is graded leave-one-out too (`ReviewExample.index`), so an accepted label never vouches for itself. The
+    caller loads the accepted examples first (`review.load_accepted`)."""
     rows = []
     for e in reviewed:
         if e.scenario != scenario.id:
             continue
-        row: dict[str, Any] = {"scenario": scenario.id, "example": f"review #{e.id}", "index": -(e.attempt_id or e.id),
+        row: dict[str, Any] = {"scenario": scenario.id, "example": f"review #{e.id}", "index": e.index,
                                "source": "review", "criterion": e.criterion, "mismatches": []}
-        try:
-            ctx = begin(org, scenario, e.answer)
-            ctx.leave_out = row["index"]
-            r = grade(org, scenario, e.answer, context=ctx)
-        except AnswerError as err:
-            row["mismatches"].append(f"the answer cannot be graded: {err}")
+        r = _graded(org, scenario, e.answer, row["index"], row)
+        if r is None:
             rows.append(row)
             continue
         c = next((c for c in r.criteria if c.id == e.criterion), None)
-        row.update(passed=r.passed, score=round(r.score, 4),
-                   criteria={c.id: {"passed": c.passed, "score": round(c.score, 3)} for c in r.criteria})
         if c is None:
             row["mismatches"].append(f"criterion '{e.criterion}' is no longer in the rubric: reject this example in "
                                      "the Author tab")
