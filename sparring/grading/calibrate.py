@@ -88,28 +88,22 @@ def calibrate(org: Any, scenario: AnyScenario, reviewed: Sequence[Any] = ()) -> 
     for crit, current in calibrated(org, scenario):
         values: list[ExampleValue] = []
         above = True
-        for i, ex in enumerate(scenario.examples):
-            label = example_label(crit, ex)
+        # (name, answer, leave-out index, label): the YAML examples labelled for this criterion, then the accepted
+        # examples from reviews that label it
+        labelled = [(ex.name or f"example {i + 1}", ex.answer, i, example_label(crit, ex))
+                    for i, ex in enumerate(scenario.examples)]
+        labelled += [(f"review #{e.id}", e.answer, e.index, e.passed) for e in reviewed
+                     if e.scenario == scenario.id and e.criterion == crit.id]
+        for name, raw, leave_out, label in labelled:
             if label is None:
                 continue
             try:
-                answer = parse_answer(scenario, ex.answer, org.settings.limits.max_answer_chars)
+                answer = parse_answer(scenario, raw, org.settings.limits.max_answer_chars)
             except ValueError:
                 continue
-            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=i)
+            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=leave_out)
             val, above = decision_value(crit, ctx)
-            values.append(ExampleValue(example=ex.name or f"example {i + 1}", value=round(val, 4),
-                                       should_pass=label))
-        for e in reviewed:
-            if e.scenario != scenario.id or e.criterion != crit.id:
-                continue
-            try:
-                answer = parse_answer(scenario, e.answer, org.settings.limits.max_answer_chars)
-            except ValueError:
-                continue
-            ctx = GradeContext(org=org, scenario=scenario, answer=answer, leave_out=e.index)
-            val, above = decision_value(crit, ctx)
-            values.append(ExampleValue(example=f"review #{e.id}", value=round(val, 4), should_pass=e.passed))
+            values.append(ExampleValue(example=name, value=round(val, 4), should_pass=label))
         if not values:
             rows.append(CalibrationRow(criterion=crit.id, check=crit.check, current=current, suggested=None,
                                        accuracy_current=None, accuracy_suggested=None, labelled=0, values=[],
