@@ -33,6 +33,19 @@ def test_same_vectors_as_sentence_transformers_encode():
     assert np.abs(ours - ref).max() < 1e-4
 
 
+def test_the_traced_model_is_used_and_agrees_with_encode_at_every_length():
+    """The TorchScript graph was traced on one padded batch; it must give `encode`'s vectors for a batch of one,
+    for rows at the 128-token cut, and for mixed padding."""
+    enc = embeddings._get_encoder()
+    assert enc.traced is not None  # on this torch build tracing works; a silent fallback would cost ~10 ms a batch
+    long = "the renewal quote names three insurers and a broker " * 40  # truncated at MAX_SEQ_LENGTH
+    for batch in (["ok"], [long], [long, "a", "Tell her we are waiting for the builder's cost estimate."],
+                  [f"unit {i} " * (i + 1) for i in range(20)]):
+        ref = embeddings.get_model().encode(batch, convert_to_numpy=True, normalize_embeddings=True,
+                                            show_progress_bar=False)
+        assert np.abs(enc.forward(batch) - ref).max() < 1e-4, batch[:1]
+
+
 def test_texts_the_model_reads_alike_are_encoded_once(monkeypatch):
     seen = []
     real = embeddings._encode
