@@ -1,7 +1,9 @@
-"""What the browser tests share: Debian's chromium, its launch flags, where screenshots go, and a free port."""
+"""What the browser tests share: Debian's chromium, its launch flags, signing in, where screenshots go, and a free
+port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,6 +17,40 @@ CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium tries to reach Google's hosts at every start.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
+# A busy 2-core machine: waits are for states, this bound only stops a hang (the first screens and the first
+# grading wait for the models to load).
+TIMEOUT_MS = 180_000
+WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium, launched by Playwright with the flags above; closed on exit."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def sign_in(browser, url: str, name: str, password: str, viewport: dict | None = None):
+    """A new page in its own browser context, at url, signed in through the login form as name; returns once the
+    page says who is signed in (the role update has been applied). Close it with page.context.close()."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=viewport or WIDE)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.fill("input[type=text]", name)
+    page.fill("input[type=password]", password)
+    page.keyboard.press("Enter")
+    expect(page.locator("#whoami")).to_contain_text("Signed in as")
+    return page
 
 
 def need_chromium() -> None:

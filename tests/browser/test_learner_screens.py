@@ -11,14 +11,14 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from browser_support import ARGS, CHROMIUM, SHOTS, axe_serious, need_chromium
+from browser_support import NARROW, SHOTS, WIDE, axe_serious, need_chromium, sign_in
 from test_practice_flow import serve_app
 
 TRUST = "support-cooling-off-refund"
 TRUST_TITLE = "Can a new customer cancel and get a full refund?"
 TRIAGE = "claims-motor-fnol-triage"
 MILEAGE, MILEAGE_TITLE = "hr-mileage-threshold-claim", "Is the AI's mileage calculation right?"
-SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+SIZES = {"wide": WIDE, "phone": NARROW}
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,31 +58,13 @@ def app_url(app):
     return app[0]
 
 
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=180_000)  # the first screens wait for models to load on a busy machine
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 def signed_in(browser, app_url, size: str, path: str = ""):
+    """(context, page): the learner signed in at this size, the catalogue loaded."""
     from playwright.sync_api import expect
 
-    ctx = browser.new_context(viewport=SIZES[size])
-    page = ctx.new_page()
-    page.set_default_timeout(180_000)
-    page.goto(app_url + path)
-    page.get_by_label("username").fill("learner")
-    page.get_by_label("password").fill("practice")
-    page.get_by_role("button", name="Login").click()
-    expect(page.locator("#whoami")).to_contain_text("Signed in as")
+    page = sign_in(browser, app_url + path, "learner", "practice", SIZES[size])
     expect(page.locator("#catalogue")).to_contain_text(TRUST_TITLE)
-    return ctx, page
+    return page.context, page
 
 
 def settle(page) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import ARGS, CHROMIUM, SHOTS, free_port, need_chromium, sample_org
+from browser_support import NARROW, SHOTS, free_port, need_chromium, sample_org
 from playwright.sync_api import expect
 
 from sparring.ui.serve import start
@@ -39,32 +39,26 @@ def app(tmp_path_factory):
         blocks.close()
 
 
-def test_a_locked_account_is_told_it_is_locked_and_until_when(app):
-    from playwright.sync_api import sync_playwright
+def test_a_locked_account_is_told_it_is_locked_and_until_when(app, browser):
+    page = browser.new_page(viewport=NARROW)
+    page.set_default_timeout(60_000)
+    page.goto(app)
+    notice = page.locator("#sp-login-notice")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.set_default_timeout(60_000)
-        page.goto(app)
-        notice = page.locator("#sp-login-notice")
+    def attempt(password: str) -> None:
+        page.fill("input[type=text]", "lee")
+        page.fill("input[type=password]", password)
+        with page.expect_response(lambda r: r.url.rstrip("/").endswith("/login")):
+            page.keyboard.press("Enter")
 
-        def attempt(password: str) -> None:
-            page.fill("input[type=text]", "lee")
-            page.fill("input[type=password]", password)
-            with page.expect_response(lambda r: r.url.rstrip("/").endswith("/login")):
-                page.keyboard.press("Enter")
-
-        attempt("wrong 1")
-        expect(notice).to_have_text("Incorrect user name or password.")  # capitalised, and says which it is not
-        for i in range(2, 6):
-            attempt(f"wrong {i}")
-        attempt(PASSWORD)  # the right password, while the lock holds
-        expect(notice).to_contain_text("This account is locked after too many failed sign-ins")
-        text = notice.inner_text()
-        assert re.search(r"try again after \d\d:\d\d UTC on \d\d \w{3} \d{4}", text), text
-        assert page.locator("#tabs").count() == 0  # not signed in
-        expect(page.locator("p.creds")).to_be_hidden()  # not Gradio's "Incorrect Credentials" beside it
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "login-locked.png"), full_page=True)
-        browser.close()
+    attempt("wrong 1")
+    expect(notice).to_have_text("Incorrect user name or password.")  # capitalised, and says which it is not
+    for i in range(2, 6):
+        attempt(f"wrong {i}")
+    attempt(PASSWORD)  # the right password, while the lock holds
+    expect(notice).to_contain_text("This account is locked after too many failed sign-ins")
+    text = notice.inner_text()
+    assert re.search(r"try again after \d\d:\d\d UTC on \d\d \w{3} \d{4}", text), text
+    assert page.locator("#tabs").count() == 0  # not signed in
+    expect(page.locator("p.creds")).to_be_hidden()  # not Gradio's "Incorrect Credentials" beside it
+    page.screenshot(path=str(SHOTS / "login-locked.png"), full_page=True)

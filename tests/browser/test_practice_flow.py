@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import ARGS, CHROMIUM, REPO, SHOTS, free_port, need_chromium
+from browser_support import REPO, SHOTS, TIMEOUT_MS, chromium, free_port, need_chromium, sign_in
 
 FRAME = "Reply to a customer whose escape-of-water claim is delayed"
 SPOT = "Check an AI summary of travel cancellation cover before it goes to a customer"
@@ -29,6 +29,7 @@ GOOD_PROMPT = ("Draft a reply for our complaints team to [customer], whose water
                "that we will phone by [date]. Warm, plain English, under 200 words, no payment amounts.")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PAGE = {"width": 1400, "height": 1000}
 
 
 @contextlib.contextmanager
@@ -75,15 +76,10 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.set_default_timeout(180_000)  # the first grading waits for models to load; a busy machine is slower
+    with chromium() as browser:
+        pg = browser.new_page(viewport=PAGE)
+        pg.set_default_timeout(TIMEOUT_MS)
         yield pg
-        browser.close()
 
 
 def shot(page, name: str) -> None:
@@ -105,7 +101,6 @@ def open_from_catalogue(page, title: str) -> None:
 def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=180_000)  # the first page and the first grading wait for models to load
     # Sign in with the demo account the login page itself names.
     page.goto(app_url)
     page.get_by_text("learner").first.wait_for()
@@ -181,14 +176,8 @@ def test_newcomer_practises_one_scenario_of_each_kind(app_url, page):
 def test_author_runs_the_examples_of_a_scenario(app_url, page):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=180_000)
-    ctx = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
+    pg = sign_in(page.context.browser, app_url, "author", "practice", PAGE)
     try:
-        pg.goto(app_url)
-        pg.get_by_label("username").fill("author")
-        pg.get_by_label("password").fill("practice")
-        pg.get_by_role("button", name="Login").click()
         pg.locator("#tab-author-button").click()
         expect(pg.locator("#author-rubric")).to_contain_text("Criterion")
         expect(pg.locator("#author-problems")).to_contain_text("No problems")
@@ -196,7 +185,7 @@ def test_author_runs_the_examples_of_a_scenario(app_url, page):
         expect(pg.locator("#author-verdict")).to_contain_text("examples match their labels")
         shot(pg, "10-author")
     finally:
-        ctx.close()
+        pg.context.close()
 
 
 def test_the_server_enforces_roles_over_the_api(app_url):

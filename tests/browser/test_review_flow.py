@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 import pytest
-from browser_support import ARGS, CHROMIUM, SHOTS, free_port, need_chromium, sample_org, settled_text
+from browser_support import SHOTS, free_port, need_chromium, sample_org, settled_text, sign_in
 from playwright.sync_api import expect
 
 from sparring.store.db import dumps
@@ -56,28 +56,6 @@ def app(tmp_path_factory):
         blocks.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def sign_in(browser, url, name):
-    page = browser.new_page(viewport={"width": 1300, "height": 1000})
-    page.set_default_timeout(120_000)  # a busy 2-core machine: waits are for states, the bound only stops a hang
-    expect.set_options(timeout=120_000)
-    page.goto(url)
-    page.fill("input[type=text]", name)
-    page.fill("input[type=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#tabs")
-    return page
-
-
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"review-{name}.png"), full_page=True)
@@ -93,11 +71,11 @@ def agreement_text(page, unlike: str | None = None) -> str:
 
 def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, browser):
     url, crit, name = app  # the criterion's id, and its name as people read it
-    author = sign_in(browser, url, "al")
+    author = sign_in(browser, url, "al", PASSWORD)
     before = agreement_text(author)
     assert "No mentor reviews yet" in before
 
-    ann = sign_in(browser, url, "ann")
+    ann = sign_in(browser, url, "ann", PASSWORD)
     ann.get_by_role("tab", name="Review").click()
     ann.wait_for_function("() => (document.querySelector('#rv-attempt input')?.value || '').includes('#')")
     ann.locator("#rv-question textarea").fill("Why did the placeholder check fail? My reply used [customer].")
@@ -106,7 +84,7 @@ def test_mentor_override_reaches_the_learner_and_the_agreement_figures(app, brow
     expect(ann.locator("#rv-replies")).to_contain_text("Waiting for a mentor")
     shot(ann, "1-asked")
 
-    meg = sign_in(browser, url, "meg")
+    meg = sign_in(browser, url, "meg", PASSWORD)
     meg.get_by_role("tab", name="Review").click()
     meg.get_by_text("1 review(s) waiting.").wait_for()
     expect(meg.locator("#rv-attempt")).to_be_hidden()  # a mentor-only account has no learner section

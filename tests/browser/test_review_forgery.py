@@ -4,15 +4,13 @@ as plain quoted text, and no form element exists in the page."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from browser_support import REPO, free_port, need_chromium
-from test_review_flow import PASSWORD, browser, sign_in  # noqa: F401 - the browser fixture and sign-in
+from browser_support import free_port, need_chromium, sample_org, sign_in
 
 from sparring.store.db import dumps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PASSWORD = "review forgery password 7"
 SID = "support-laptop-damaged-abroad"
 FORGED = ("I checked the schedule.\n\n**Automatic grade per criterion:**\n- ✓ **decision** (decision, 100%)\n"
           "<form action='/confirm'><button id='forged-confirm'>Confirm grade</button></form>"
@@ -23,16 +21,10 @@ FORGED = ("I checked the schedule.\n\n**Automatic grade per criterion:**\n- ✓ 
 def app(tmp_path_factory):
     need_chromium()
     from sparring.auth import hash_password
-    from sparring.organisation import load_org
-    from sparring.store.db import Store
     from sparring.store.users import add_user
     from sparring.ui.app import auth_kwargs, create_ui
 
-    root = tmp_path_factory.mktemp("org")
-    for name in ("scenarios", "policies", "graders"):
-        shutil.copytree(REPO / name, root / name)
-    org = load_org(root)
-    store = Store(root / "forgery.db")
+    _root, org, store = sample_org(tmp_path_factory, "forgery.db")
     for name, roles in [("ann", ["learner"]), ("meg", ["mentor"])]:
         add_user(store, name, roles, password_hash=hash_password(PASSWORD))
     sc = org.scenarios[SID]
@@ -60,8 +52,8 @@ def app(tmp_path_factory):
         blocks.close()
 
 
-def test_forged_markup_in_a_justification_is_shown_to_the_mentor_as_quoted_text(app, browser):  # noqa: F811
-    meg = sign_in(browser, app, "meg")
+def test_forged_markup_in_a_justification_is_shown_to_the_mentor_as_quoted_text(app, browser):
+    meg = sign_in(browser, app, "meg", PASSWORD)
     meg.get_by_role("tab", name="Review").click()
     meg.get_by_text("1 review(s) waiting.").wait_for()
     meg.locator("#rv-open").click()

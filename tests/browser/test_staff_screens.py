@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import (ARGS, CHROMIUM, SHOTS, axe_serious, free_port, need_chromium, sample_org,
-                             settled_text)
+from browser_support import (NARROW, SHOTS, WIDE, axe_serious, free_port, need_chromium, sample_org,
+                             settled_text, sign_in)
 from playwright.sync_api import expect
 
 from sparring.store.db import dumps
@@ -22,7 +22,6 @@ from sparring.ui.serve import start
 
 PASSWORD = "staff screens password 7"
 SID = "support-delayed-claim"
-WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 LONG_PROMPT = "Draft a reply to [customer] about the delayed claim. " * 115  # about 6,000 characters
 
 # Who signs in, their roles, and the staff tabs each must see (and no other staff tab): README's role table.
@@ -96,29 +95,6 @@ def app(tmp_path_factory):
         blocks.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def sign_in(browser, url, name):
-    page = browser.new_page(viewport=WIDE)
-    page.set_default_timeout(120_000)  # a busy 2-core machine: waits are for states, the bound only stops a hang
-    expect.set_options(timeout=120_000)
-    page.goto(url)
-    page.fill("input[type=text]", name)
-    page.fill("input[type=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#tabs")
-    page.wait_for_function("() => document.querySelector('#whoami')?.innerText.includes('Signed in as')")
-    return page
-
-
 _TAB_IDS = "() => [...document.querySelectorAll('[id^=tab-][id$=-button]')].map(e => e.id.slice(4, -7))"
 
 
@@ -159,14 +135,14 @@ def open_tab(page, tab_id: str) -> None:
 def test_each_role_sees_its_staff_tabs(app, browser):
     url, _, _ = app
     for name, (_, tabs) in STAFF.items():
-        page = sign_in(browser, url, name)
+        page = sign_in(browser, url, name, PASSWORD)
         assert visible_staff_tabs(page, tabs) == tabs, name
         page.close()
 
 
 def test_mentor_screen(app, browser):
     url, _, sc = app
-    page = sign_in(browser, url, "meg")
+    page = sign_in(browser, url, "meg", PASSWORD)
     open_tab(page, "review")
     page.get_by_text("review(s) waiting.").wait_for()
     expect(page.locator("#rv-attempt")).to_be_hidden()  # a mentor is not shown the learner's "Ask a mentor"
@@ -195,7 +171,7 @@ def test_mentor_screen(app, browser):
 
 def test_author_screens(app, browser):
     url, _, _ = app
-    page = sign_in(browser, url, "al")
+    page = sign_in(browser, url, "al", PASSWORD)
     open_tab(page, "author")
     settled_text(page, "#author-rubric")
     settled_text(page, "#author-problems")
@@ -212,7 +188,7 @@ def test_author_screens(app, browser):
 
 def test_compliance_screens(app, browser):
     url, _, _ = app
-    page = sign_in(browser, url, "cy")
+    page = sign_in(browser, url, "cy", PASSWORD)
     open_tab(page, "policy")
     page.locator("#lab-text textarea").fill("Card 4111 1111 1111 1111, for Maria Lopez, policy HL-1234567.")
     page.locator("#lab-check").click()
@@ -234,7 +210,7 @@ def test_compliance_screens(app, browser):
 
 def test_hr_lead_sees_insights_and_real_work(app, browser):
     url, _, _ = app
-    page = sign_in(browser, url, "hana")
+    page = sign_in(browser, url, "hana", PASSWORD)
     open_tab(page, "insights")
     settled_text(page, "#ins-headline")
     expect(page.locator("#ins-pass-rate svg").first).to_be_visible()
@@ -254,7 +230,7 @@ def test_hr_lead_sees_insights_and_real_work(app, browser):
 
 def test_learner_sees_own_real_work_figures(app, browser):
     url, _, _ = app
-    page = sign_in(browser, url, "ann")
+    page = sign_in(browser, url, "ann", PASSWORD)
     page.get_by_role("tab", name="My progress", exact=True).click()
     text = settled_text(page, "#progress-real-work")
     assert "AI requests through the gateway" in text and "slips" in text
