@@ -76,6 +76,8 @@ class _Encoder:
                 self.traced = _trace(self.bert, self.tokenizer(probe, padding=True, return_tensors="pt"))
                 if self.traced is not None and float(np.abs(self.forward(probe) - ref).max()) > 1e-4:
                     self.traced = None
+                # The eager check, or the traced graph's second run: TorchScript's profiling executor optimises the
+                # graph on that run, so this both checks the optimised graph and keeps ~30 ms off the first grade.
                 if float(np.abs(self.forward(probe) - ref).max()) > 1e-4:
                     self.bert = None
         except Exception:  # noqa: BLE001 - an unexpected model layout: fall back to `encode`, never fail
